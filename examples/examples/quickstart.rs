@@ -1,0 +1,171 @@
+//! The README's first command: an embedded import job that exercises sync and
+//! async instrumented functions, a failing call, a cache, a paid API, stages
+//! and custom counters, then prints the session summary and saves it as JSON.
+//!
+//! ```text
+//! cargo run --example quickstart            # summary on stdout
+//! cargo run --example quickstart -- --json  # the same report as JSON
+//! ```
+
+use profiler_runtime::monitor;
+use std::collections::HashMap;
+use std::fmt;
+use std::time::Duration;
+
+/// A configuration error with a readable text, as real loaders have.
+#[derive(Debug)]
+struct ConfigError(String);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+#[derive(Debug)]
+struct Config {
+    batch: usize,
+}
+
+#[monitor("load_config")]
+fn load_config(path: &str) -> Result<Config, ConfigError> {
+    std::thread::sleep(Duration::from_millis(2));
+    if path.ends_with(".toml") {
+        Ok(Config { batch: 500 })
+    } else {
+        Err(ConfigError(format!("{path}: unsupported format (expected .toml)")))
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Record {
+    id: u64,
+    score: u64,
+}
+
+/// Named after its path (`parse`), as `#[monitor]` without a name does.
+#[monitor]
+fn parse(input: &str) -> Vec<Record> {
+    input
+        .lines()
+        .filter_map(|line| {
+            let (id, score) = line.split_once(',')?;
+            Some(Record { id: id.trim().parse().ok()?, score: score.trim().parse().ok()? })
+        })
+        .collect()
+}
+
+#[monitor(name = "score_record", slow = "150us")]
+fn score_record(record: &Record) -> u64 {
+    // Deterministic work with a slow tail: every 50th record takes longer.
+    let rounds = if record.id % 50 == 0 { 40_000 } else { 2_000 };
+    let mut x = record.score;
+    for i in 0..rounds {
+        x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(i));
+    }
+    x % 1000
+}
+
+#[monitor("fetch_user")]
+async fn fetch_user(id: u64) -> Result<String, String> {
+    tokio::time::sleep(Duration::from_millis(1 + id % 3)).await;
+    if id % 17 == 0 {
+        Err(format!("user {id}: upstream returned 503"))
+    } else {
+        Ok(format!("user-{id}"))
+    }
+}
+
+#[monitor("enrich_with_llm")]
+fn enrich_with_llm(text: &str) -> String {
+    // Stand-in for a paid model call: the cost is what the provider would bill.
+    std::thread::sleep(Duration::from_micros(300));
+    let tokens = 200 + text.len() as u64 * 3;
+    profiler_runtime::global().record_api_call(
+        tokens,
+        tokens as f64 * 0.000_002,
+        text.len() % 11 == 0,
+    );
+    text.to_uppercase()
+}
+
+fn input() -> String {
+    (1..=2_000).map(|i| format!("{i},{}\n", (i * 7919) % 1000)).collect()
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let json = std::env::args().any(|a| a == "--json");
+    let m = profiler_runtime::global();
+    m.start_session("nightly-import");
+
+    let config = load_config("import.toml")?;
+    if let Err(e) = load_config("legacy.ini") {
+        eprintln!("(expected) {e}");
+    }
+
+    let records = {
+        let stage = m.stage("parsing");
+        let records = parse(&input());
+        stage.items(records.len() as u64);
+        records
+    };
+
+    let mut cache: HashMap<u64, u64> = HashMap::new();
+    {
+        let stage = m.stage("scoring");
+        for record in &records {
+            // Scores repeat, so a cache keyed by score saves work.
+            if cache.contains_key(&record.score) {
+                m.record_cache_hit();
+            } else {
+                m.record_cache_miss();
+                let scored = score_record(record);
+                cache.insert(record.score, scored);
+            }
+        }
+        stage.items(records.len() as u64);
+    }
+
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_time().build()?;
+    let users = runtime.block_on(async {
+        let tasks: Vec<_> = (1..=60u64).map(|id| tokio::spawn(fetch_user(id))).collect();
+        let mut ok = 0;
+        for task in tasks {
+            if task.await?.is_ok() {
+                ok += 1;
+            }
+        }
+        Ok::<_, tokio::task::JoinError>(ok)
+    })?;
+
+    {
+        let stage = m.stage("enrichment");
+        for record in records.iter().take(40) {
+            enrich_with_llm(&format!("record {} scored {}", record.id, record.score));
+        }
+        stage.items(40);
+    }
+
+    {
+        let mut op = m.start_operation("write_batch");
+        op.metadata("batch_size", config.batch).metadata("target", "warehouse.users");
+        std::thread::sleep(Duration::from_millis(3));
+        op.finish();
+    }
+    m.add_count("records_written", records.len() as u64);
+    m.add_count("users_fetched", users);
+
+    let report = m.end_session().expect("a session was running");
+    if json {
+        println!("{}", report.to_json()?);
+    } else {
+        println!("{report}");
+        let path = std::env::temp_dir().join("profiler-quickstart.json");
+        report.save_json(&path)?;
+        println!("JSON report written to {}", path.display());
+    }
+    Ok(())
+}

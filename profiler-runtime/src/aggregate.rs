@@ -1,0 +1,130 @@
+//! Cumulative totals read from every shard, and the difference between two
+//! readings: a session is the difference between the reading at its end and the
+//! reading at its start, so counts are exact however threads interleave.
+
+use crate::shard::FIXED_COUNT;
+
+/// One callsite's totals across threads.
+#[derive(Clone, Debug)]
+pub(crate) struct SiteTotals {
+    pub(crate) calls: u64,
+    pub(crate) failures: u64,
+    pub(crate) cancelled: u64,
+    pub(crate) slow: u64,
+    pub(crate) total_ns: u64,
+    /// `u64::MAX` when no call of the current epoch was seen.
+    pub(crate) min_ns: u64,
+    pub(crate) max_ns: u64,
+    /// Dense per-bucket counts; empty when nothing was recorded.
+    pub(crate) buckets: Vec<u64>,
+    /// Clock stamp and text of the latest error.
+    pub(crate) error: Option<(u64, String)>,
+}
+
+impl Default for SiteTotals {
+    fn default() -> Self {
+        SiteTotals {
+            calls: 0,
+            failures: 0,
+            cancelled: 0,
+            slow: 0,
+            total_ns: 0,
+            min_ns: u64::MAX,
+            max_ns: 0,
+            buckets: Vec::new(),
+            error: None,
+        }
+    }
+}
+
+/// Everything the shards hold, summed.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Totals {
+    pub(crate) sites: Vec<SiteTotals>,
+    pub(crate) counters: Vec<u64>,
+    pub(crate) fixed: [u64; FIXED_COUNT],
+}
+
+impl Totals {
+    pub(crate) fn site_mut(&mut self, index: usize) -> &mut SiteTotals {
+        if self.sites.len() <= index {
+            self.sites.resize_with(index + 1, SiteTotals::default);
+        }
+        &mut self.sites[index]
+    }
+
+    /// What was added between `start` and `self`. Errors older than
+    /// `since_stamp` belong to earlier sessions and are left out; min and max
+    /// are the current epoch's, which starts with the session.
+    pub(crate) fn since(&self, start: &Totals, since_stamp: u64) -> Totals {
+        let empty = SiteTotals::default();
+        let sites = self
+            .sites
+            .iter()
+            .enumerate()
+            .map(|(i, end)| {
+                let begin = start.sites.get(i).unwrap_or(&empty);
+                let buckets = if end.buckets.is_empty() {
+                    Vec::new()
+                } else {
+                    end.buckets
+                        .iter()
+                        .enumerate()
+                        .map(|(b, &n)| n.saturating_sub(begin.buckets.get(b).copied().unwrap_or(0)))
+                        .collect()
+                };
+                SiteTotals {
+                    calls: end.calls.saturating_sub(begin.calls),
+                    failures: end.failures.saturating_sub(begin.failures),
+                    cancelled: end.cancelled.saturating_sub(begin.cancelled),
+                    slow: end.slow.saturating_sub(begin.slow),
+                    total_ns: end.total_ns.wrapping_sub(begin.total_ns),
+                    min_ns: end.min_ns,
+                    max_ns: end.max_ns,
+                    buckets,
+                    error: end.error.clone().filter(|(stamp, _)| *stamp >= since_stamp),
+                }
+            })
+            .collect();
+        let counters = self
+            .counters
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| n.saturating_sub(start.counters.get(i).copied().unwrap_or(0)))
+            .collect();
+        let mut fixed = self.fixed;
+        for (f, s) in fixed.iter_mut().zip(start.fixed) {
+            *f = f.saturating_sub(s);
+        }
+        Totals { sites, counters, fixed }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_difference_keeps_only_what_came_after() {
+        let mut start = Totals::default();
+        start.site_mut(1).calls = 5;
+        start.site_mut(1).buckets = vec![1, 4];
+        start.counters = vec![10];
+        start.fixed[0] = 3;
+        let mut end = start.clone();
+        end.site_mut(1).calls = 9;
+        end.site_mut(1).buckets = vec![3, 6];
+        end.site_mut(1).error = Some((50, "late".into()));
+        end.site_mut(2).calls = 1;
+        end.counters = vec![15, 2];
+        end.fixed[0] = 4;
+        let d = end.since(&start, 40);
+        assert_eq!(d.sites[1].calls, 4);
+        assert_eq!(d.sites[1].buckets, vec![2, 2]);
+        assert_eq!(d.sites[2].calls, 1);
+        assert_eq!(d.counters, vec![5, 2]);
+        assert_eq!(d.fixed[0], 1);
+        assert_eq!(d.sites[1].error.as_ref().unwrap().1, "late");
+        assert!(end.since(&start, 60).sites[1].error.is_none());
+    }
+}

@@ -1,0 +1,55 @@
+//! The crate's error type.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// What can go wrong saving or loading a report.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The text is not a report: bad JSON, or missing or mistyped fields.
+    Json(serde_json::Error),
+    /// The report was written by a newer version of this crate.
+    UnsupportedSchema {
+        /// The version the report carries.
+        found: u32,
+        /// The newest version this crate reads.
+        supported: u32,
+    },
+    /// Reading or writing a file failed.
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Json(e) => write!(f, "not a valid session report: {e}"),
+            Error::UnsupportedSchema { found, supported } => write!(
+                f,
+                "session report has schema version {found}; this version of profiler-runtime reads versions 1 to {supported}"
+            ),
+            Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Json(e) => Some(e),
+            Error::Io { source, .. } => Some(source),
+            Error::UnsupportedSchema { .. } => None,
+        }
+    }
+}
+
+impl From<serde_json::Error> for Error {
+    fn from(e: serde_json::Error) -> Self {
+        Error::Json(e)
+    }
+}

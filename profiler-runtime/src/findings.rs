@@ -1,0 +1,372 @@
+//! Bottlenecks and recommendations drawn from a report's figures.
+//!
+//! Each rule is a small function over the report that states its figures in
+//! the message, so a reader can check the conclusion.
+
+use crate::report::text::{duration, percent, sanitize};
+use crate::report::{Bottleneck, Finding, SessionReport, Severity};
+
+/// Operations taking more than this share of the session's wall time get a warning.
+pub const DOMINANT_SHARE: f64 = 0.20;
+/// How many operations the bottleneck list names.
+pub const BOTTLENECK_COUNT: usize = 5;
+
+/// Fills `report.bottlenecks` and `report.findings`.
+pub(crate) fn analyze(report: &mut SessionReport) {
+    report.bottlenecks = report
+        .operations
+        .iter()
+        .filter(|op| op.total_ns > 0)
+        .take(BOTTLENECK_COUNT)
+        .map(|op| Bottleneck {
+            name: op.name.clone(),
+            total_ns: op.total_ns,
+            share_of_wall: op.share_of_wall,
+        })
+        .collect();
+
+    let mut findings = Vec::new();
+    dominant_operations(report, &mut findings);
+    failures(report, &mut findings);
+    slow_calls(report, &mut findings);
+    tail_latency(report, &mut findings);
+    cancellations(report, &mut findings);
+    cache(report, &mut findings);
+    api(report, &mut findings);
+    waiting(report, &mut findings);
+    dropped(report, &mut findings);
+    // Stable: warnings first, each group in rule order.
+    findings.sort_by_key(|f| f.severity);
+    report.findings = findings;
+}
+
+fn finding(
+    severity: Severity,
+    kind: &str,
+    subject: Option<&str>,
+    message: String,
+    recommendation: Option<String>,
+) -> Finding {
+    Finding {
+        severity,
+        kind: kind.to_owned(),
+        subject: subject.map(str::to_owned),
+        message,
+        recommendation,
+    }
+}
+
+fn dominant_operations(report: &SessionReport, out: &mut Vec<Finding>) {
+    for op in report.operations.iter().filter(|op| op.share_of_wall > DOMINANT_SHARE) {
+        let advice = if op.calls >= 10_000 && op.mean_ns < 100_000 {
+            format!(
+                "it is cheap per call ({} mean) but called {} times: batch, cache or hoist the calls",
+                duration(op.mean_ns),
+                op.calls
+            )
+        } else if op.calls >= 20 && op.p99_ns > op.p50_ns.saturating_mul(5) {
+            format!(
+                "its slowest calls dominate (p99 {} vs median {}): find what the slow calls have in common",
+                duration(op.p99_ns),
+                duration(op.p50_ns)
+            )
+        } else {
+            format!(
+                "each call takes {} on average: make the call itself cheaper",
+                duration(op.mean_ns)
+            )
+        };
+        out.push(finding(
+            Severity::Warning,
+            "dominant_operation",
+            Some(&op.name),
+            format!(
+                "`{}` took {} of the session's wall time ({} over {} calls)",
+                sanitize(&op.name),
+                percent(op.share_of_wall),
+                duration(op.total_ns),
+                op.calls
+            ),
+            Some(format!("Start here: {advice}.")),
+        ));
+    }
+}
+
+fn failures(report: &SessionReport, out: &mut Vec<Finding>) {
+    for op in report.operations.iter().filter(|op| op.failures > 0) {
+        let rate = op.failure_rate();
+        let last = op
+            .last_error
+            .as_deref()
+            .map(|e| format!("; last error: {}", sanitize(e)))
+            .unwrap_or_default();
+        out.push(finding(
+            if rate >= 0.05 { Severity::Warning } else { Severity::Info },
+            "failures",
+            Some(&op.name),
+            format!(
+                "`{}` failed {} of {} calls ({}){last}",
+                sanitize(&op.name),
+                op.failures,
+                op.calls,
+                percent(rate)
+            ),
+            None,
+        ));
+    }
+}
+
+fn slow_calls(report: &SessionReport, out: &mut Vec<Finding>) {
+    for op in report.operations.iter().filter(|op| op.slow_calls > 0) {
+        let Some(threshold) = op.slow_threshold_ns else { continue };
+        out.push(finding(
+            Severity::Warning,
+            "slow_calls",
+            Some(&op.name),
+            format!(
+                "`{}`: {} of {} calls ({}) took {} or more; the slowest took {}",
+                sanitize(&op.name),
+                op.slow_calls,
+                op.calls,
+                percent(op.slow_calls as f64 / op.calls.max(1) as f64),
+                duration(threshold),
+                duration(op.max_ns)
+            ),
+            None,
+        ));
+    }
+}
+
+fn tail_latency(report: &SessionReport, out: &mut Vec<Finding>) {
+    for op in &report.operations {
+        if op.calls >= 50 && op.p99_ns >= 1_000_000 && op.p99_ns > op.p50_ns.saturating_mul(10) {
+            out.push(finding(
+                Severity::Warning,
+                "tail_latency",
+                Some(&op.name),
+                format!(
+                    "`{}`: p99 {} is {:.0}x the median {}",
+                    sanitize(&op.name),
+                    duration(op.p99_ns),
+                    op.p99_ns as f64 / op.p50_ns.max(1) as f64,
+                    duration(op.p50_ns)
+                ),
+                Some(
+                    "A few calls are far slower than the rest: look for contention, retries, \
+                     cold caches or large inputs in those calls."
+                        .to_owned(),
+                ),
+            ));
+        }
+    }
+}
+
+fn cancellations(report: &SessionReport, out: &mut Vec<Finding>) {
+    for op in report.operations.iter().filter(|op| op.cancelled > 0) {
+        out.push(finding(
+            Severity::Info,
+            "cancelled",
+            Some(&op.name),
+            format!(
+                "`{}`: {} futures were dropped before completing ({} completed)",
+                sanitize(&op.name),
+                op.cancelled,
+                op.calls
+            ),
+            Some("Timeouts and `select!` losers do this; check they are expected.".to_owned()),
+        ));
+    }
+}
+
+fn cache(report: &SessionReport, out: &mut Vec<Finding>) {
+    let c = &report.cache;
+    let Some(rate) = c.hit_rate else { return };
+    if c.hits + c.misses >= 20 && rate < 0.5 {
+        out.push(finding(
+            Severity::Warning,
+            "low_cache_hit_rate",
+            Some("cache"),
+            format!("cache hit rate is {} ({} hits, {} misses)", percent(rate), c.hits, c.misses),
+            Some(
+                "Warm the cache, raise its capacity or TTL, or check the key for parts that \
+                 vary per request."
+                    .to_owned(),
+            ),
+        ));
+    }
+}
+
+fn api(report: &SessionReport, out: &mut Vec<Finding>) {
+    let a = &report.api;
+    if a.calls == 0 {
+        return;
+    }
+    let rate = a.errors as f64 / a.calls as f64;
+    if a.errors > 0 {
+        out.push(finding(
+            if rate >= 0.05 { Severity::Warning } else { Severity::Info },
+            "api_errors",
+            Some("api"),
+            format!("{} of {} API calls failed ({})", a.errors, a.calls, percent(rate)),
+            (rate >= 0.05).then(|| {
+                "Failed calls usually still cost money and time: add backoff, or check quotas \
+                 and request validity."
+                    .to_owned()
+            }),
+        ));
+    }
+    out.push(finding(
+        Severity::Info,
+        "api_cost",
+        Some("api"),
+        format!(
+            "API spend ${:.4} over {} calls: ${:.5} and {:.0} tokens per call",
+            a.cost_usd,
+            a.calls,
+            a.cost_usd / a.calls as f64,
+            a.tokens as f64 / a.calls as f64
+        ),
+        None,
+    ));
+}
+
+fn waiting(report: &SessionReport, out: &mut Vec<Finding>) {
+    let Some(p) = &report.process else { return };
+    if report.wall_ns >= 200_000_000 && !report.operations.is_empty() && p.cpu_utilization < 0.25 {
+        out.push(finding(
+            Severity::Info,
+            "mostly_waiting",
+            None,
+            format!(
+                "the process used {} of one core over the session: it mostly waited (I/O, sleeps, locks)",
+                percent(p.cpu_utilization)
+            ),
+            Some("More concurrency, not faster code, will shorten this session.".to_owned()),
+        ));
+    }
+}
+
+fn dropped(report: &SessionReport, out: &mut Vec<Finding>) {
+    let d = &report.dropped;
+    let parts: Vec<String> = [
+        (d.callsites, "callsites past the registry's limit"),
+        (d.counters, "counter names past the limit"),
+        (d.stages, "stage names past the limit"),
+        (d.events, "events that fell out of the event log"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect();
+    if !parts.is_empty() {
+        out.push(finding(
+            Severity::Warning,
+            "data_dropped",
+            None,
+            format!("this report leaves out {}", parts.join(", ")),
+            None,
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{OperationStats, SCHEMA_VERSION};
+
+    fn op(name: &str, calls: u64, total_ns: u64, wall_ns: u64) -> OperationStats {
+        OperationStats {
+            name: name.into(),
+            module_path: "m".into(),
+            file: "f.rs".into(),
+            line: 1,
+            calls,
+            failures: 0,
+            cancelled: 0,
+            slow_calls: 0,
+            slow_threshold_ns: None,
+            total_ns,
+            mean_ns: total_ns / calls.max(1),
+            min_ns: 1,
+            max_ns: total_ns,
+            p50_ns: total_ns / calls.max(1),
+            p90_ns: total_ns / calls.max(1),
+            p99_ns: total_ns / calls.max(1),
+            share_of_wall: total_ns as f64 / wall_ns as f64,
+            last_error: None,
+            histogram: Default::default(),
+        }
+    }
+
+    fn report(ops: Vec<OperationStats>) -> SessionReport {
+        SessionReport {
+            schema_version: SCHEMA_VERSION,
+            session_id: "t".into(),
+            sequence: 1,
+            started_at_unix_ms: 0,
+            wall_ns: 1_000_000_000,
+            ended: true,
+            clock: "test".into(),
+            operations: ops,
+            stages: vec![],
+            cache: Default::default(),
+            api: Default::default(),
+            counters: Default::default(),
+            process: None,
+            bottlenecks: vec![],
+            findings: vec![],
+            events: vec![],
+            dropped: Default::default(),
+        }
+    }
+
+    #[test]
+    fn only_operations_over_a_fifth_of_wall_time_are_dominant() {
+        let mut r = report(vec![
+            op("big", 10, 600_000_000, 1_000_000_000),
+            op("edge", 10, 200_000_000, 1_000_000_000),
+        ]);
+        analyze(&mut r);
+        let dominant: Vec<_> =
+            r.findings.iter().filter(|f| f.kind == "dominant_operation").collect();
+        assert_eq!(dominant.len(), 1);
+        assert_eq!(dominant[0].subject.as_deref(), Some("big"));
+        assert!(dominant[0].message.contains("60.0%"), "{}", dominant[0].message);
+    }
+
+    #[test]
+    fn bottlenecks_are_the_top_five_by_total_time() {
+        let ops =
+            (1..=7).rev().map(|i| op(&format!("op{i}"), 1, i * 1_000, 1_000_000_000)).collect();
+        let mut r = report(ops);
+        analyze(&mut r);
+        let names: Vec<_> = r.bottlenecks.iter().map(|b| b.name.as_str()).collect();
+        assert_eq!(names, ["op7", "op6", "op5", "op4", "op3"]);
+    }
+
+    #[test]
+    fn a_low_hit_rate_needs_enough_lookups() {
+        let mut r = report(vec![]);
+        r.cache = crate::report::CacheStats { hits: 1, misses: 5, hit_rate: Some(1.0 / 6.0) };
+        analyze(&mut r);
+        assert!(r.findings.is_empty());
+        r.cache = crate::report::CacheStats { hits: 10, misses: 30, hit_rate: Some(0.25) };
+        analyze(&mut r);
+        assert_eq!(r.findings[0].kind, "low_cache_hit_rate");
+        assert!(r.findings[0].message.contains("25.0%"));
+    }
+
+    #[test]
+    fn warnings_come_before_information() {
+        let mut slow = op("slow", 10, 900_000_000, 1_000_000_000);
+        slow.failures = 1;
+        let mut r = report(vec![slow]);
+        r.api = crate::report::ApiStats { calls: 2, errors: 0, tokens: 10, cost_usd: 0.5 };
+        analyze(&mut r);
+        let severities: Vec<_> = r.findings.iter().map(|f| f.severity).collect();
+        let mut sorted = severities.clone();
+        sorted.sort();
+        assert_eq!(severities, sorted);
+        assert!(r.findings.iter().any(|f| f.kind == "api_cost"));
+    }
+}

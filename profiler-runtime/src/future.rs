@@ -1,0 +1,99 @@
+//! The future adapter behind `#[monitor]` on `async fn` and on functions that
+//! return a future.
+//!
+//! Timing starts at the first `poll` (not when the future is built) and stops
+//! when the inner future completes, so the recorded time is the future's wall
+//! time. A future dropped before completing counts as cancelled; one whose
+//! `poll` panics counts as a failure. The adapter is `Send`/`Sync`/`Unpin`
+//! exactly when the inner future is.
+
+use crate::callsite::Callsite;
+use crate::guard::{Active, Outcome};
+use pin_project_lite::pin_project;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+enum State {
+    NotStarted,
+    Running(Active),
+    Done,
+}
+
+pin_project! {
+    /// A future timed from its first poll to its completion.
+    ///
+    /// Built by `#[monitor]`; `C` turns the output into an [`Outcome`] so an
+    /// `Err` counts as a failure.
+    pub struct Instrumented<F, C> {
+        #[pin]
+        inner: F,
+        site: &'static Callsite,
+        classify: C,
+        state: State,
+    }
+
+    impl<F, C> PinnedDrop for Instrumented<F, C> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            if let State::Running(active) = std::mem::replace(this.state, State::Done) {
+                if std::thread::panicking() {
+                    active.panicked();
+                } else {
+                    active.cancel();
+                }
+            }
+        }
+    }
+}
+
+impl<F, C> fmt::Debug for Instrumented<F, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Instrumented").field("site", &self.site).finish_non_exhaustive()
+    }
+}
+
+/// Wraps `inner` so it is timed; `classify` decides whether its output is a failure.
+///
+/// `T` is spelled out by the macro so an `async` block's output type is known
+/// before its body is checked (coercions and `?` then work as in the original).
+pub fn instrument<T, F, C>(site: &'static Callsite, inner: F, classify: C) -> Instrumented<F, C>
+where
+    F: Future<Output = T>,
+    C: for<'a> FnMut(&'a T) -> Outcome<'a>,
+{
+    Instrumented { inner, site, classify, state: State::NotStarted }
+}
+
+/// A classifier for outputs that cannot fail (or whose type the macro cannot name).
+pub fn always_success<T>(_: &T) -> Outcome<'_> {
+    Outcome::Success
+}
+
+impl<F, C> Future for Instrumented<F, C>
+where
+    F: Future,
+    C: for<'a> FnMut(&'a F::Output) -> Outcome<'a>,
+{
+    type Output = F::Output;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        if let State::NotStarted = this.state {
+            *this.state = match Active::start(this.site) {
+                Some(active) => State::Running(active),
+                None => State::Done,
+            };
+        }
+        let output = match this.inner.poll(cx) {
+            Poll::Ready(output) => output,
+            Poll::Pending => return Poll::Pending,
+        };
+        if let State::Running(active) = std::mem::replace(this.state, State::Done) {
+            active.finish((this.classify)(&output));
+        }
+        Poll::Ready(output)
+    }
+}

@@ -1,0 +1,143 @@
+//! The per-call path of a synchronous instrumented function.
+//!
+//! `enter` reads the clock; `finish` (or `Drop`, when the body panics) reads it
+//! again and records into the calling thread's shard. No lock, no allocation,
+//! no hashing: a relaxed load of the on/off switch, the callsite's cached slot
+//! index, two clock reads and a handful of thread-owned stores.
+
+use crate::callsite::Callsite;
+use crate::clock;
+use crate::local;
+use crate::monitor::{self, Core};
+use std::fmt;
+
+/// How a call ended, as the instrumented function's return value says.
+#[derive(Clone, Copy)]
+pub enum Outcome<'a> {
+    /// The call succeeded.
+    Success,
+    /// The call failed (`Err`, or a panic), with the error's text when it has one.
+    Failure(Option<&'a dyn fmt::Display>),
+}
+
+impl fmt::Debug for Outcome<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Success => f.write_str("Success"),
+            Outcome::Failure(None) => f.write_str("Failure"),
+            Outcome::Failure(Some(e)) => write!(f, "Failure({e})"),
+        }
+    }
+}
+
+/// A call being timed: where it records and when it started.
+#[derive(Clone, Copy)]
+pub(crate) struct Active {
+    core: &'static Core,
+    site: &'static Callsite,
+    slot: u32,
+    start: u64,
+}
+
+impl fmt::Debug for Active {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Active").field("slot", &self.slot).finish_non_exhaustive()
+    }
+}
+
+impl Active {
+    /// Starts timing a call of `site` on the current thread's monitor, or
+    /// `None` when monitoring is off.
+    #[inline(always)]
+    pub(crate) fn start(site: &'static Callsite) -> Option<Active> {
+        if !monitor::globally_enabled() {
+            return None;
+        }
+        Active::start_on(local::current_core(), site)
+    }
+
+    /// Starts timing a call of `site` on `core`, or `None` when monitoring is off.
+    #[inline(always)]
+    pub(crate) fn start_on(core: &'static Core, site: &'static Callsite) -> Option<Active> {
+        if !monitor::globally_enabled() || !core.is_enabled() {
+            return None;
+        }
+        let slot = site.slot()?;
+        Some(Active { core, site, slot, start: clock::now() })
+    }
+
+    /// Records the call as ended now with `outcome`; returns its duration.
+    #[inline(always)]
+    pub(crate) fn finish(self, outcome: Outcome<'_>) -> u64 {
+        let end = clock::now();
+        let nanos = clock::nanos_between(self.start, end);
+        let epoch = self.core.epoch();
+        let slow = self.site.slow_threshold();
+        local::with_shard(self.core, |shard| {
+            if let Some(slot) = shard.slot(self.slot) {
+                let failed = matches!(outcome, Outcome::Failure(_));
+                slot.record(nanos, failed, slow, epoch);
+                if let Outcome::Failure(Some(text)) = outcome {
+                    slot.record_error(end, text);
+                }
+            }
+        });
+        nanos
+    }
+
+    /// Records a future dropped before it completed.
+    pub(crate) fn cancel(self) {
+        local::with_shard(self.core, |shard| {
+            if let Some(slot) = shard.slot(self.slot) {
+                slot.record_cancelled();
+            }
+        });
+    }
+
+    /// Records a panic that is unwinding through the call.
+    #[cold]
+    pub(crate) fn panicked(self) {
+        self.finish(Outcome::Failure(Some(&"panicked")));
+    }
+}
+
+/// Times one call of a synchronous instrumented function.
+///
+/// Returned by [`enter`]; [`CallGuard::finish`] records the call with its
+/// outcome. Dropped without `finish` (the body panicked), it records a failure
+/// and lets the panic continue.
+#[must_use = "a call guard records the call when finished or dropped"]
+#[derive(Debug)]
+pub struct CallGuard {
+    active: Option<Active>,
+}
+
+/// Starts timing a call of the function `site` describes.
+#[inline(always)]
+pub fn enter(site: &'static Callsite) -> CallGuard {
+    CallGuard { active: Active::start(site) }
+}
+
+impl CallGuard {
+    /// Records the call as ended with `outcome`.
+    #[inline(always)]
+    pub fn finish(mut self, outcome: Outcome<'_>) {
+        if let Some(active) = self.active.take() {
+            active.finish(outcome);
+        }
+    }
+}
+
+impl Drop for CallGuard {
+    fn drop(&mut self) {
+        if let Some(active) = self.active.take() {
+            if std::thread::panicking() {
+                active.panicked();
+            } else {
+                // Only reached for functions that never return normally
+                // (`-> !`) and exit some other way; count it as a call.
+                active.finish(Outcome::Success);
+            }
+        }
+    }
+}

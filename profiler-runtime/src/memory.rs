@@ -1,0 +1,62 @@
+//! Process memory and CPU time, read through `sysinfo` at session boundaries
+//! (never on the per-call path).
+
+use once_cell::sync::Lazy;
+use std::sync::Mutex;
+use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System};
+
+/// One reading of the process's resources.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct ProcessSample {
+    pub(crate) rss_bytes: u64,
+    pub(crate) cpu_time_ms: u64,
+}
+
+static SYSTEM: Lazy<Option<(Pid, Mutex<System>)>> =
+    Lazy::new(|| Some((sysinfo::get_current_pid().ok()?, Mutex::new(System::new()))));
+
+/// Reads the process's resident memory and CPU time; `None` where the
+/// platform does not say.
+pub(crate) fn sample() -> Option<ProcessSample> {
+    let (pid, system) = SYSTEM.as_ref()?;
+    let mut system = system.lock().unwrap_or_else(|e| e.into_inner());
+    system.refresh_processes_specifics(
+        ProcessesToUpdate::Some(&[*pid]),
+        false,
+        ProcessRefreshKind::nothing().with_memory().with_cpu(),
+    );
+    let process = system.process(*pid)?;
+    Some(ProcessSample { rss_bytes: process.memory(), cpu_time_ms: process.accumulated_cpu_time() })
+}
+
+/// The highest resident memory of the process so far (Linux `VmHWM`); 0 elsewhere.
+pub(crate) fn peak_rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+            let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+            Some(kib * 1024)
+        })
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_process_has_memory_and_cpu_time() {
+        let a = sample().expect("sysinfo supports this platform");
+        assert!(a.rss_bytes > 1 << 20, "rss {}", a.rss_bytes);
+        let mut x = 0u64;
+        for i in 0..30_000_000u64 {
+            x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(i));
+        }
+        let b = sample().unwrap();
+        assert!(b.cpu_time_ms >= a.cpu_time_ms);
+        if cfg!(target_os = "linux") {
+            assert!(peak_rss_bytes() >= b.rss_bytes / 2);
+        }
+    }
+}

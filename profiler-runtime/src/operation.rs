@@ -1,0 +1,94 @@
+//! Manual operations, for code that cannot carry `#[monitor]`: a closure
+//! passed to a library, a span of a loop, a request handled by a framework.
+
+use crate::callsite;
+use crate::events::{self, OperationEvent, MAX_METADATA, MAX_METADATA_TEXT};
+use crate::guard::{Active, Outcome};
+use crate::monitor::{lock, Core};
+use std::fmt;
+
+/// A running manual operation; see [`crate::Monitor::start_operation`].
+///
+/// Recorded as a success when dropped or [`finish`](Operation::finish)ed, as a
+/// failure by [`fail`](Operation::fail) or when dropped during a panic. One
+/// that failed or carries metadata is also kept in the report's event log.
+pub struct Operation {
+    core: &'static Core,
+    name: &'static str,
+    active: Option<Active>,
+    metadata: Vec<(String, String)>,
+}
+
+impl fmt::Debug for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Operation")
+            .field("name", &self.name)
+            .field("metadata", &self.metadata)
+            .finish()
+    }
+}
+
+impl Operation {
+    pub(crate) fn start(core: &'static Core, name: &str) -> Operation {
+        let site = callsite::manual(name);
+        Operation {
+            core,
+            name: site.manual_name(),
+            active: Active::start_on(core, site),
+            metadata: Vec::new(),
+        }
+    }
+
+    /// Attaches a key-value pair (at most 16 per operation, each cut to 200
+    /// bytes), shown with the operation in the report's event log.
+    pub fn metadata(&mut self, key: impl fmt::Display, value: impl fmt::Display) -> &mut Self {
+        if self.metadata.len() < MAX_METADATA {
+            self.metadata.push((
+                events::truncate(&key.to_string(), MAX_METADATA_TEXT),
+                events::truncate(&value.to_string(), MAX_METADATA_TEXT),
+            ));
+        }
+        self
+    }
+
+    /// Ends the operation as a success.
+    pub fn finish(mut self) {
+        self.end(Outcome::Success);
+    }
+
+    /// Ends the operation as a failure with `error`'s text.
+    pub fn fail(mut self, error: impl fmt::Display) {
+        self.end(Outcome::Failure(Some(&error)));
+    }
+
+    fn end(&mut self, outcome: Outcome<'_>) {
+        let Some(active) = self.active.take() else { return };
+        let error = match outcome {
+            Outcome::Failure(Some(e)) => {
+                Some(events::truncate(&e.to_string(), crate::shard::MAX_ERROR_TEXT))
+            }
+            _ => None,
+        };
+        let failed = matches!(outcome, Outcome::Failure(_));
+        let duration_ns = active.finish(outcome);
+        if failed || !self.metadata.is_empty() {
+            lock(&self.core.events).push(OperationEvent {
+                name: self.name.to_owned(),
+                duration_ns,
+                failed,
+                error,
+                metadata: std::mem::take(&mut self.metadata),
+            });
+        }
+    }
+}
+
+impl Drop for Operation {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.end(Outcome::Failure(Some(&"panicked")));
+        } else {
+            self.end(Outcome::Success);
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! The one door `#[monitor]`'s generated code goes through.
+//!
+//! **Not public API.** Everything here may change in any release; the macro
+//! crate is pinned to this crate's exact version so they always match.
+
+pub use crate::callsite::Callsite;
+pub use crate::future::{always_success, instrument, Instrumented};
+pub use crate::guard::{enter, CallGuard, Outcome};
+
+pub use std::boxed::Box;
+use std::fmt::Display;
+
+/// Calls `body`, with the function's return type as the closure's expected
+/// type so coercions and `?` conversions in the body work as in the original.
+#[inline(always)]
+pub fn call<T, F: FnOnce() -> T>(body: F) -> T {
+    body()
+}
+
+/// Wraps a reference to a function's return value so method resolution can
+/// pick the most specific outcome rule (autoref specialisation, three levels):
+/// `Result<T, E: Display>` keeps the error text, any other `Result` counts an
+/// `Err` without text, anything else is a success.
+#[derive(Debug)]
+pub struct Probe<'a, T>(pub &'a T);
+
+/// Level 1: a `Result` whose error has a text.
+pub trait ResultDisplayOutcome<'a> {
+    /// The call's outcome.
+    fn __monitor_outcome(&self) -> Outcome<'a>;
+}
+
+impl<'a, T, E: Display + 'a> ResultDisplayOutcome<'a> for &&Probe<'a, Result<T, E>> {
+    #[inline(always)]
+    fn __monitor_outcome(&self) -> Outcome<'a> {
+        match self.0 {
+            Ok(_) => Outcome::Success,
+            Err(e) => Outcome::Failure(Some(e)),
+        }
+    }
+}
+
+/// Level 2: any other `Result`.
+pub trait ResultOutcome<'a> {
+    /// The call's outcome.
+    fn __monitor_outcome(&self) -> Outcome<'a>;
+}
+
+impl<'a, T, E> ResultOutcome<'a> for &Probe<'a, Result<T, E>> {
+    #[inline(always)]
+    fn __monitor_outcome(&self) -> Outcome<'a> {
+        match self.0 {
+            Ok(_) => Outcome::Success,
+            Err(_) => Outcome::Failure(None),
+        }
+    }
+}
+
+/// Level 3: every other return type.
+pub trait AnyOutcome<'a> {
+    /// The call's outcome.
+    fn __monitor_outcome(&self) -> Outcome<'a>;
+}
+
+impl<'a, T> AnyOutcome<'a> for Probe<'a, T> {
+    #[inline(always)]
+    fn __monitor_outcome(&self) -> Outcome<'a> {
+        Outcome::Success
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct NoDisplay;
+
+    fn kind(o: Outcome<'_>) -> String {
+        format!("{o:?}")
+    }
+
+    #[test]
+    fn the_most_specific_rule_wins() {
+        let ok: Result<u8, String> = Ok(1);
+        let err: Result<u8, String> = Err("boom".into());
+        let opaque: Result<u8, NoDisplay> = Err(NoDisplay);
+        let plain = 5u32;
+        assert_eq!(kind((&&&Probe(&ok)).__monitor_outcome()), "Success");
+        assert_eq!(kind((&&&Probe(&err)).__monitor_outcome()), "Failure(boom)");
+        assert_eq!(kind((&&&Probe(&opaque)).__monitor_outcome()), "Failure");
+        assert_eq!(kind((&&&Probe(&plain)).__monitor_outcome()), "Success");
+    }
+}

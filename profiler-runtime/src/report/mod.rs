@@ -1,0 +1,246 @@
+//! The session report: plain data, serialisable, with renderers beside it
+//! (`Display` for the text summary in [`text`], JSON in [`json`]).
+//!
+//! Every field added later gets `#[serde(default)]`, so older reports still
+//! load; a change that old readers would misread bumps [`SCHEMA_VERSION`].
+
+mod json;
+pub(crate) mod text;
+
+pub use crate::events::OperationEvent;
+use crate::histogram::Histogram;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Version of the JSON layout written by [`SessionReport::to_json`].
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Everything one session recorded, with the findings drawn from it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SessionReport {
+    /// Layout version; see [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// The id given to `start_session`.
+    pub session_id: String,
+    /// 1 for the monitor's first session, then counting up.
+    pub sequence: u64,
+    /// Wall-clock start, milliseconds since the Unix epoch.
+    pub started_at_unix_ms: u64,
+    /// Session length so far (live report) or in all (ended).
+    pub wall_ns: u64,
+    /// `false` for a live snapshot from `current_report`.
+    pub ended: bool,
+    /// The clock used for timings.
+    pub clock: String,
+    /// One row per operation name, slowest total first.
+    pub operations: Vec<OperationStats>,
+    /// Stages by name.
+    #[serde(default)]
+    pub stages: Vec<StageStats>,
+    /// Cache hits and misses.
+    #[serde(default)]
+    pub cache: CacheStats,
+    /// Paid API calls.
+    #[serde(default)]
+    pub api: ApiStats,
+    /// Custom counters by name (only those that moved).
+    #[serde(default)]
+    pub counters: BTreeMap<String, u64>,
+    /// Process memory and CPU, where the platform reports them.
+    #[serde(default)]
+    pub process: Option<ProcessStats>,
+    /// The slowest operations by total time (at most five).
+    #[serde(default)]
+    pub bottlenecks: Vec<Bottleneck>,
+    /// Warnings and recommendations, most important first.
+    #[serde(default)]
+    pub findings: Vec<Finding>,
+    /// Notable manual operations (failed, or carrying metadata), oldest first.
+    #[serde(default)]
+    pub events: Vec<OperationEvent>,
+    /// What bounded tables had to leave out.
+    #[serde(default)]
+    pub dropped: Dropped,
+}
+
+/// Timing of one operation over the session.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OperationStats {
+    /// The name given to `#[monitor("name")]` or `start_operation`, or the
+    /// function's path.
+    pub name: String,
+    /// Module of the function (`"manual"` for manual operations).
+    pub module_path: String,
+    /// Source file of the function.
+    pub file: String,
+    /// Line of the function.
+    pub line: u32,
+    /// Completed calls.
+    pub calls: u64,
+    /// Calls that returned `Err` or panicked.
+    pub failures: u64,
+    /// Futures dropped before they completed (not in `calls`).
+    pub cancelled: u64,
+    /// Calls at least as long as the `slow` threshold.
+    #[serde(default)]
+    pub slow_calls: u64,
+    /// The `slow` threshold, if one was set.
+    #[serde(default)]
+    pub slow_threshold_ns: Option<u64>,
+    /// Time spent in all calls.
+    pub total_ns: u64,
+    /// Mean call time.
+    pub mean_ns: u64,
+    /// Fastest call.
+    pub min_ns: u64,
+    /// Slowest call.
+    pub max_ns: u64,
+    /// Median call time (within 3.125 %).
+    pub p50_ns: u64,
+    /// 90th percentile.
+    pub p90_ns: u64,
+    /// 99th percentile.
+    pub p99_ns: u64,
+    /// `total_ns` over the session's wall time (can pass 1.0 with threads or nesting).
+    pub share_of_wall: f64,
+    /// The text of the latest failure in this session.
+    #[serde(default)]
+    pub last_error: Option<String>,
+    /// The call-time distribution.
+    #[serde(default)]
+    pub histogram: Histogram,
+}
+
+impl OperationStats {
+    /// Failures over calls, 0.0 without calls.
+    pub fn failure_rate(&self) -> f64 {
+        if self.calls == 0 {
+            0.0
+        } else {
+            self.failures as f64 / self.calls as f64
+        }
+    }
+}
+
+/// Throughput of one stage.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StageStats {
+    /// The stage's name.
+    pub name: String,
+    /// How many times the stage ran.
+    pub runs: u64,
+    /// Time spent in it.
+    pub total_ns: u64,
+    /// Items processed.
+    pub items: u64,
+    /// Items per second of stage time; `None` when it took no measurable time.
+    pub items_per_sec: Option<f64>,
+}
+
+/// Cache effectiveness.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CacheStats {
+    /// Lookups that hit.
+    pub hits: u64,
+    /// Lookups that missed.
+    pub misses: u64,
+    /// Hits over lookups; `None` without lookups.
+    pub hit_rate: Option<f64>,
+}
+
+/// Paid API usage.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ApiStats {
+    /// Calls made.
+    pub calls: u64,
+    /// Calls that failed.
+    pub errors: u64,
+    /// Tokens used.
+    pub tokens: u64,
+    /// Estimated cost in US dollars.
+    pub cost_usd: f64,
+}
+
+/// Process resources over the session, sampled at its start and end.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProcessStats {
+    /// Resident memory at the start, bytes.
+    pub rss_start_bytes: u64,
+    /// Resident memory at the end (or now, for a live report), bytes.
+    pub rss_end_bytes: u64,
+    /// Highest resident memory the process reached, bytes (0 where unknown).
+    #[serde(default)]
+    pub rss_peak_bytes: u64,
+    /// CPU time the process used during the session, milliseconds.
+    pub cpu_time_ms: u64,
+    /// CPU time over wall time: 1.0 is one core busy throughout.
+    pub cpu_utilization: f64,
+}
+
+/// An operation that takes a large part of the session.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Bottleneck {
+    /// The operation.
+    pub name: String,
+    /// Its total time.
+    pub total_ns: u64,
+    /// Its share of the session's wall time.
+    pub share_of_wall: f64,
+}
+
+/// How much a finding matters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Worth acting on.
+    Warning,
+    /// Worth knowing.
+    Info,
+}
+
+/// Something the report noticed, with the figures behind it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// How much it matters.
+    pub severity: Severity,
+    /// A stable machine-readable kind (`"dominant_operation"`, `"failures"`, ...).
+    pub kind: String,
+    /// The operation, stage or counter it is about.
+    #[serde(default)]
+    pub subject: Option<String>,
+    /// One sentence with the figures.
+    pub message: String,
+    /// What to try.
+    #[serde(default)]
+    pub recommendation: Option<String>,
+}
+
+/// Counts of what bounded tables left out, so a report never hides a gap.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dropped {
+    /// Callsites past [`crate::MAX_CALLSITES`] (process-wide, not recorded).
+    pub callsites: u64,
+    /// Counter names past [`crate::MAX_COUNTERS`] (process-wide).
+    pub counters: u64,
+    /// Stage names past [`crate::MAX_STAGES`].
+    pub stages: u64,
+    /// Events this session that fell out of the event log.
+    pub events: u64,
+}
+
+impl SessionReport {
+    /// The row of the operation called `name`.
+    pub fn operation(&self, name: &str) -> Option<&OperationStats> {
+        self.operations.iter().find(|op| op.name == name)
+    }
+
+    /// The stage called `name`.
+    pub fn stage(&self, name: &str) -> Option<&StageStats> {
+        self.stages.iter().find(|s| s.name == name)
+    }
+
+    /// The session's wall time as a [`std::time::Duration`].
+    pub fn wall_time(&self) -> std::time::Duration {
+        std::time::Duration::from_nanos(self.wall_ns)
+    }
+}

@@ -1,0 +1,418 @@
+//! The human summary: `Display` for [`SessionReport`].
+//!
+//! Fits a 100-column terminal; every row is one line whatever the names hold
+//! (control characters are escaped, long names shortened from the left so the
+//! function's own name stays visible). Sections with nothing to say are left out.
+
+use super::{SessionReport, Severity};
+use std::fmt::{self, Write as _};
+
+/// Width the summary is laid out for.
+pub(crate) const WIDTH: usize = 100;
+const NAME_WIDTH: usize = 24;
+
+/// A duration in the unit that suits it, at most 8 characters wide.
+pub(crate) fn duration(ns: u64) -> String {
+    const UNITS: [(f64, &str); 4] = [(1e3, "µs"), (1e6, "ms"), (1e9, "s"), (60e9, "min")];
+    if ns < 1_000 {
+        return format!("{ns} ns");
+    }
+    let v = ns as f64;
+    let (scale, unit) = if v >= 359_820e9 {
+        (86_400e9, "d")
+    } else if v >= 5_997e9 {
+        (3600e9, "h")
+    } else {
+        // Pick the unit after rounding to three digits: 999.9 µs reads as 1.00 ms.
+        *UNITS.iter().rev().find(|(scale, _)| v >= *scale * 0.9995).unwrap_or(&UNITS[0])
+    };
+    let x = v / scale;
+    if x < 9.995 {
+        format!("{x:.2} {unit}")
+    } else if x < 99.95 {
+        format!("{x:.1} {unit}")
+    } else {
+        format!("{x:.0} {unit}")
+    }
+}
+
+/// A fraction as a percentage with one decimal.
+pub(crate) fn percent(fraction: f64) -> String {
+    format!("{:.1}%", fraction * 100.0)
+}
+
+/// A count with thousands separators, or with a suffix when long.
+pub(crate) fn count(n: u64) -> String {
+    if n >= 100_000_000 {
+        return format!("{:.1}M", n as f64 / 1e6);
+    }
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// Bytes in binary units.
+fn bytes(n: u64) -> String {
+    let v = n as f64;
+    if v >= 1024.0 * 1024.0 * 1024.0 {
+        format!("{:.2} GiB", v / (1024.0 * 1024.0 * 1024.0))
+    } else if v >= 1024.0 * 1024.0 {
+        format!("{:.1} MiB", v / (1024.0 * 1024.0))
+    } else {
+        format!("{:.1} KiB", v / 1024.0)
+    }
+}
+
+/// The text with control characters escaped, so it stays on one line.
+pub(crate) fn sanitize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        if ch.is_control() {
+            out.extend(ch.escape_default());
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+/// `text` sanitised and cut to `width` characters, keeping its end.
+fn fit_left(text: &str, width: usize) -> String {
+    let clean = sanitize(text);
+    let n = clean.chars().count();
+    if n <= width {
+        return clean;
+    }
+    let tail: String = clean.chars().skip(n - (width - 1)).collect();
+    format!("…{tail}")
+}
+
+/// `text` sanitised and cut to `width` characters, keeping its start.
+fn fit_right(text: &str, width: usize) -> String {
+    let clean = sanitize(text);
+    if clean.chars().count() <= width {
+        return clean;
+    }
+    let head: String = clean.chars().take(width - 1).collect();
+    format!("{head}…")
+}
+
+/// Pads to `width` characters (not bytes, so `µ` and `…` align).
+fn pad(text: &str, width: usize) -> String {
+    let n = text.chars().count();
+    format!("{text}{}", " ".repeat(width.saturating_sub(n)))
+}
+
+fn lpad(text: &str, width: usize) -> String {
+    let n = text.chars().count();
+    format!("{}{text}", " ".repeat(width.saturating_sub(n)))
+}
+
+/// Word-wraps `text` to the summary width, every line after the first indented.
+fn wrap(out: &mut String, first: &str, indent: &str, text: &str) {
+    let mut line = first.to_owned();
+    let mut empty = true;
+    for word in text.split(' ') {
+        let len = line.chars().count();
+        if !empty && len + 1 + word.chars().count() > WIDTH {
+            out.push_str(line.trim_end());
+            out.push('\n');
+            line = indent.to_owned();
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
+    }
+    out.push_str(line.trim_end());
+    out.push('\n');
+}
+
+fn heading(out: &mut String, title: &str) {
+    let _ = writeln!(out, "\n{title}");
+}
+
+impl SessionReport {
+    /// The summary as text (what `Display` prints).
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        self.write_header(&mut out);
+        self.write_operations(&mut out);
+        self.write_stages(&mut out);
+        self.write_counters(&mut out);
+        self.write_process(&mut out);
+        self.write_bottlenecks(&mut out);
+        self.write_findings(&mut out);
+        self.write_events(&mut out);
+        out
+    }
+
+    fn write_header(&self, out: &mut String) {
+        let state = if self.ended { "ended after" } else { "running for" };
+        let title = format!("Session \"{}\"", fit_right(&self.session_id, 50));
+        let _ = writeln!(out, "{title} (#{}) {state} {}", self.sequence, duration(self.wall_ns));
+        let _ = writeln!(out, "{}", "═".repeat(WIDTH.min(title.chars().count() + 40)));
+    }
+
+    fn write_operations(&self, out: &mut String) {
+        if self.operations.is_empty() {
+            return;
+        }
+        heading(out, "Operations (by total time)");
+        let _ = writeln!(
+            out,
+            "  {} {:>9} {:>5} {:>8} {:>6} {:>8} {:>8} {:>8} {:>8} {:>8}",
+            pad("name", NAME_WIDTH - 2),
+            "calls",
+            "fail",
+            "total",
+            "%wall",
+            "mean",
+            "p50",
+            "p90",
+            "p99",
+            "max"
+        );
+        for op in &self.operations {
+            let _ = writeln!(
+                out,
+                "  {} {} {} {} {} {} {} {} {} {}",
+                pad(&fit_left(&op.name, NAME_WIDTH - 2), NAME_WIDTH - 2),
+                lpad(&count(op.calls), 9),
+                lpad(&count(op.failures), 5),
+                lpad(&duration(op.total_ns), 8),
+                lpad(&percent(op.share_of_wall), 6),
+                lpad(&duration(op.mean_ns), 8),
+                lpad(&duration(op.p50_ns), 8),
+                lpad(&duration(op.p90_ns), 8),
+                lpad(&duration(op.p99_ns), 8),
+                lpad(&duration(op.max_ns), 8),
+            );
+        }
+        let notes: Vec<_> = self
+            .operations
+            .iter()
+            .filter(|op| op.last_error.is_some() || op.cancelled > 0)
+            .collect();
+        for op in notes {
+            let name = fit_left(&op.name, NAME_WIDTH);
+            if let Some(err) = &op.last_error {
+                let line = format!("  {name}: last error: {}", sanitize(err));
+                let _ = writeln!(out, "{}", fit_right(&line, WIDTH));
+            }
+            if op.cancelled > 0 {
+                let _ =
+                    writeln!(out, "  {name}: {} cancelled before completing", count(op.cancelled));
+            }
+        }
+    }
+
+    fn write_stages(&self, out: &mut String) {
+        if self.stages.is_empty() {
+            return;
+        }
+        heading(out, "Stages");
+        let _ = writeln!(
+            out,
+            "  {} {:>6} {:>9} {:>12} {:>14}",
+            pad("name", NAME_WIDTH),
+            "runs",
+            "time",
+            "items",
+            "items/s"
+        );
+        for s in &self.stages {
+            let rate = s.items_per_sec.map_or_else(|| "-".to_owned(), |r| count(r.round() as u64));
+            let _ = writeln!(
+                out,
+                "  {} {} {} {} {}",
+                pad(&fit_left(&s.name, NAME_WIDTH), NAME_WIDTH),
+                lpad(&count(s.runs), 6),
+                lpad(&duration(s.total_ns), 9),
+                lpad(&count(s.items), 12),
+                lpad(&rate, 14)
+            );
+        }
+    }
+
+    fn write_counters(&self, out: &mut String) {
+        let c = &self.cache;
+        let a = &self.api;
+        if c.hit_rate.is_none() && a.calls == 0 && self.counters.is_empty() {
+            return;
+        }
+        heading(out, "Counters");
+        if let Some(rate) = c.hit_rate {
+            let _ = writeln!(
+                out,
+                "  {} hit rate {} ({} hits, {} misses)",
+                pad("cache", 12),
+                percent(rate),
+                count(c.hits),
+                count(c.misses)
+            );
+        }
+        if a.calls > 0 {
+            let _ = writeln!(
+                out,
+                "  {} {} calls, {} errors, {} tokens, ${:.4}",
+                pad("api", 12),
+                count(a.calls),
+                count(a.errors),
+                count(a.tokens),
+                a.cost_usd
+            );
+        }
+        for (name, value) in &self.counters {
+            let _ =
+                writeln!(out, "  {} {}", pad(&fit_left(name, 40), 40), lpad(&count(*value), 14));
+        }
+    }
+
+    fn write_process(&self, out: &mut String) {
+        let Some(p) = &self.process else { return };
+        heading(out, "Process");
+        let peak = if p.rss_peak_bytes > 0 {
+            format!(" (process peak {})", bytes(p.rss_peak_bytes))
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "  memory       {} at start, {} at end{peak}",
+            bytes(p.rss_start_bytes),
+            bytes(p.rss_end_bytes)
+        );
+        let _ = writeln!(
+            out,
+            "  cpu          {} of CPU time, {} of one core",
+            duration(p.cpu_time_ms * 1_000_000),
+            percent(p.cpu_utilization)
+        );
+    }
+
+    fn write_bottlenecks(&self, out: &mut String) {
+        if self.bottlenecks.is_empty() {
+            return;
+        }
+        heading(out, "Bottlenecks (top 5 by total time)");
+        for (i, b) in self.bottlenecks.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "  {}. {} {} {}",
+                i + 1,
+                pad(&fit_left(&b.name, 40), 40),
+                lpad(&duration(b.total_ns), 9),
+                lpad(&percent(b.share_of_wall), 7)
+            );
+        }
+    }
+
+    fn write_findings(&self, out: &mut String) {
+        if self.findings.is_empty() {
+            return;
+        }
+        heading(out, "Findings");
+        for f in &self.findings {
+            let mark = match f.severity {
+                Severity::Warning => "  ! ",
+                Severity::Info => "  · ",
+            };
+            wrap(out, mark, "    ", &sanitize(&f.message));
+            if let Some(r) = &f.recommendation {
+                wrap(out, "    → ", "      ", &sanitize(r));
+            }
+        }
+    }
+
+    fn write_events(&self, out: &mut String) {
+        if self.events.is_empty() && self.dropped.events == 0 {
+            return;
+        }
+        heading(out, "Notable operations (latest last)");
+        const SHOWN: usize = 10;
+        let skipped = self.events.len().saturating_sub(SHOWN) as u64 + self.dropped.events;
+        if skipped > 0 {
+            let _ = writeln!(out, "  ({skipped} earlier not shown)");
+        }
+        for e in self.events.iter().rev().take(SHOWN).rev() {
+            let status = if e.failed { "failed" } else { "ok" };
+            let mut line = format!(
+                "  {} {status} in {}",
+                fit_left(&e.name, NAME_WIDTH),
+                duration(e.duration_ns)
+            );
+            for (k, v) in &e.metadata {
+                let _ = write!(line, " {}={}", sanitize(k), sanitize(v));
+            }
+            if let Some(err) = &e.error {
+                let _ = write!(line, ": {}", sanitize(err));
+            }
+            let _ = writeln!(out, "{}", fit_right(&line, WIDTH));
+        }
+    }
+}
+
+impl fmt::Display for SessionReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_text())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_pick_a_unit_and_stay_narrow() {
+        let cases = [
+            (0, "0 ns"),
+            (999, "999 ns"),
+            (1_000, "1.00 µs"),
+            (12_345, "12.3 µs"),
+            (999_499, "999 µs"),
+            (999_999, "1.00 ms"),
+            (1_500_000_000, "1.50 s"),
+            (125_000_000_000, "2.08 min"),
+            (7_200_000_000_000, "2.00 h"),
+        ];
+        for (ns, text) in cases {
+            assert_eq!(duration(ns), text);
+        }
+        for shift in 0..64 {
+            assert!(duration(1u64 << shift).chars().count() <= 8, "{}", duration(1 << shift));
+        }
+    }
+
+    #[test]
+    fn counts_group_thousands() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(1_234_567), "1,234,567");
+        assert_eq!(count(123_456_789), "123.5M");
+    }
+
+    #[test]
+    fn hostile_names_stay_on_one_line_and_fit() {
+        let name = "evil\nname\twith\u{7}bells and a very long tail that keeps going";
+        let fitted = fit_left(name, 22);
+        assert!(!fitted.contains('\n') && !fitted.contains('\t'));
+        assert_eq!(fitted.chars().count(), 22);
+        assert!(fitted.starts_with('…'));
+    }
+
+    #[test]
+    fn wrapping_keeps_lines_within_the_width() {
+        let mut out = String::new();
+        wrap(&mut out, "  ! ", "    ", &"word ".repeat(80));
+        assert!(out.lines().count() > 2);
+        assert!(out.lines().all(|l| l.chars().count() <= WIDTH));
+    }
+}

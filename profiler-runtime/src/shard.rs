@@ -1,0 +1,418 @@
+//! Thread-owned storage: every thread writes only its own shard, so an
+//! instrumented call touches no cache line another thread writes.
+//!
+//! Each field is an atomic so the reporter can read it while the owner writes,
+//! but the owner never does a read-modify-write: it `load`s and `store`s with
+//! `Relaxed` ordering (plain moves on x86 and ARM). That is sound because a
+//! shard has exactly one writer at a time: the thread that took it from its
+//! monitor's pool, which it hands back (under the pool's lock, so the next owner
+//! sees every value) only when the thread exits.
+
+use crate::histogram::{self, BUCKETS};
+use std::fmt::{self, Write as _};
+use std::sync::atomic::{fence, AtomicU64, Ordering::*};
+use std::sync::OnceLock;
+
+/// Adds to a single-writer counter without a locked instruction.
+#[inline(always)]
+pub(crate) fn bump(cell: &AtomicU64, by: u64) {
+    // Relaxed load/store, not fetch_add: only the owning thread writes (see module docs).
+    cell.store(cell.load(Relaxed).wrapping_add(by), Relaxed);
+}
+
+/// A fixed-capacity table allocated a chunk at a time, on first use of an
+/// index in that chunk. Readers see only initialised chunks.
+pub(crate) struct Chunks<T> {
+    chunks: Box<[OnceLock<Box<[T]>>]>,
+    chunk_len: usize,
+    make: fn() -> T,
+}
+
+impl<T> Chunks<T> {
+    fn new(chunk_len: usize, chunk_count: usize, make: fn() -> T) -> Self {
+        Chunks { chunks: (0..chunk_count).map(|_| OnceLock::new()).collect(), chunk_len, make }
+    }
+
+    /// The element at `index`, allocating its chunk on first use; `None` past the capacity.
+    #[inline(always)]
+    pub(crate) fn get_or_alloc(&self, index: usize) -> Option<&T> {
+        let chunk = self.chunks.get(index / self.chunk_len)?;
+        let items = match chunk.get() {
+            Some(items) => items,
+            None => self.alloc(chunk),
+        };
+        items.get(index % self.chunk_len)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn alloc<'a>(&self, chunk: &'a OnceLock<Box<[T]>>) -> &'a [T] {
+        chunk.get_or_init(|| (0..self.chunk_len).map(|_| (self.make)()).collect())
+    }
+
+    /// Every allocated element with its index.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (usize, &T)> {
+        let len = self.chunk_len;
+        self.chunks.iter().enumerate().flat_map(move |(c, chunk)| {
+            chunk
+                .get()
+                .into_iter()
+                .flat_map(move |items| items.iter().enumerate().map(move |(i, t)| (c * len + i, t)))
+        })
+    }
+}
+
+/// Longest error text kept per operation, in bytes (cut at a character boundary).
+pub const MAX_ERROR_TEXT: usize = 240;
+const ERROR_WORDS: usize = MAX_ERROR_TEXT.div_ceil(8);
+
+/// The last error text of one slot: a single-writer sequence lock over atomic
+/// words, so writing it takes no lock and allocates nothing.
+struct ErrorText {
+    /// Odd while the writer is mid-update.
+    seq: AtomicU64,
+    /// Clock ticks when the error was recorded, to pick the latest across threads.
+    stamp: AtomicU64,
+    len: AtomicU64,
+    words: [AtomicU64; ERROR_WORDS],
+}
+
+impl ErrorText {
+    fn new() -> Self {
+        ErrorText {
+            seq: AtomicU64::new(0),
+            stamp: AtomicU64::new(0),
+            len: AtomicU64::new(0),
+            words: [const { AtomicU64::new(0) }; ERROR_WORDS],
+        }
+    }
+
+    fn write(&self, stamp: u64, text: &dyn fmt::Display) {
+        let mut buf = Truncating::default();
+        // A Display impl that fails just leaves what it wrote so far.
+        let _ = write!(buf, "{text}");
+        let seq = self.seq.load(Relaxed);
+        self.seq.store(seq.wrapping_add(1), Relaxed);
+        // Release fence: the odd sequence is visible before any word changes.
+        fence(Release);
+        self.stamp.store(stamp, Relaxed);
+        self.len.store(buf.len as u64, Relaxed);
+        for (word, bytes) in self.words.iter().zip(buf.bytes.chunks(8)) {
+            let mut w = [0u8; 8];
+            w[..bytes.len()].copy_from_slice(bytes);
+            word.store(u64::from_le_bytes(w), Relaxed);
+        }
+        // Release: a reader that sees the even sequence sees every word above.
+        self.seq.store(seq.wrapping_add(2), Release);
+    }
+
+    /// The last text and its stamp, or `None` if none was ever written.
+    fn read(&self) -> Option<(u64, String)> {
+        for _ in 0..64 {
+            // Acquire: pairs with the writer's final Release store.
+            let before = self.seq.load(Acquire);
+            if before == 0 {
+                return None;
+            }
+            if before % 2 == 1 {
+                std::hint::spin_loop();
+                continue;
+            }
+            let stamp = self.stamp.load(Relaxed);
+            let len = (self.len.load(Relaxed) as usize).min(MAX_ERROR_TEXT);
+            let mut bytes = Vec::with_capacity(ERROR_WORDS * 8);
+            for word in &self.words {
+                bytes.extend_from_slice(&word.load(Relaxed).to_le_bytes());
+            }
+            // Acquire fence: the words above were read before the re-check below.
+            fence(Acquire);
+            if self.seq.load(Relaxed) == before {
+                bytes.truncate(len);
+                return Some((stamp, String::from_utf8_lossy(&bytes).into_owned()));
+            }
+        }
+        None
+    }
+}
+
+/// A fixed buffer that keeps the first `MAX_ERROR_TEXT` bytes of whole characters.
+struct Truncating {
+    bytes: [u8; MAX_ERROR_TEXT],
+    len: usize,
+}
+
+impl Default for Truncating {
+    fn default() -> Self {
+        Truncating { bytes: [0; MAX_ERROR_TEXT], len: 0 }
+    }
+}
+
+impl fmt::Write for Truncating {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        for ch in s.chars() {
+            let n = ch.len_utf8();
+            if self.len + n > MAX_ERROR_TEXT {
+                return Err(fmt::Error);
+            }
+            ch.encode_utf8(&mut self.bytes[self.len..]);
+            self.len += n;
+        }
+        Ok(())
+    }
+}
+
+/// One callsite's measures on one thread.
+///
+/// New measures (busy time, allocation bytes, ...) are new fields here, a line
+/// in [`Slot::read_into`], and a column in the report row.
+#[repr(align(64))]
+pub(crate) struct Slot {
+    calls: AtomicU64,
+    failures: AtomicU64,
+    cancelled: AtomicU64,
+    slow: AtomicU64,
+    total_ns: AtomicU64,
+    /// The session epoch `min_ns` and `max_ns` belong to; a new session resets them.
+    epoch: AtomicU64,
+    min_ns: AtomicU64,
+    max_ns: AtomicU64,
+    /// One bit per histogram group that has a count, so readers skip empty ones.
+    groups: AtomicU64,
+    buckets: [AtomicU64; BUCKETS],
+    error: ErrorText,
+}
+
+impl Slot {
+    fn new() -> Self {
+        Slot {
+            calls: AtomicU64::new(0),
+            failures: AtomicU64::new(0),
+            cancelled: AtomicU64::new(0),
+            slow: AtomicU64::new(0),
+            total_ns: AtomicU64::new(0),
+            epoch: AtomicU64::new(0),
+            min_ns: AtomicU64::new(u64::MAX),
+            max_ns: AtomicU64::new(0),
+            groups: AtomicU64::new(0),
+            buckets: [const { AtomicU64::new(0) }; BUCKETS],
+            error: ErrorText::new(),
+        }
+    }
+
+    /// Records one finished call. Owner thread only.
+    #[inline(always)]
+    pub(crate) fn record(&self, nanos: u64, failed: bool, slow_ns: u64, epoch: u64) {
+        let bucket = histogram::bucket_of(nanos);
+        bump(&self.buckets[bucket], 1);
+        let bit = 1u64 << histogram::group_of(bucket);
+        let groups = self.groups.load(Relaxed);
+        if groups & bit == 0 {
+            self.groups.store(groups | bit, Relaxed);
+        }
+        bump(&self.total_ns, nanos);
+        if self.epoch.load(Relaxed) != epoch {
+            self.min_ns.store(nanos, Relaxed);
+            self.max_ns.store(nanos, Relaxed);
+            self.epoch.store(epoch, Relaxed);
+        } else {
+            if nanos < self.min_ns.load(Relaxed) {
+                self.min_ns.store(nanos, Relaxed);
+            }
+            if nanos > self.max_ns.load(Relaxed) {
+                self.max_ns.store(nanos, Relaxed);
+            }
+        }
+        if failed {
+            bump(&self.failures, 1);
+        }
+        if slow_ns != 0 && nanos >= slow_ns {
+            bump(&self.slow, 1);
+        }
+        bump(&self.calls, 1);
+    }
+
+    /// Records a future dropped before it completed. Owner thread only.
+    pub(crate) fn record_cancelled(&self) {
+        bump(&self.cancelled, 1);
+    }
+
+    /// Keeps a failure's text as the slot's last error. Owner thread only.
+    pub(crate) fn record_error(&self, stamp: u64, text: &dyn fmt::Display) {
+        self.error.write(stamp, text);
+    }
+
+    /// Adds this slot's values to `out`.
+    pub(crate) fn read_into(&self, epoch: u64, out: &mut crate::aggregate::SiteTotals) {
+        let calls = self.calls.load(Relaxed);
+        let cancelled = self.cancelled.load(Relaxed);
+        if calls == 0 && cancelled == 0 {
+            return;
+        }
+        out.calls += calls;
+        out.cancelled += cancelled;
+        out.failures += self.failures.load(Relaxed);
+        out.slow += self.slow.load(Relaxed);
+        out.total_ns += self.total_ns.load(Relaxed);
+        if calls > 0 && self.epoch.load(Relaxed) == epoch {
+            out.min_ns = out.min_ns.min(self.min_ns.load(Relaxed));
+            out.max_ns = out.max_ns.max(self.max_ns.load(Relaxed));
+        }
+        let mut groups = self.groups.load(Relaxed);
+        if groups != 0 && out.buckets.is_empty() {
+            out.buckets = vec![0; BUCKETS];
+        }
+        while groups != 0 {
+            let group = groups.trailing_zeros() as usize;
+            groups &= groups - 1;
+            let range = group * histogram::GROUP..(group + 1) * histogram::GROUP;
+            for (dst, src) in out.buckets[range.clone()].iter_mut().zip(&self.buckets[range]) {
+                *dst += src.load(Relaxed);
+            }
+        }
+        if let Some((stamp, text)) = self.error.read() {
+            if out.error.as_ref().is_none_or(|(s, _)| stamp > *s) {
+                out.error = Some((stamp, text));
+            }
+        }
+    }
+}
+
+/// Counters every shard has, by position.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Fixed {
+    CacheHits,
+    CacheMisses,
+    ApiCalls,
+    ApiErrors,
+    ApiTokens,
+    /// Cost in billionths of a US dollar, so it adds up exactly.
+    ApiCostNanoUsd,
+}
+
+pub(crate) const FIXED_COUNT: usize = 6;
+
+/// The most distinct custom counter names; later ones are counted as dropped.
+pub const MAX_COUNTERS: usize = 4096;
+const COUNTER_CHUNK: usize = 64;
+
+/// One thread's share of one monitor.
+pub(crate) struct Shard {
+    slots: Chunks<Slot>,
+    counters: Chunks<AtomicU64>,
+    fixed: [AtomicU64; FIXED_COUNT],
+}
+
+const SLOT_CHUNK: usize = 8;
+
+impl Shard {
+    pub(crate) fn new() -> Self {
+        Shard {
+            slots: Chunks::new(SLOT_CHUNK, crate::callsite::MAX_CALLSITES / SLOT_CHUNK, Slot::new),
+            counters: Chunks::new(COUNTER_CHUNK, MAX_COUNTERS / COUNTER_CHUNK, || {
+                AtomicU64::new(0)
+            }),
+            fixed: [const { AtomicU64::new(0) }; FIXED_COUNT],
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn slot(&self, index: u32) -> Option<&Slot> {
+        self.slots.get_or_alloc(index as usize)
+    }
+
+    #[inline(always)]
+    pub(crate) fn add_fixed(&self, which: Fixed, by: u64) {
+        bump(&self.fixed[which as usize], by);
+    }
+
+    #[inline]
+    pub(crate) fn add_counter(&self, index: u32, by: u64) {
+        if let Some(cell) = self.counters.get_or_alloc(index as usize) {
+            bump(cell, by);
+        }
+    }
+
+    /// Adds this shard's values to `out`.
+    pub(crate) fn read_into(&self, epoch: u64, out: &mut crate::aggregate::Totals) {
+        for (index, slot) in self.slots.iter() {
+            let site = out.site_mut(index);
+            slot.read_into(epoch, site);
+        }
+        for (index, cell) in self.counters.iter() {
+            let value = cell.load(Relaxed);
+            if value != 0 {
+                if out.counters.len() <= index {
+                    out.counters.resize(index + 1, 0);
+                }
+                out.counters[index] += value;
+            }
+        }
+        for (dst, src) in out.fixed.iter_mut().zip(&self.fixed) {
+            *dst += src.load(Relaxed);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_text_is_cut_at_a_character_boundary() {
+        let e = ErrorText::new();
+        assert_eq!(e.read(), None);
+        let long = "é".repeat(200);
+        e.write(5, &long);
+        let (stamp, text) = e.read().unwrap();
+        assert_eq!(stamp, 5);
+        assert!(text.len() <= MAX_ERROR_TEXT && text.chars().all(|c| c == 'é'));
+        e.write(9, &"short");
+        assert_eq!(e.read(), Some((9, "short".to_owned())));
+    }
+
+    #[test]
+    fn error_text_is_never_torn_under_a_concurrent_writer() {
+        let e = std::sync::Arc::new(ErrorText::new());
+        let writer = {
+            let e = e.clone();
+            std::thread::spawn(move || {
+                for i in 0..20_000u64 {
+                    let ch = if i % 2 == 0 { "a" } else { "b" };
+                    e.write(i + 1, &ch.repeat(100 + (i % 50) as usize));
+                }
+            })
+        };
+        let mut seen = 0;
+        while !writer.is_finished() {
+            if let Some((stamp, text)) = e.read() {
+                let ch = if (stamp - 1) % 2 == 0 { 'a' } else { 'b' };
+                assert_eq!(text.len(), 100 + ((stamp - 1) % 50) as usize);
+                assert!(text.chars().all(|c| c == ch), "torn read at {stamp}");
+                seen += 1;
+            }
+        }
+        writer.join().unwrap();
+        assert!(seen > 0 || e.read().is_some());
+    }
+
+    #[test]
+    fn a_slot_resets_min_and_max_for_a_new_epoch() {
+        let slot = Slot::new();
+        slot.record(100, false, 90, 1);
+        slot.record(50, true, 90, 1);
+        slot.record(70, false, 90, 2);
+        let mut out = crate::aggregate::SiteTotals::default();
+        slot.read_into(2, &mut out);
+        assert_eq!((out.calls, out.failures, out.slow, out.total_ns), (3, 1, 1, 220));
+        assert_eq!((out.min_ns, out.max_ns), (70, 70));
+        assert_eq!(out.buckets.iter().sum::<u64>(), 3);
+    }
+
+    #[test]
+    fn chunks_allocate_on_demand_and_refuse_past_capacity() {
+        let shard = Shard::new();
+        assert!(shard.slot(3).is_some());
+        assert!(shard.slot(crate::callsite::MAX_CALLSITES as u32).is_none());
+        assert_eq!(shard.slots.iter().count(), SLOT_CHUNK);
+    }
+}

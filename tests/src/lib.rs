@@ -1,0 +1,1 @@
+//! Integration tests live in `it/` and `ui/`; this library is empty.

@@ -46,12 +46,17 @@ fn generate(args: &Args, f: &Function) -> TokenStream {
     let fn_name = syn::ext::IdentExt::unraw(ident).to_string();
     let named = args.name.as_ref().map(|name| quote!(.named(#name)));
     let slow = args.slow_ns.map(|ns| quote!(.slow_ns(#ns)));
+    let shape = f.shape();
+    let kind = match shape {
+        Shape::Async | Shape::ReturnsFuture { .. } => Some(quote!(.asynchronous())),
+        Shape::Sync | Shape::Never => None,
+    };
     // `line!()` spanned on the function's name reports the line of the name.
     let line = quote_spanned!(ident.span()=> ::core::line!());
     let site = quote! {
         static __MONITOR_CALLSITE: #private::Callsite =
             #private::Callsite::new(#fn_name, ::core::module_path!(), ::core::file!(), #line)
-                #named #slow;
+                #named #slow #kind;
     };
 
     let mut block = Group::new(Delimiter::Brace, f.body.clone());
@@ -68,7 +73,7 @@ fn generate(args: &Args, f: &Function) -> TokenStream {
     }};
     let outcome = quote!(|__monitor_ret| #classify);
 
-    let body = match f.shape() {
+    let body = match shape {
         Shape::Sync => quote! {
             let __monitor_guard = #private::enter(&__MONITOR_CALLSITE);
             let __monitor_value = #private::call::<#ret, _>(move || #block);

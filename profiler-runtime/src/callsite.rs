@@ -9,6 +9,7 @@
 //! distinct name.
 
 use once_cell::sync::Lazy;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
@@ -33,6 +34,7 @@ pub struct Callsite {
     file: &'static str,
     line: u32,
     slow_ns: u64,
+    kind: OperationKind,
     /// 0 until registered, then slot index + 1; `OVERFLOW` past the limit.
     id: AtomicU32,
 }
@@ -45,6 +47,21 @@ pub(crate) struct SiteInfo {
     pub(crate) file: String,
     pub(crate) line: u32,
     pub(crate) slow_ns: Option<u64>,
+    pub(crate) kind: OperationKind,
+}
+
+/// What kind of code an operation is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OperationKind {
+    /// A synchronous function: its time is the thread's time in it.
+    #[default]
+    Sync,
+    /// An `async fn` or returned future: its time is wall time from first poll
+    /// to completion, waiting included.
+    Async,
+    /// A manual operation ([`crate::Monitor::start_operation`]).
+    Manual,
 }
 
 impl Callsite {
@@ -65,6 +82,7 @@ impl Callsite {
             file,
             line,
             slow_ns: 0,
+            kind: OperationKind::Sync,
             id: AtomicU32::new(UNREGISTERED),
         }
     }
@@ -86,6 +104,18 @@ impl Callsite {
     /// The name of a manual operation's callsite.
     pub(crate) fn manual_name(&self) -> &'static str {
         self.name.unwrap_or(self.fn_name)
+    }
+
+    /// Marks the callsite as timing a future.
+    #[doc(hidden)]
+    pub const fn asynchronous(mut self) -> Callsite {
+        self.kind = OperationKind::Async;
+        self
+    }
+
+    const fn manual(mut self) -> Callsite {
+        self.kind = OperationKind::Manual;
+        self
     }
 
     /// The slow-call threshold in nanoseconds, 0 for none.
@@ -122,6 +152,7 @@ impl Callsite {
             file: self.file.to_owned(),
             line: self.line,
             slow_ns: (self.slow_ns > 0).then_some(self.slow_ns),
+            kind: self.kind,
         };
         let slot = registry.push(info);
         self.id.store(slot.map_or(OVERFLOW, |s| s + 1), Ordering::Relaxed);
@@ -176,7 +207,7 @@ pub(crate) fn manual(name: &str) -> &'static Callsite {
     }
     let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
     let site: &'static Callsite =
-        Box::leak(Box::new(Callsite::new(leaked, "manual", "<manual>", 0).named(leaked)));
+        Box::leak(Box::new(Callsite::new(leaked, "manual", "<manual>", 0).named(leaked).manual()));
     if registry.manual.len() < MAX_CALLSITES {
         registry.manual.insert(name.to_owned(), site);
     }

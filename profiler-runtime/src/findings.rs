@@ -4,7 +4,7 @@
 //! the message, so a reader can check the conclusion.
 
 use crate::report::text::{duration, percent, sanitize};
-use crate::report::{Bottleneck, Finding, SessionReport, Severity};
+use crate::report::{Bottleneck, Finding, OperationKind, SessionReport, Severity};
 
 /// Operations taking more than this share of the session's wall time get a warning.
 pub const DOMINANT_SHARE: f64 = 0.20;
@@ -58,7 +58,18 @@ fn finding(
 
 fn dominant_operations(report: &SessionReport, out: &mut Vec<Finding>) {
     for op in report.operations.iter().filter(|op| op.share_of_wall > DOMINANT_SHARE) {
-        let advice = if op.calls >= 10_000 && op.mean_ns < 100_000 {
+        let overlap = if op.share_of_wall > 1.0 {
+            format!("; its calls overlap, {:.1} in flight on average", op.share_of_wall)
+        } else {
+            String::new()
+        };
+        let advice = if op.kind == OperationKind::Async && op.share_of_wall > 1.0 {
+            format!(
+                "it is async and its calls overlap, so its time is mostly waiting ({} per call): \
+                 cut what it awaits, or cache its results",
+                duration(op.mean_ns)
+            )
+        } else if op.calls >= 10_000 && op.mean_ns < 100_000 {
             format!(
                 "it is cheap per call ({} mean) but called {} times: batch, cache or hoist the calls",
                 duration(op.mean_ns),
@@ -81,7 +92,7 @@ fn dominant_operations(report: &SessionReport, out: &mut Vec<Finding>) {
             "dominant_operation",
             Some(&op.name),
             format!(
-                "`{}` took {} of the session's wall time ({} over {} calls)",
+                "`{}` took {} of the session's wall time ({} over {} calls{overlap})",
                 sanitize(&op.name),
                 percent(op.share_of_wall),
                 duration(op.total_ns),
@@ -280,6 +291,7 @@ mod tests {
             module_path: "m".into(),
             file: "f.rs".into(),
             line: 1,
+            kind: Default::default(),
             calls,
             failures: 0,
             cancelled: 0,

@@ -78,8 +78,8 @@ pub use histogram::{Histogram, MAX_RELATIVE_ERROR};
 pub use monitor::{disable, enable, global, is_enabled, Bound, Monitor};
 pub use operation::Operation;
 pub use report::{
-    ApiStats, Bottleneck, CacheStats, Dropped, Finding, OperationEvent, OperationStats,
-    ProcessStats, SessionReport, Severity, StageStats, SCHEMA_VERSION,
+    ApiStats, Bottleneck, CacheStats, Dropped, Finding, OperationEvent, OperationKind,
+    OperationStats, ProcessStats, SessionReport, Severity, StageStats, SCHEMA_VERSION,
 };
 pub use session::{Session, DEFAULT_HISTORY_CAPACITY};
 pub use shard::{MAX_COUNTERS, MAX_ERROR_TEXT};

@@ -245,6 +245,7 @@ impl Row<'_> {
             module_path: self.info.module_path.clone(),
             file: self.info.file.clone(),
             line: self.info.line,
+            kind: self.info.kind,
             calls: t.calls,
             failures: t.failures,
             cancelled: t.cancelled,

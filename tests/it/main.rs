@@ -4,3 +4,4 @@
 //! `bind`), so the suite runs in parallel without touching the global one.
 
 mod core_api;
+mod signatures;

@@ -7,6 +7,7 @@
 mod json;
 pub(crate) mod text;
 
+pub use crate::callsite::OperationKind;
 pub use crate::events::OperationEvent;
 use crate::histogram::Histogram;
 use serde::{Deserialize, Serialize};
@@ -75,6 +76,9 @@ pub struct OperationStats {
     pub file: String,
     /// Line of the function.
     pub line: u32,
+    /// Sync function, future, or manual operation.
+    #[serde(default)]
+    pub kind: OperationKind,
     /// Completed calls.
     pub calls: u64,
     /// Calls that returned `Err` or panicked.

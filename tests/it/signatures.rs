@@ -1,0 +1,1 @@
+//! Signature coverage: every function shape users write compiles and is counted.

@@ -5,15 +5,22 @@ use crate::args::Args;
 use crate::shape::{self, Function, Shape};
 use proc_macro2::{Delimiter, Group, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
 use syn::ReturnType;
 
 /// The attribute's whole job: check, then generate or fall back.
 pub(crate) fn monitor(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand(args, item, cfg!(feature = "enabled"))
+}
+
+/// Checks the arguments and the item whether or not instrumentation is
+/// `enabled`, so a build without it rejects what a build with it would.
+fn expand(args: TokenStream, item: TokenStream, enabled: bool) -> TokenStream {
     let args = Args::parse(args);
     let function = shape::parse(item.clone());
     match (args, function) {
         (Ok(args), Ok(function)) => {
-            if cfg!(feature = "enabled") {
+            if enabled {
                 generate(&args, &function)
             } else {
                 item
@@ -29,7 +36,13 @@ pub(crate) fn monitor(args: TokenStream, item: TokenStream) -> TokenStream {
             if let Err(e) = function {
                 errors.extend(e.to_compile_error());
             }
-            quote!(#item #errors)
+            if shape::is_expression(&item) {
+                // Where one expression is expected, tokens after it would be
+                // a second error about the expansion itself.
+                quote!({ #errors #item })
+            } else {
+                quote!(#item #errors)
+            }
         }
     }
 }
@@ -61,9 +74,9 @@ fn generate(args: &Args, f: &Function) -> TokenStream {
 
     let mut block = Group::new(Delimiter::Brace, f.body.clone());
     block.set_span(f.brace.span());
-    let ret = match &sig.output {
-        ReturnType::Default => quote!(()),
-        ReturnType::Type(_, ty) => shape::erase_impl_trait(ty).to_token_stream(),
+    let (ret, ret_span) = match &sig.output {
+        ReturnType::Default => (quote!(()), ident.span()),
+        ReturnType::Type(_, ty) => (shape::erase_impl_trait(ty).to_token_stream(), ty.span()),
     };
     // Picks the most specific outcome rule for `__monitor_ret: &Output`.
     let classify = quote! {{
@@ -72,8 +85,21 @@ fn generate(args: &Args, f: &Function) -> TokenStream {
         (&&&#private::Probe(__monitor_ret)).__monitor_outcome()
     }};
     let outcome = quote!(|__monitor_ret| #classify);
+    let guard_only = quote! {
+        let __monitor_guard = #private::enter(&__MONITOR_CALLSITE);
+        #block
+    };
 
     let body = match shape {
+        // `-> !`: only a panic ends the call, and the guard's `Drop` sees it.
+        Shape::Never => guard_only,
+        // A closure around the body would hide the caller from
+        // `Location::caller()` and from panics (closures cannot be
+        // `#[track_caller]` on stable), so the guard alone: calls and panics
+        // are recorded, a returned `Err` is not seen as a failure.
+        Shape::Sync if is_track_caller(attrs) => guard_only,
+        // The closure catches every way out (`return`, `?`) so the value can
+        // be classified; its expected return type keeps coercions working.
         Shape::Sync => quote! {
             let __monitor_guard = #private::enter(&__MONITOR_CALLSITE);
             let __monitor_value = #private::call::<#ret, _>(move || #block);
@@ -84,36 +110,124 @@ fn generate(args: &Args, f: &Function) -> TokenStream {
             __monitor_value
         },
         Shape::Async => {
-            let fut = quote_spanned!(f.brace.span()=> async move #block);
+            // An `async` block takes its output type from its body, not from
+            // where it is passed, so pin it first (as async-trait does): every
+            // `return`, `?` and the tail are then checked against the
+            // signature's type, and a mismatch is reported at the user's code.
+            // Spanned on the return type: rustc's "return type inferred to
+            // be `T` here" note then points at the signature.
+            let pin_type = quote_spanned! {ret_span=>
+                if let ::core::option::Option::Some(__monitor_ret) =
+                    ::core::option::Option::None::<#ret>
+                {
+                    // Unreachable when the return type is uninhabited.
+                    #[allow(unreachable_code)]
+                    return __monitor_ret;
+                }
+            };
+            let typed = quote! {
+                #pin_type
+                let __monitor_ret: #ret = #block;
+                // Unreachable when every path through the body returns early.
+                #[allow(unreachable_code)]
+                __monitor_ret
+            };
+            let fut = quote_spanned!(f.brace.span()=> async move { #typed });
             quote! {
                 #private::instrument::<#ret, _, _>(&__MONITOR_CALLSITE, #fut, #outcome).await
             }
         }
         Shape::ReturnsFuture { output, boxed } => {
-            let (output, classify) = match output {
+            let (output, outcome) = match output {
                 Some(ty) => (shape::erase_impl_trait(&ty).to_token_stream(), outcome),
                 None => (quote!(_), quote!(#private::always_success)),
             };
-            let make = quote!(#private::call::<#ret, _>(move || #block));
-            let timed = quote!(#private::instrument::<#output, _, _>(&__MONITOR_CALLSITE, #make, #classify));
-            if boxed {
-                quote!(#private::Box::pin(#timed))
-            } else {
-                timed
+            let timed = |fut: TokenStream| quote!(#private::instrument::<#output, _, _>(&__MONITOR_CALLSITE, #fut, #outcome));
+            match shape::boxed_async_block(&f.body) {
+                // async-trait's `Box::pin(async move {..})`: time the inner
+                // block, so a call still allocates once.
+                Some((box_pin, fut)) if boxed => {
+                    let timed = timed(fut);
+                    quote!(#box_pin(#timed))
+                }
+                _ => {
+                    let timed = timed(quote!(#private::call::<#ret, _>(move || #block)));
+                    if boxed {
+                        quote!(#private::Box::pin(#timed))
+                    } else {
+                        timed
+                    }
+                }
             }
         }
-        Shape::Never => quote! {
-            let __monitor_guard = #private::enter(&__MONITOR_CALLSITE);
-            #block
-        },
     };
 
-    quote! {
-        #(#attrs)*
-        #vis #defaultness #sig {
-            #(#inner_attrs)*
-            #site
-            #body
+    // The new body's braces carry the user's brace span, so the function's
+    // span is the user's: lints about the whole item (`unsafe_code` on an
+    // `unsafe fn`, `dead_code`) still fire instead of being taken for
+    // macro-generated code and silenced.
+    let mut outer = Group::new(Delimiter::Brace, quote!(#(#inner_attrs)* #site #body));
+    outer.set_span(f.brace.span());
+    quote!(#(#attrs)* #vis #defaultness #sig #outer)
+}
+
+fn is_track_caller(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| a.path().is_ident("track_caller"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn has_error(tokens: &TokenStream) -> bool {
+        tokens.to_string().contains("compile_error")
+    }
+
+    #[test]
+    fn arguments_are_checked_when_compiled_out() {
+        let item = quote!(
+            fn f() {}
+        );
+        for enabled in [false, true] {
+            assert!(has_error(&expand(quote!(nmae = "x"), item.clone(), enabled)));
+            assert!(has_error(&expand(
+                quote!(),
+                quote!(
+                    const fn f() {}
+                ),
+                enabled
+            )));
         }
+        let off = expand(quote!(slow = "1ms"), item.clone(), false);
+        assert_eq!(off.to_string(), item.to_string(), "compiled out: the item as written");
+    }
+
+    #[test]
+    fn a_misplaced_attribute_keeps_the_item_and_adds_one_error() {
+        let out = expand(
+            quote!(),
+            quote!(
+                struct S;
+            ),
+            true,
+        )
+        .to_string();
+        assert!(out.starts_with("struct S ;"));
+        assert_eq!(out.matches("compile_error").count(), 1);
+        // On an expression, one expression comes back: a block.
+        let out = expand(quote!(), quote!(|x: u8| x), true).to_string();
+        assert!(out.starts_with('{') && out.ends_with('}'));
+    }
+
+    #[test]
+    fn async_trait_bodies_are_timed_inside_their_box() {
+        let item = quote! {
+            fn f<'a>(&'a self) -> Pin<Box<dyn Future<Output = u8> + Send + 'a>> {
+                Box::pin(async move { 1 })
+            }
+        };
+        let out = expand(quote!(), item, true).to_string().replace(' ', "");
+        assert!(out.contains("Box::pin(::profiler_runtime::__private::instrument"));
+        assert!(!out.contains("__private::Box::pin"), "one allocation per call, not two");
     }
 }

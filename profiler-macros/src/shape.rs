@@ -3,11 +3,12 @@
 //! classified into the shapes the expansion knows.
 
 use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
+use quote::ToTokens;
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::spanned::Spanned;
 use syn::{
-    Attribute, GenericArgument, PathArguments, ReturnType, Signature, Token, Type, TypeParamBound,
-    Visibility,
+    Attribute, Expr, GenericArgument, Item, PathArguments, ReturnType, Signature, Stmt, Token,
+    Type, TypeParamBound, Visibility,
 };
 
 /// A function with a body: a free function, a method, or a trait method with
@@ -73,12 +74,7 @@ impl Parse for Function {
 pub(crate) fn parse(item: TokenStream) -> syn::Result<Function> {
     let function: Function = match syn::parse2(item.clone()) {
         Ok(f) => f,
-        Err(fn_error) => {
-            return Err(match syn::parse2::<syn::Item>(item.clone()) {
-                Ok(other) => not_a_function(&other),
-                Err(_) => fn_error,
-            })
-        }
+        Err(fn_error) => return Err(not_a_function(item).unwrap_or(fn_error)),
     };
     if let Some(constness) = &function.sig.constness {
         return Err(syn::Error::new(
@@ -90,28 +86,53 @@ pub(crate) fn parse(item: TokenStream) -> syn::Result<Function> {
     Ok(function)
 }
 
-fn not_a_function(item: &syn::Item) -> syn::Error {
-    let (what, span) = match item {
-        syn::Item::Struct(i) => ("a struct", i.struct_token.span()),
-        syn::Item::Enum(i) => ("an enum", i.enum_token.span()),
-        syn::Item::Union(i) => ("a union", i.union_token.span()),
-        syn::Item::Impl(i) => ("an impl block", i.impl_token.span()),
-        syn::Item::Trait(i) => ("a trait", i.trait_token.span()),
-        syn::Item::Mod(i) => ("a module", i.mod_token.span()),
-        syn::Item::Const(i) => ("a const", i.const_token.span()),
-        syn::Item::Static(i) => ("a static", i.static_token.span()),
-        syn::Item::Type(i) => ("a type alias", i.type_token.span()),
-        syn::Item::Use(i) => ("a use declaration", i.use_token.span()),
-        syn::Item::ForeignMod(i) => ("an extern block", i.abi.span()),
-        syn::Item::Macro(i) => ("a macro invocation", i.mac.path.span()),
-        other => ("this item", other.span()),
+/// Whether the attribute sits on an expression (a closure, say), where the
+/// fallback must emit one expression, not the item followed by an error.
+pub(crate) fn is_expression(item: &TokenStream) -> bool {
+    matches!(statement(item.clone()), Some(Stmt::Expr(_, None)))
+}
+
+/// The tokens as a statement, or as an expression without its `;`.
+fn statement(tokens: TokenStream) -> Option<Stmt> {
+    syn::parse2::<Stmt>(tokens.clone())
+        .or_else(|_| syn::parse2::<Expr>(tokens).map(|e| Stmt::Expr(e, None)))
+        .ok()
+}
+
+/// What the tokens are instead of a function, if they are something else;
+/// `None` for a function that did not parse (its own error is better).
+fn not_a_function(tokens: TokenStream) -> Option<syn::Error> {
+    let (what, span) = match statement(tokens)? {
+        Stmt::Item(item) => match item {
+            Item::Struct(i) => ("a struct", i.struct_token.span()),
+            Item::Enum(i) => ("an enum", i.enum_token.span()),
+            Item::Union(i) => ("a union", i.union_token.span()),
+            Item::Impl(i) => ("an impl block", i.impl_token.span()),
+            Item::Trait(i) => ("a trait", i.trait_token.span()),
+            Item::Mod(i) => ("a module", i.mod_token.span()),
+            Item::Const(i) => ("a const", i.const_token.span()),
+            Item::Static(i) => ("a static", i.static_token.span()),
+            Item::Type(i) => ("a type alias", i.type_token.span()),
+            Item::Use(i) => ("a use declaration", i.use_token.span()),
+            Item::ForeignMod(i) => ("an extern block", i.abi.span()),
+            Item::Macro(i) => ("a macro invocation", i.mac.path.span()),
+            // A function without a body, or one that did not parse.
+            _ => return None,
+        },
+        Stmt::Local(local) => ("a `let` statement", local.let_token.span()),
+        Stmt::Macro(m) => ("a macro invocation", m.mac.path.span()),
+        Stmt::Expr(Expr::Closure(closure), _) => ("a closure", closure.or1_token.span()),
+        Stmt::Expr(expr, _) => ("an expression", expr.span()),
     };
-    let hint = if matches!(item, syn::Item::Impl(_)) {
-        " (put #[monitor] on each method you want timed)"
-    } else {
-        ""
+    let hint = match what {
+        "an impl block" => " (put #[monitor] on each method you want timed)",
+        "a closure" => " (move its body into a `fn`, or time it with `Monitor::start_operation`)",
+        _ => "",
     };
-    syn::Error::new(span, format!("#[monitor] goes on a function or method, not on {what}{hint}"))
+    Some(syn::Error::new(
+        span,
+        format!("#[monitor] goes on a function or method, not on {what}{hint}"),
+    ))
 }
 
 impl Function {
@@ -179,10 +200,27 @@ fn single_generic<'a>(ty: &'a Type, name: &str) -> Option<&'a Type> {
     }
 }
 
+/// The path and the block of a body that is exactly `Box::pin(async move
+/// {..})`, as `async-trait` writes it; `None` for any other body.
+pub(crate) fn boxed_async_block(body: &TokenStream) -> Option<(TokenStream, TokenStream)> {
+    let syn::Expr::Call(call) = syn::parse2::<syn::Expr>(body.clone()).ok()? else { return None };
+    let syn::Expr::Path(func) = &*call.func else { return None };
+    let names: Vec<_> = func.path.segments.iter().rev().take(2).map(|s| &s.ident).collect();
+    if names != ["pin", "Box"] || call.args.len() != 1 {
+        return None;
+    }
+    match call.args.first()? {
+        syn::Expr::Async(block) if block.capture.is_some() => {
+            Some((func.to_token_stream(), block.to_token_stream()))
+        }
+        _ => None,
+    }
+}
+
 /// `ty` with every `impl Trait` replaced by `_`, so it can hint inference in
 /// expression position.
 pub(crate) fn erase_impl_trait(ty: &Type) -> Type {
-    let tokens = erase_tokens(quote::ToTokens::to_token_stream(ty));
+    let tokens = erase_tokens(ty.to_token_stream());
     syn::parse2(tokens).unwrap_or_else(|_| syn::parse_quote!(_))
 }
 

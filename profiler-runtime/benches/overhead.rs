@@ -1,1 +1,150 @@
-fn main() {}
+//! Per-call overhead of `#[monitor]`, against the clock's own floor.
+//!
+//! ```text
+//! cargo bench -p profiler-runtime --bench overhead
+//! # the compiled-out build (the `enabled` feature off): `monitor_off`
+//! cargo bench -p profiler-runtime --bench overhead --no-default-features --features tsc
+//! ```
+//!
+//! The peer crates (tracing, fastrace, metered, puffin, ...) are measured in
+//! the same run by `cargo bench -p profiler-bench`, which repeats these rows.
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use profiler_runtime::monitor;
+use std::cell::Cell;
+use std::future::Future;
+use std::hint::black_box;
+use std::pin::pin;
+use std::sync::{Arc, Barrier};
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+#[inline(never)]
+fn work(x: u64) -> u64 {
+    black_box(x).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+#[monitor("bench::work")]
+#[inline(never)]
+fn monitored(x: u64) -> u64 {
+    black_box(x).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+#[monitor("bench::work_async")]
+async fn monitored_async(x: u64) -> u64 {
+    black_box(x).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+thread_local! {
+    static FLOOR_SUM: Cell<u64> = const { Cell::new(0) };
+}
+
+/// The least any wall-clock instrumentation can cost: two clock reads and a
+/// thread-local add.
+#[inline(never)]
+fn floor_instant(x: u64) -> u64 {
+    let start = Instant::now();
+    let r = work(x);
+    let ns = start.elapsed().as_nanos() as u64;
+    FLOOR_SUM.with(|s| s.set(s.get().wrapping_add(ns)));
+    r
+}
+
+fn poll_ready<F: Future>(f: F) -> F::Output {
+    let mut cx = Context::from_waker(Waker::noop());
+    match pin!(f).as_mut().poll(&mut cx) {
+        Poll::Ready(v) => v,
+        Poll::Pending => unreachable!("the benchmarked future is always ready"),
+    }
+}
+
+fn single_thread(c: &mut Criterion) {
+    let mut g = c.benchmark_group("call");
+    g.bench_function("baseline", |b| b.iter(|| work(black_box(7))));
+    g.bench_function("floor", |b| b.iter(|| floor_instant(black_box(7))));
+    if cfg!(feature = "enabled") {
+        g.bench_function("monitor", |b| b.iter(|| monitored(black_box(7))));
+        g.bench_function("monitor_async", |b| b.iter(|| poll_ready(monitored_async(black_box(7)))));
+        g.bench_function("monitor_disabled", |b| {
+            profiler_runtime::disable();
+            b.iter(|| monitored(black_box(7)));
+            profiler_runtime::enable();
+        });
+    } else {
+        g.bench_function("monitor_off", |b| b.iter(|| monitored(black_box(7))));
+    }
+    g.finish();
+}
+
+/// Per-call cost per thread with `threads` threads calling the same function.
+fn per_thread(threads: usize, iters: u64, f: fn(u64) -> u64) -> Duration {
+    let barrier = Arc::new(Barrier::new(threads));
+    let handles: Vec<_> = (0..threads)
+        .map(|_| {
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                barrier.wait();
+                let start = Instant::now();
+                for i in 0..iters {
+                    black_box(f(black_box(i)));
+                }
+                start.elapsed()
+            })
+        })
+        .collect();
+    let total: Duration = handles.into_iter().map(|h| h.join().unwrap()).sum();
+    total / threads as u32
+}
+
+fn contended(c: &mut Criterion) {
+    if !cfg!(feature = "enabled") {
+        return;
+    }
+    let mut g = c.benchmark_group("threads");
+    for threads in [1, 2] {
+        g.bench_function(format!("monitor/{threads}"), |b| {
+            b.iter_custom(|iters| per_thread(threads, iters, monitored))
+        });
+        g.bench_function(format!("baseline/{threads}"), |b| {
+            b.iter_custom(|iters| per_thread(threads, iters, work))
+        });
+    }
+    g.finish();
+}
+
+/// `end_session()` with 1,000 callsites recorded on each of 8 threads.
+fn end_session(c: &mut Criterion) {
+    if !cfg!(feature = "enabled") {
+        return;
+    }
+    let m = profiler_runtime::Monitor::new();
+    let names: Arc<Vec<String>> = Arc::new((0..1000).map(|i| format!("bench::site{i}")).collect());
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let (m, names) = (m.clone(), names.clone());
+            std::thread::spawn(move || {
+                for name in names.iter() {
+                    m.start_operation(name).finish();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let mut g = c.benchmark_group("report");
+    g.sample_size(30);
+    g.bench_function("end_session/1000x8", |b| {
+        b.iter_batched(
+            || {
+                m.start_session("bench");
+            },
+            |()| m.end_session().unwrap(),
+            BatchSize::PerIteration,
+        )
+    });
+    g.finish();
+}
+
+criterion_group!(benches, single_thread, contended, end_session);
+criterion_main!(benches);

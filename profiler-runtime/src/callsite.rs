@@ -199,18 +199,40 @@ fn lock_registry() -> std::sync::MutexGuard<'static, Registry> {
     REGISTRY.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Refused manual names remembered so repeats are not counted again.
+const REFUSED_NAMES_KEPT: usize = 1024;
+
+/// Where manual operations go once the registry is full: never recorded.
+static OVERFLOWED: Callsite = Callsite {
+    name: Some("<overflow>"),
+    fn_name: "<overflow>",
+    module_path: "manual",
+    file: "<manual>",
+    line: 0,
+    slow_ns: 0,
+    kind: OperationKind::Manual,
+    id: AtomicU32::new(OVERFLOW),
+};
+
 /// The callsite for a manual operation's name, created once per name.
 pub(crate) fn manual(name: &str) -> &'static Callsite {
     let mut registry = lock_registry();
     if let Some(site) = registry.manual.get(name) {
         return site;
     }
+    if registry.sites.len() >= MAX_CALLSITES {
+        // Remember refused names (boundedly) so each is counted once, as a
+        // static callsite refused at registration is.
+        registry.dropped += 1;
+        if registry.manual.len() < MAX_CALLSITES + REFUSED_NAMES_KEPT {
+            registry.manual.insert(name.to_owned(), &OVERFLOWED);
+        }
+        return &OVERFLOWED;
+    }
     let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
     let site: &'static Callsite =
         Box::leak(Box::new(Callsite::new(leaked, "manual", "<manual>", 0).named(leaked).manual()));
-    if registry.manual.len() < MAX_CALLSITES {
-        registry.manual.insert(name.to_owned(), site);
-    }
+    registry.manual.insert(name.to_owned(), site);
     site
 }
 

@@ -87,13 +87,44 @@ where
                 None => State::Done,
             };
         }
+        // The call is held by a guard while the inner future runs, so a panic
+        // out of `poll` is a failure even if the caller catches it and drops
+        // this future later (which would otherwise look like a cancellation).
+        let guard = match std::mem::replace(this.state, State::Done) {
+            State::Running(active) => InPoll(Some(active)),
+            _ => InPoll(None),
+        };
         let output = match this.inner.poll(cx) {
             Poll::Ready(output) => output,
-            Poll::Pending => return Poll::Pending,
+            Poll::Pending => {
+                if let Some(active) = guard.disarm() {
+                    *this.state = State::Running(active);
+                }
+                return Poll::Pending;
+            }
         };
-        if let State::Running(active) = std::mem::replace(this.state, State::Done) {
+        if let Some(active) = guard.disarm() {
             active.finish((this.classify)(&output));
         }
         Poll::Ready(output)
+    }
+}
+
+/// A call in the middle of a `poll`; dropped armed only by a panic.
+struct InPoll(Option<Active>);
+
+impl InPoll {
+    #[inline(always)]
+    fn disarm(mut self) -> Option<Active> {
+        self.0.take()
+    }
+}
+
+impl Drop for InPoll {
+    #[inline]
+    fn drop(&mut self) {
+        if let Some(active) = self.0.take() {
+            active.panicked();
+        }
     }
 }

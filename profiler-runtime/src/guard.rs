@@ -94,6 +94,18 @@ impl Active {
         });
     }
 
+    /// Records a call whose guard was dropped without `finish`: a panic is
+    /// unwinding, or a `-> !` function left some other way.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn dropped(self) {
+        if std::thread::panicking() {
+            self.panicked();
+        } else {
+            self.finish(Outcome::Success);
+        }
+    }
+
     /// Records a panic that is unwinding through the call.
     #[cold]
     pub(crate) fn panicked(self) {
@@ -113,8 +125,20 @@ pub struct CallGuard {
 }
 
 /// Starts timing a call of the function `site` describes.
+///
+/// Only the process-wide switch is checked inline; the rest is out of line so
+/// a disabled call adds one load and a branch to the caller and nothing to its
+/// stack frame.
 #[inline(always)]
 pub fn enter(site: &'static Callsite) -> CallGuard {
+    if !monitor::globally_enabled() {
+        return CallGuard { active: None };
+    }
+    enter_enabled(site)
+}
+
+#[inline(never)]
+fn enter_enabled(site: &'static Callsite) -> CallGuard {
     CallGuard { active: Active::start(site) }
 }
 
@@ -123,21 +147,21 @@ impl CallGuard {
     #[inline(always)]
     pub fn finish(mut self, outcome: Outcome<'_>) {
         if let Some(active) = self.active.take() {
-            active.finish(outcome);
+            finish_enabled(active, outcome);
         }
     }
 }
 
+#[inline(never)]
+fn finish_enabled(active: Active, outcome: Outcome<'_>) {
+    active.finish(outcome);
+}
+
 impl Drop for CallGuard {
+    #[inline(always)]
     fn drop(&mut self) {
         if let Some(active) = self.active.take() {
-            if std::thread::panicking() {
-                active.panicked();
-            } else {
-                // Only reached for functions that never return normally
-                // (`-> !`) and exit some other way; count it as a call.
-                active.finish(Outcome::Success);
-            }
+            active.dropped();
         }
     }
 }

@@ -20,44 +20,53 @@ pub(crate) fn bump(cell: &AtomicU64, by: u64) {
     cell.store(cell.load(Relaxed).wrapping_add(by), Relaxed);
 }
 
-/// A fixed-capacity table allocated a chunk at a time, on first use of an
-/// index in that chunk. Readers see only initialised chunks.
-pub(crate) struct Chunks<T> {
-    chunks: Box<[OnceLock<Box<[T]>>]>,
-    chunk_len: usize,
+/// A fixed-capacity table allocated `LEN` elements at a time, on first use of
+/// an index in that chunk. Readers see only initialised chunks. `LEN` is a
+/// power-of-two constant so finding an element is a shift and a mask.
+pub(crate) struct Chunks<T, const LEN: usize> {
+    chunks: Box<[OnceLock<Box<[T; LEN]>>]>,
     make: fn() -> T,
+    /// Writes every page of a new element, so its memory is resident from the
+    /// first call rather than growing later as new histogram buckets fill.
+    touch: fn(&T),
 }
 
-impl<T> Chunks<T> {
-    fn new(chunk_len: usize, chunk_count: usize, make: fn() -> T) -> Self {
-        Chunks { chunks: (0..chunk_count).map(|_| OnceLock::new()).collect(), chunk_len, make }
+impl<T, const LEN: usize> Chunks<T, LEN> {
+    fn new(chunk_count: usize, make: fn() -> T, touch: fn(&T)) -> Self {
+        Chunks { chunks: (0..chunk_count).map(|_| OnceLock::new()).collect(), make, touch }
     }
 
     /// The element at `index`, allocating its chunk on first use; `None` past the capacity.
     #[inline(always)]
     pub(crate) fn get_or_alloc(&self, index: usize) -> Option<&T> {
-        let chunk = self.chunks.get(index / self.chunk_len)?;
+        let chunk = self.chunks.get(index / LEN)?;
         let items = match chunk.get() {
             Some(items) => items,
             None => self.alloc(chunk),
         };
-        items.get(index % self.chunk_len)
+        Some(&items[index % LEN])
     }
 
     #[cold]
     #[inline(never)]
-    fn alloc<'a>(&self, chunk: &'a OnceLock<Box<[T]>>) -> &'a [T] {
-        chunk.get_or_init(|| (0..self.chunk_len).map(|_| (self.make)()).collect())
+    fn alloc<'a>(&self, chunk: &'a OnceLock<Box<[T; LEN]>>) -> &'a [T; LEN] {
+        chunk.get_or_init(|| {
+            let items: Vec<T> = (0..LEN).map(|_| (self.make)()).collect();
+            items.iter().for_each(self.touch);
+            match items.into_boxed_slice().try_into() {
+                Ok(array) => array,
+                Err(_) => unreachable!("the vector has exactly LEN elements"),
+            }
+        })
     }
 
     /// Every allocated element with its index.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (usize, &T)> {
-        let len = self.chunk_len;
         self.chunks.iter().enumerate().flat_map(move |(c, chunk)| {
             chunk
                 .get()
                 .into_iter()
-                .flat_map(move |items| items.iter().enumerate().map(move |(i, t)| (c * len + i, t)))
+                .flat_map(move |items| items.iter().enumerate().map(move |(i, t)| (c * LEN + i, t)))
         })
     }
 }
@@ -199,6 +208,14 @@ impl Slot {
         }
     }
 
+    /// Faults in the slot's pages (the allocator may hand out untouched zero
+    /// pages, which would make memory grow later, on the hot path's watch).
+    fn touch(&self) {
+        for bucket in &self.buckets {
+            bucket.store(0, Relaxed);
+        }
+    }
+
     /// Records one finished call. Owner thread only.
     #[inline(always)]
     pub(crate) fn record(&self, nanos: u64, failed: bool, slow_ns: u64, epoch: u64) {
@@ -297,8 +314,8 @@ const COUNTER_CHUNK: usize = 64;
 
 /// One thread's share of one monitor.
 pub(crate) struct Shard {
-    slots: Chunks<Slot>,
-    counters: Chunks<AtomicU64>,
+    slots: Chunks<Slot, SLOT_CHUNK>,
+    counters: Chunks<AtomicU64, COUNTER_CHUNK>,
     fixed: [AtomicU64; FIXED_COUNT],
 }
 
@@ -307,10 +324,8 @@ const SLOT_CHUNK: usize = 8;
 impl Shard {
     pub(crate) fn new() -> Self {
         Shard {
-            slots: Chunks::new(SLOT_CHUNK, crate::callsite::MAX_CALLSITES / SLOT_CHUNK, Slot::new),
-            counters: Chunks::new(COUNTER_CHUNK, MAX_COUNTERS / COUNTER_CHUNK, || {
-                AtomicU64::new(0)
-            }),
+            slots: Chunks::new(crate::callsite::MAX_CALLSITES / SLOT_CHUNK, Slot::new, Slot::touch),
+            counters: Chunks::new(MAX_COUNTERS / COUNTER_CHUNK, || AtomicU64::new(0), |_| {}),
             fixed: [const { AtomicU64::new(0) }; FIXED_COUNT],
         }
     }

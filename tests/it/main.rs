@@ -2,6 +2,25 @@
 //!
 //! Every test uses its own `Monitor` (and routes calls to it with `scope` or
 //! `bind`), so the suite runs in parallel without touching the global one.
+//! Operation and counter names are process-wide, so each module prefixes its
+//! names with its own (`sessions::work`, `calls::shared`, ...).
+//!
+//! The process-wide `profiler_runtime::disable()` is deliberately not tested
+//! here: it would stop the counting of every test running beside it. The
+//! per-monitor `Monitor::disable` is tested instead (`calls`, `concurrency`).
 
 mod core_api;
 mod signatures;
+
+mod async_calls;
+mod calls;
+mod concurrency;
+mod counters;
+mod hostile;
+mod operations;
+mod properties;
+mod report_json;
+mod rounding;
+mod routing;
+mod sessions;
+mod timing;

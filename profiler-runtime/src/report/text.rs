@@ -9,7 +9,8 @@ use std::fmt::{self, Write as _};
 
 /// Width the summary is laid out for.
 pub(crate) const WIDTH: usize = 100;
-const NAME_WIDTH: usize = 24;
+/// Name column of the tables; the operations table's other columns take 77.
+const NAME_WIDTH: usize = 23;
 
 /// A duration in the unit that suits it, at most 8 characters wide.
 pub(crate) fn duration(ns: u64) -> String {
@@ -41,9 +42,22 @@ pub(crate) fn percent(fraction: f64) -> String {
     format!("{:.1}%", fraction * 100.0)
 }
 
+/// A share of wall time for a table cell: a percentage, or "28x" once the
+/// overlapping calls of a concurrent operation add up to ten times the wall time.
+fn share_cell(fraction: f64) -> String {
+    if fraction < 9.9995 {
+        percent(fraction)
+    } else {
+        format!("{fraction:.0}x")
+    }
+}
+
 /// A count with thousands separators, or with a suffix when long.
 pub(crate) fn count(n: u64) -> String {
-    if n >= 100_000_000 {
+    if n >= 10_000_000_000 {
+        return format!("{:.1}G", n as f64 / 1e9);
+    }
+    if n >= 10_000_000 {
         return format!("{:.1}M", n as f64 / 1e6);
     }
     let digits = n.to_string();
@@ -114,11 +128,22 @@ fn lpad(text: &str, width: usize) -> String {
     format!("{}{text}", " ".repeat(width.saturating_sub(n)))
 }
 
-/// Word-wraps `text` to the summary width, every line after the first indented.
+/// Word-wraps `text` to the summary width, every line after the first
+/// indented; a word too long for a line is cut across lines.
 fn wrap(out: &mut String, first: &str, indent: &str, text: &str) {
+    let room = WIDTH - indent.chars().count();
+    let mut words = Vec::new();
+    for word in text.split(' ') {
+        let chars: Vec<char> = word.chars().collect();
+        if chars.len() <= room {
+            words.push(word.to_owned());
+        } else {
+            words.extend(chars.chunks(room).map(|c| c.iter().collect::<String>()));
+        }
+    }
     let mut line = first.to_owned();
     let mut empty = true;
-    for word in text.split(' ') {
+    for word in &words {
         let len = line.chars().count();
         if !empty && len + 1 + word.chars().count() > WIDTH {
             out.push_str(line.trim_end());
@@ -131,6 +156,14 @@ fn wrap(out: &mut String, first: &str, indent: &str, text: &str) {
         }
         line.push_str(word);
         empty = false;
+        // A first line's prefix can differ from the indent: cut if still too long.
+        while line.chars().count() > WIDTH {
+            let head: String = line.chars().take(WIDTH).collect();
+            let rest: String = line.chars().skip(WIDTH).collect();
+            out.push_str(&head);
+            out.push('\n');
+            line = format!("{indent}{rest}");
+        }
     }
     out.push_str(line.trim_end());
     out.push('\n');
@@ -189,7 +222,7 @@ impl SessionReport {
                 lpad(&count(op.calls), 9),
                 lpad(&count(op.failures), 5),
                 lpad(&duration(op.total_ns), 8),
-                lpad(&percent(op.share_of_wall), 6),
+                lpad(&share_cell(op.share_of_wall), 6),
                 lpad(&duration(op.mean_ns), 8),
                 lpad(&duration(op.p50_ns), 8),
                 lpad(&duration(op.p90_ns), 8),
@@ -311,7 +344,7 @@ impl SessionReport {
                 i + 1,
                 pad(&fit_left(&b.name, 40), 40),
                 lpad(&duration(b.total_ns), 9),
-                lpad(&percent(b.share_of_wall), 7)
+                lpad(&share_cell(b.share_of_wall), 7)
             );
         }
     }
@@ -396,7 +429,9 @@ mod tests {
     fn counts_group_thousands() {
         assert_eq!(count(0), "0");
         assert_eq!(count(1_234_567), "1,234,567");
+        assert_eq!(count(9_999_999), "9,999,999");
         assert_eq!(count(123_456_789), "123.5M");
+        assert_eq!(count(12_345_678_901), "12.3G");
     }
 
     #[test]
@@ -412,7 +447,8 @@ mod tests {
     fn wrapping_keeps_lines_within_the_width() {
         let mut out = String::new();
         wrap(&mut out, "  ! ", "    ", &"word ".repeat(80));
-        assert!(out.lines().count() > 2);
+        wrap(&mut out, "  ! ", "    ", &"x".repeat(500));
+        assert!(out.lines().count() > 8);
         assert!(out.lines().all(|l| l.chars().count() <= WIDTH));
     }
 }

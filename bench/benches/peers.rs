@@ -1,0 +1,467 @@
+//! Per-call cost of `#[monitor]` against peer instrumentation crates, all
+//! timing the same tiny function in one criterion run.
+//!
+//! ```text
+//! cargo bench -p profiler-bench --bench peers
+//! # on a busy 2-core machine, shorter:
+//! cargo bench -p profiler-bench --bench peers -- --warm-up-time 1 --measurement-time 3
+//! ```
+//!
+//! Compare ratios (to `call/floor`, to `call/baseline`), not absolute times:
+//! those move with the machine, its load and its clock source.
+//!
+//! Group `call`, one thread:
+//! - `baseline`: the plain function, `#[inline(never)]`.
+//! - `floor`: two `Instant::now()` reads around the call, the elapsed nanos
+//!   added to a thread-local sum: the least any wall-clock timer costs.
+//! - `floor_tsc`: the same with `quanta::Clock::raw()` and `delta_as_nanos`,
+//!   the clock profiler-runtime reads by default.
+//! - `monitor`: `#[profiler_runtime::monitor]`, recording into the global
+//!   monitor (no session running).
+//! - `monitor_async`: an `async fn` under `#[monitor]`, a ready future polled
+//!   once with a no-op waker.
+//! - `monitor_disabled`: `#[monitor]` after `profiler_runtime::disable()`.
+//! - `tracing`: `#[tracing::instrument(level = "info", skip_all)]` under a
+//!   global `tracing_subscriber::registry()` with one layer that stores an
+//!   `Instant` in each new span's extensions and adds the span's lifetime to a
+//!   thread-local sum when it closes.
+//! - `fastrace`: `#[fastrace::trace]` under a local parent
+//!   (`Span::root` + `set_local_parent`), with a reporter that counts and drops
+//!   what the collector thread hands it. A fresh root span every
+//!   `FASTRACE_SPANS_PER_ROOT` calls, its cost included: one local parent
+//!   holds at most 10,240 spans and silently skips the rest, which would
+//!   measure the skip, not the recording.
+//! - `metered`: `#[metered::metered]` impl block, `#[measure([HitCount,
+//!   ResponseTime])]` on the method (metered 0.9, the latest stable release).
+//! - `puffin`: `puffin::profile_function!()` with scopes on and a sink that
+//!   drops frames; `GlobalProfiler::new_frame()` once per criterion batch,
+//!   inside the timing (it runs on the calling thread).
+//!
+//! Group `threads`: the same function called `iters` times on each of 1 or 2
+//! threads at once (started together by a barrier); the time is the mean of
+//! the threads' elapsed times, so it reads as per-call cost per thread.
+//! Rows: `baseline`, `monitor`, and the two cheapest peers of `call`.
+//!
+//! Not included:
+//! - hotpath: TODO
+//! - autometrics: TODO
+//!
+//! After each peer row a line on stderr says what the peer recorded and how
+//! the process's resident memory moved, so a row that records nothing, or
+//! keeps everything, shows.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use profiler_runtime::monitor;
+use std::cell::Cell;
+use std::future::Future;
+use std::hint::black_box;
+use std::pin::pin;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Barrier, LazyLock, Once};
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+#[inline(never)]
+fn work(x: u64) -> u64 {
+    black_box(x).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+thread_local! {
+    /// Where the floors and the tracing layer add their nanoseconds.
+    static SUM_NS: Cell<u64> = const { Cell::new(0) };
+}
+
+fn add_ns(ns: u64) {
+    SUM_NS.with(|s| s.set(s.get().wrapping_add(ns)));
+}
+
+// ---- floors -----------------------------------------------------------------
+
+#[inline(never)]
+fn floor_instant(x: u64) -> u64 {
+    let start = Instant::now();
+    let r = work(x);
+    add_ns(start.elapsed().as_nanos() as u64);
+    r
+}
+
+static TSC: LazyLock<quanta::Clock> = LazyLock::new(quanta::Clock::new);
+
+#[inline(never)]
+fn floor_tsc(x: u64) -> u64 {
+    let clock = &*TSC;
+    let start = clock.raw();
+    let r = work(x);
+    add_ns(clock.delta_as_nanos(start, clock.raw()));
+    r
+}
+
+// ---- profiler-runtime -------------------------------------------------------
+
+#[monitor("peers::work")]
+#[inline(never)]
+fn monitored(x: u64) -> u64 {
+    black_box(x).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+#[monitor("peers::work_async")]
+async fn monitored_async(x: u64) -> u64 {
+    black_box(x).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+fn poll_ready<F: Future>(f: F) -> F::Output {
+    let mut cx = Context::from_waker(Waker::noop());
+    match pin!(f).as_mut().poll(&mut cx) {
+        Poll::Ready(v) => v,
+        Poll::Pending => unreachable!("the benchmarked future is always ready"),
+    }
+}
+
+// ---- tracing ----------------------------------------------------------------
+
+mod traced {
+    use super::add_ns;
+    use std::cell::Cell;
+    use std::hint::black_box;
+    use std::time::Instant;
+    use tracing::span::{Attributes, Id};
+    use tracing::Subscriber;
+    use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
+    use tracing_subscriber::registry::LookupSpan;
+
+    thread_local! {
+        pub(crate) static CLOSED: Cell<u64> = const { Cell::new(0) };
+    }
+
+    /// When a span was created, kept in its extensions.
+    struct Opened(Instant);
+
+    /// Adds each span's lifetime to the thread-local sum when it closes.
+    struct SpanTimer;
+
+    impl<S> Layer<S> for SpanTimer
+    where
+        S: Subscriber + for<'a> LookupSpan<'a>,
+    {
+        fn on_new_span(&self, _attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+            if let Some(span) = ctx.span(id) {
+                span.extensions_mut().insert(Opened(Instant::now()));
+            }
+        }
+
+        fn on_close(&self, id: Id, ctx: Context<'_, S>) {
+            if let Some(span) = ctx.span(&id) {
+                if let Some(Opened(start)) = span.extensions().get::<Opened>() {
+                    add_ns(start.elapsed().as_nanos() as u64);
+                    CLOSED.with(|c| c.set(c.get() + 1));
+                }
+            }
+        }
+    }
+
+    /// Installs the registry with [`SpanTimer`] as the global default, once.
+    pub(crate) fn install() {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            let subscriber = tracing_subscriber::registry().with(SpanTimer);
+            tracing::subscriber::set_global_default(subscriber)
+                .expect("no other global subscriber in this bench");
+        });
+    }
+
+    #[tracing::instrument(level = "info", skip_all)]
+    #[inline(never)]
+    pub(crate) fn work(x: u64) -> u64 {
+        black_box(x).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    }
+}
+
+// ---- fastrace ---------------------------------------------------------------
+
+/// Calls per root span: under the 10,240 spans one local parent can hold.
+const FASTRACE_SPANS_PER_ROOT: u64 = 10_000;
+
+static FASTRACE_REPORTED: AtomicU64 = AtomicU64::new(0);
+
+/// Counts the spans the collector thread reports, then drops them.
+struct DropReporter;
+
+impl fastrace::collector::Reporter for DropReporter {
+    fn report(&mut self, spans: Vec<fastrace::collector::SpanRecord>) {
+        // Relaxed: a tally read after `fastrace::flush()`.
+        FASTRACE_REPORTED.fetch_add(spans.len() as u64, Relaxed);
+    }
+}
+
+fn fastrace_install() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        fastrace::set_reporter(DropReporter, fastrace::collector::Config::default());
+    });
+}
+
+#[fastrace::trace]
+#[inline(never)]
+fn fastraced(x: u64) -> u64 {
+    black_box(x).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// `iters` traced calls on this thread, a fresh root span per
+/// [`FASTRACE_SPANS_PER_ROOT`] calls.
+fn fastrace_drive(iters: u64) {
+    let mut left = iters;
+    while left > 0 {
+        let n = left.min(FASTRACE_SPANS_PER_ROOT);
+        let root = fastrace::Span::root("peers::batch", fastrace::prelude::SpanContext::random());
+        let guard = root.set_local_parent();
+        for i in 0..n {
+            black_box(fastraced(black_box(i)));
+        }
+        drop(guard);
+        drop(root);
+        left -= n;
+    }
+}
+
+// ---- metered ----------------------------------------------------------------
+
+use metered::{HitCount, ResponseTime};
+
+#[derive(Default, Debug)]
+struct Metered {
+    metrics: MeteredRegistry,
+}
+
+#[metered::metered(registry = MeteredRegistry)]
+impl Metered {
+    #[measure([HitCount, ResponseTime])]
+    #[inline(never)]
+    fn work(&self, x: u64) -> u64 {
+        black_box(x).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    }
+}
+
+/// One instance shared by every thread, as a service's metrics are.
+static METERED: LazyLock<Metered> = LazyLock::new(Metered::default);
+
+fn metered_call(x: u64) -> u64 {
+    METERED.work(x)
+}
+
+// ---- puffin -----------------------------------------------------------------
+
+static PUFFIN_FRAMES: AtomicU64 = AtomicU64::new(0);
+
+fn puffin_install() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        puffin::set_scopes_on(true);
+        puffin::GlobalProfiler::lock().add_sink(Box::new(|_frame| {
+            // Relaxed: a tally read at the end.
+            PUFFIN_FRAMES.fetch_add(1, Relaxed);
+        }));
+    });
+}
+
+#[inline(never)]
+fn puffined(x: u64) -> u64 {
+    puffin::profile_function!();
+    black_box(x).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+// ---- helpers for the rows ---------------------------------------------------
+
+/// The process's resident set, in KiB (0 where /proc is not there).
+fn rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Runs one bench and says on stderr what the peer recorded and how resident
+/// memory moved across it.
+fn row(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    id: &str,
+    f: impl FnMut(&mut criterion::Bencher<'_>),
+    recorded: impl FnOnce() -> String,
+) {
+    let before = rss_kib();
+    g.bench_function(id, f);
+    let after = rss_kib();
+    eprintln!(
+        "peers: {id}: {}; rss {:+} KiB (now {} MiB)",
+        recorded(),
+        after as i64 - before as i64,
+        after / 1024
+    );
+}
+
+fn sum_ns() -> u64 {
+    SUM_NS.with(Cell::get)
+}
+
+// ---- group `call` -----------------------------------------------------------
+
+fn single_thread(c: &mut Criterion) {
+    traced::install();
+    fastrace_install();
+    puffin_install();
+
+    let mut g = c.benchmark_group("call");
+    g.bench_function("baseline", |b| b.iter(|| work(black_box(7))));
+    g.bench_function("floor", |b| b.iter(|| floor_instant(black_box(7))));
+    g.bench_function("floor_tsc", |b| b.iter(|| floor_tsc(black_box(7))));
+    g.bench_function("monitor", |b| b.iter(|| monitored(black_box(7))));
+    g.bench_function("monitor_async", |b| b.iter(|| poll_ready(monitored_async(black_box(7)))));
+    g.bench_function("monitor_disabled", |b| {
+        profiler_runtime::disable();
+        b.iter(|| monitored(black_box(7)));
+        profiler_runtime::enable();
+    });
+
+    row(
+        &mut g,
+        "tracing",
+        |b| b.iter(|| traced::work(black_box(7))),
+        || {
+            let closed = traced::CLOSED.with(Cell::get);
+            format!("{closed} spans closed, {} ns summed", sum_ns())
+        },
+    );
+    row(
+        &mut g,
+        "fastrace",
+        |b| {
+            b.iter_custom(|iters| {
+                let start = Instant::now();
+                fastrace_drive(iters);
+                start.elapsed()
+            })
+        },
+        || {
+            fastrace::flush();
+            format!("{} spans reported", FASTRACE_REPORTED.load(Relaxed))
+        },
+    );
+    row(
+        &mut g,
+        "metered",
+        |b| {
+            let m = &*METERED;
+            b.iter(|| m.work(black_box(7)))
+        },
+        || {
+            let stats = &METERED.metrics.work;
+            format!(
+                "{} hits, {} response times",
+                stats.hit_count.0.get(),
+                stats.response_time.0.histogram().len()
+            )
+        },
+    );
+    row(
+        &mut g,
+        "puffin",
+        |b| {
+            b.iter_custom(|iters| {
+                let start = Instant::now();
+                for i in 0..iters {
+                    black_box(puffined(black_box(i)));
+                }
+                puffin::GlobalProfiler::lock().new_frame();
+                start.elapsed()
+            })
+        },
+        || format!("{} frames sunk", PUFFIN_FRAMES.load(Relaxed)),
+    );
+    g.finish();
+}
+
+// ---- group `threads` --------------------------------------------------------
+
+/// Per-call cost per thread with `threads` threads each running
+/// `drive(iters)` at once.
+fn per_thread(threads: usize, iters: u64, drive: fn(u64)) -> Duration {
+    let barrier = Arc::new(Barrier::new(threads));
+    let handles: Vec<_> = (0..threads)
+        .map(|_| {
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                barrier.wait();
+                let start = Instant::now();
+                drive(iters);
+                start.elapsed()
+            })
+        })
+        .collect();
+    let total: Duration = handles.into_iter().map(|h| h.join().unwrap()).sum();
+    total / threads as u32
+}
+
+fn drive_baseline(iters: u64) {
+    for i in 0..iters {
+        black_box(work(black_box(i)));
+    }
+}
+
+fn drive_monitor(iters: u64) {
+    for i in 0..iters {
+        black_box(monitored(black_box(i)));
+    }
+}
+
+fn drive_tracing(iters: u64) {
+    for i in 0..iters {
+        black_box(traced::work(black_box(i)));
+    }
+}
+
+fn drive_metered(iters: u64) {
+    for i in 0..iters {
+        black_box(metered_call(black_box(i)));
+    }
+}
+
+fn drive_puffin(iters: u64) {
+    for i in 0..iters {
+        black_box(puffined(black_box(i)));
+    }
+}
+
+fn contended(c: &mut Criterion) {
+    traced::install();
+    fastrace_install();
+    puffin_install();
+
+    let rows: [(&str, fn(u64)); 6] = [
+        ("baseline", drive_baseline),
+        ("monitor", drive_monitor),
+        ("fastrace", fastrace_drive),
+        ("tracing", drive_tracing),
+        ("metered", drive_metered),
+        ("puffin", drive_puffin),
+    ];
+    let mut g = c.benchmark_group("threads");
+    for threads in [1, 2] {
+        for (name, drive) in rows {
+            g.bench_function(format!("{name}/{threads}"), |b| {
+                b.iter_custom(|iters| {
+                    let t = per_thread(threads, iters, drive);
+                    if name == "puffin" {
+                        puffin::GlobalProfiler::lock().new_frame();
+                    }
+                    t
+                })
+            });
+        }
+    }
+    g.finish();
+    fastrace::flush();
+}
+
+criterion_group!(benches, single_thread, contended);
+criterion_main!(benches);

@@ -1,0 +1,8 @@
+use profiler_runtime::monitor;
+
+#[monitor("  ")]
+fn load() {}
+
+fn main() {
+    load();
+}

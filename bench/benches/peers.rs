@@ -50,7 +50,7 @@
 //! the process's resident memory moved, so a row that records nothing, or
 //! keeps everything, shows.
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, Criterion};
 use profiler_runtime::monitor;
 use std::cell::Cell;
 use std::future::Future;
@@ -269,6 +269,51 @@ fn puffined(x: u64) -> u64 {
     black_box(x).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
+// ---- hotpath ----------------------------------------------------------------
+
+/// Starts hotpath's profiler; it records only while this guard lives and
+/// prints its report (call counts, mean, p95) when the guard drops.
+fn hotpath_install() -> hotpath::HotpathGuard {
+    // Its loopback metrics server (port 6770) is for a TUI nobody runs here.
+    // Set before any thread exists, so no other thread reads the environment.
+    std::env::set_var("HOTPATH_METRICS_SERVER_OFF", "1");
+    hotpath::HotpathGuardBuilder::new("peers").functions_limit(5).build()
+}
+
+#[hotpath::measure]
+#[inline(never)]
+fn hotpathed(x: u64) -> u64 {
+    black_box(x).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+// ---- autometrics -------------------------------------------------------------
+
+/// Autometrics' settings with its prometheus-client registry, set once.
+static AUTOMETRICS: LazyLock<&'static autometrics::settings::AutometricsSettings> =
+    LazyLock::new(|| {
+        autometrics::settings::AutometricsSettings::builder()
+            .service_name("peers")
+            .try_init()
+            .expect("nothing else initialises autometrics in this bench")
+    });
+
+#[autometrics::autometrics]
+#[inline(never)]
+fn autometered(x: u64) -> u64 {
+    black_box(x).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// The `function_calls_total` line autometrics exports for [`autometered`].
+fn autometrics_calls() -> String {
+    let mut text = String::new();
+    prometheus_client::encoding::text::encode(&mut text, AUTOMETRICS.prometheus_client_registry())
+        .expect("encoding into a String cannot fail");
+    text.lines()
+        .find(|l| l.starts_with("function_calls_total{") && l.contains("\"autometered\""))
+        .unwrap_or("no function_calls_total line")
+        .to_owned()
+}
+
 // ---- helpers for the rows ---------------------------------------------------
 
 /// The process's resident set, in KiB (0 where /proc is not there).
@@ -310,6 +355,7 @@ fn single_thread(c: &mut Criterion) {
     traced::install();
     fastrace_install();
     puffin_install();
+    LazyLock::force(&AUTOMETRICS);
 
     let mut g = c.benchmark_group("call");
     g.bench_function("baseline", |b| b.iter(|| work(black_box(7))));
@@ -378,6 +424,13 @@ fn single_thread(c: &mut Criterion) {
         },
         || format!("{} frames sunk", PUFFIN_FRAMES.load(Relaxed)),
     );
+    row(
+        &mut g,
+        "hotpath",
+        |b| b.iter(|| hotpathed(black_box(7))),
+        || "its report follows the criterion summary".to_owned(),
+    );
+    row(&mut g, "autometrics", |b| b.iter(|| autometered(black_box(7))), autometrics_calls);
     g.finish();
 }
 
@@ -432,18 +485,33 @@ fn drive_puffin(iters: u64) {
     }
 }
 
+fn drive_hotpath(iters: u64) {
+    for i in 0..iters {
+        black_box(hotpathed(black_box(i)));
+    }
+}
+
+fn drive_autometrics(iters: u64) {
+    for i in 0..iters {
+        black_box(autometered(black_box(i)));
+    }
+}
+
 fn contended(c: &mut Criterion) {
     traced::install();
     fastrace_install();
     puffin_install();
+    LazyLock::force(&AUTOMETRICS);
 
-    let rows: [(&str, fn(u64)); 6] = [
+    let rows: [(&str, fn(u64)); 8] = [
         ("baseline", drive_baseline),
         ("monitor", drive_monitor),
         ("fastrace", fastrace_drive),
         ("tracing", drive_tracing),
         ("metered", drive_metered),
         ("puffin", drive_puffin),
+        ("hotpath", drive_hotpath),
+        ("autometrics", drive_autometrics),
     ];
     let mut g = c.benchmark_group("threads");
     for threads in [1, 2] {
@@ -464,4 +532,11 @@ fn contended(c: &mut Criterion) {
 }
 
 criterion_group!(benches, single_thread, contended);
-criterion_main!(benches);
+
+// `criterion_main!` spelled out, to keep hotpath's guard alive around the run.
+fn main() {
+    let hotpath = hotpath_install();
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    drop(hotpath);
+}

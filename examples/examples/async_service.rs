@@ -21,7 +21,7 @@ impl Cache {
     #[monitor("cache.get")]
     fn get(&self, key: u64) -> Option<String> {
         let hit = self.entries.lock().unwrap().get(&key).cloned();
-        let m = profiler_runtime::global();
+        let m = profiler_runtime::current();
         if hit.is_some() {
             m.record_cache_hit();
         } else {
@@ -50,7 +50,7 @@ async fn load_from_store(key: u64) -> Result<String, String> {
 async fn summarize(text: &str) -> String {
     tokio::time::sleep(Duration::from_millis(5)).await;
     let tokens = 50 + text.len() as u64;
-    profiler_runtime::global().record_api_call(tokens, tokens as f64 * 0.000_003, false);
+    profiler_runtime::current().record_api_call(tokens, tokens as f64 * 0.000_003, false);
     format!("summary of {text}")
 }
 

@@ -83,7 +83,7 @@ fn enrich_with_llm(text: &str) -> String {
     // Stand-in for a paid model call: the cost is what the provider would bill.
     std::thread::sleep(Duration::from_micros(300));
     let tokens = 200 + text.len() as u64 * 3;
-    profiler_runtime::global().record_api_call(
+    profiler_runtime::current().record_api_call(
         tokens,
         tokens as f64 * 0.000_002,
         text.len() % 11 == 0,

@@ -3,10 +3,10 @@
 
 use crate::args::Args;
 use crate::shape::{self, Function, Shape};
-use proc_macro2::{Delimiter, Group, TokenStream};
+use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
-use syn::ReturnType;
+use syn::{ReturnType, Type};
 
 /// The attribute's whole job: check, then generate or fall back.
 pub(crate) fn monitor(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -52,7 +52,7 @@ fn generate(args: &Args, f: &Function) -> TokenStream {
         Some(path) => path.to_token_stream(),
         None => quote!(::profiler_runtime),
     };
-    let private = quote!(#root::__private);
+    let gen = Gen::new(quote!(#root::__private), f);
     let Function { attrs, vis, defaultness, sig, inner_attrs, .. } = f;
 
     let ident = &sig.ident;
@@ -64,6 +64,7 @@ fn generate(args: &Args, f: &Function) -> TokenStream {
         Shape::Async | Shape::ReturnsFuture { .. } => Some(quote!(.asynchronous())),
         Shape::Sync | Shape::Never => None,
     };
+    let private = &gen.private;
     // `line!()` spanned on the function's name reports the line of the name.
     let line = quote_spanned!(ident.span()=> ::core::line!());
     let site = quote! {
@@ -72,94 +73,17 @@ fn generate(args: &Args, f: &Function) -> TokenStream {
                 #named #slow #kind;
     };
 
-    let mut block = Group::new(Delimiter::Brace, f.body.clone());
-    block.set_span(f.brace.span());
-    let (ret, ret_span) = match &sig.output {
-        ReturnType::Default => (quote!(()), ident.span()),
-        ReturnType::Type(_, ty) => (shape::erase_impl_trait(ty).to_token_stream(), ty.span()),
-    };
-    // Picks the most specific outcome rule for `__monitor_ret: &Output`.
-    let classify = quote! {{
-        #[allow(unused_imports)]
-        use #private::{AnyOutcome as _, ResultDisplayOutcome as _, ResultOutcome as _};
-        (&&&#private::Probe(__monitor_ret)).__monitor_outcome()
-    }};
-    let outcome = quote!(|__monitor_ret| #classify);
-    let guard_only = quote! {
-        let __monitor_guard = #private::enter(&__MONITOR_CALLSITE);
-        #block
-    };
-
     let body = match shape {
         // `-> !`: only a panic ends the call, and the guard's `Drop` sees it.
-        Shape::Never => guard_only,
+        Shape::Never => gen.guard_only(),
         // A closure around the body would hide the caller from
         // `Location::caller()` and from panics (closures cannot be
         // `#[track_caller]` on stable), so the guard alone: calls and panics
         // are recorded, a returned `Err` is not seen as a failure.
-        Shape::Sync if is_track_caller(attrs) => guard_only,
-        // The closure catches every way out (`return`, `?`) so the value can
-        // be classified; its expected return type keeps coercions working.
-        Shape::Sync => quote! {
-            let __monitor_guard = #private::enter(&__MONITOR_CALLSITE);
-            let __monitor_value = #private::call::<#ret, _>(move || #block);
-            {
-                let __monitor_ret = &__monitor_value;
-                __monitor_guard.finish(#classify);
-            }
-            __monitor_value
-        },
-        Shape::Async => {
-            // An `async` block takes its output type from its body, not from
-            // where it is passed, so pin it first (as async-trait does): every
-            // `return`, `?` and the tail are then checked against the
-            // signature's type, and a mismatch is reported at the user's code.
-            // Spanned on the return type: rustc's "return type inferred to
-            // be `T` here" note then points at the signature.
-            let pin_type = quote_spanned! {ret_span=>
-                if let ::core::option::Option::Some(__monitor_ret) =
-                    ::core::option::Option::None::<#ret>
-                {
-                    // Unreachable when the return type is uninhabited.
-                    #[allow(unreachable_code)]
-                    return __monitor_ret;
-                }
-            };
-            let typed = quote! {
-                #pin_type
-                let __monitor_ret: #ret = #block;
-                // Unreachable when every path through the body returns early.
-                #[allow(unreachable_code)]
-                __monitor_ret
-            };
-            let fut = quote_spanned!(f.brace.span()=> async move { #typed });
-            quote! {
-                #private::instrument::<#ret, _, _>(&__MONITOR_CALLSITE, #fut, #outcome).await
-            }
-        }
-        Shape::ReturnsFuture { output, boxed } => {
-            let (output, outcome) = match output {
-                Some(ty) => (shape::erase_impl_trait(&ty).to_token_stream(), outcome),
-                None => (quote!(_), quote!(#private::always_success)),
-            };
-            let timed = |fut: TokenStream| quote!(#private::instrument::<#output, _, _>(&__MONITOR_CALLSITE, #fut, #outcome));
-            match shape::boxed_async_block(&f.body) {
-                // async-trait's `Box::pin(async move {..})`: time the inner
-                // block, so a call still allocates once.
-                Some((box_pin, fut)) if boxed => {
-                    let timed = timed(fut);
-                    quote!(#box_pin(#timed))
-                }
-                _ => {
-                    let timed = timed(quote!(#private::call::<#ret, _>(move || #block)));
-                    if boxed {
-                        quote!(#private::Box::pin(#timed))
-                    } else {
-                        timed
-                    }
-                }
-            }
-        }
+        Shape::Sync if is_track_caller(attrs) => gen.guard_only(),
+        Shape::Sync => gen.sync(),
+        Shape::Async => gen.asynchronous(),
+        Shape::ReturnsFuture { output, boxed } => gen.returns_future(output, boxed),
     };
 
     // The new body's braces carry the user's brace span, so the function's
@@ -169,6 +93,135 @@ fn generate(args: &Args, f: &Function) -> TokenStream {
     let mut outer = Group::new(Delimiter::Brace, quote!(#(#inner_attrs)* #site #body));
     outer.set_span(f.brace.span());
     quote!(#(#attrs)* #vis #defaultness #sig #outer)
+}
+
+/// What every shape's body is built from.
+struct Gen<'a> {
+    f: &'a Function,
+    /// `::profiler_runtime::__private`, or under the `crate = ..` path.
+    private: TokenStream,
+    /// The user's body in its own braces (and with their span).
+    block: Group,
+    /// The return type with `impl Trait` erased to `_`, to hint inference.
+    ret: TokenStream,
+    ret_span: Span,
+    /// Generated locals, mixed-site so the user's body can neither see nor
+    /// shadow them.
+    guard: Ident,
+    value: Ident,
+}
+
+impl<'a> Gen<'a> {
+    fn new(private: TokenStream, f: &'a Function) -> Gen<'a> {
+        let mut block = Group::new(Delimiter::Brace, f.body.clone());
+        block.set_span(f.brace.span());
+        let (ret, ret_span) = match &f.sig.output {
+            ReturnType::Default => (quote!(()), f.sig.ident.span()),
+            ReturnType::Type(_, ty) => (shape::erase_impl_trait(ty).to_token_stream(), ty.span()),
+        };
+        let local = |name: &str| Ident::new(name, Span::mixed_site());
+        Gen {
+            f,
+            private,
+            block,
+            ret,
+            ret_span,
+            guard: local("__monitor_guard"),
+            value: local("__monitor_value"),
+        }
+    }
+
+    /// `value: &Output` turned into an `Outcome` by the most specific rule.
+    fn classify(&self, value: &Ident) -> TokenStream {
+        let private = &self.private;
+        quote! {{
+            #[allow(unused_imports)] // whichever rules method resolution does not pick
+            use #private::{AnyOutcome as _, ResultDisplayOutcome as _, ResultOutcome as _};
+            (&&&#private::Probe(#value)).__monitor_outcome()
+        }}
+    }
+
+    /// The classifier as a closure over `&Output`, for futures.
+    fn outcome(&self) -> TokenStream {
+        let value = &self.value;
+        let classify = self.classify(value);
+        quote!(|#value| #classify)
+    }
+
+    fn guard_only(&self) -> TokenStream {
+        let Gen { private, block, guard, .. } = self;
+        quote! {
+            let #guard = #private::enter(&__MONITOR_CALLSITE);
+            #block
+        }
+    }
+
+    /// The closure catches every way out (`return`, `?`) so the value can be
+    /// classified; its expected return type keeps coercions working.
+    fn sync(&self) -> TokenStream {
+        let Gen { private, block, ret, guard, value, .. } = self;
+        let classify = self.classify(value);
+        quote! {
+            let #guard = #private::enter(&__MONITOR_CALLSITE);
+            let #value = #private::call::<#ret, _>(move || #block);
+            #guard.finish({
+                let #value = &#value;
+                #classify
+            });
+            #value
+        }
+    }
+
+    fn asynchronous(&self) -> TokenStream {
+        let Gen { private, block, ret, ret_span, value, .. } = self;
+        // An `async` block takes its output type from its body, not from where
+        // it is passed, so pin it first (as async-trait does): every `return`,
+        // `?` and the tail are then checked against the signature's type and a
+        // mismatch is reported at the user's code. Spanned on the return type
+        // so rustc's "return type inferred to be `T` here" points at it.
+        let pin_type = quote_spanned! {*ret_span=>
+            if let ::core::option::Option::Some(#value) = ::core::option::Option::None::<#ret> {
+                #[allow(unreachable_code)] // when the return type is uninhabited
+                return #value;
+            }
+        };
+        let fut = quote_spanned! {self.f.brace.span()=>
+            async move {
+                #pin_type
+                let #value: #ret = #block;
+                #[allow(unreachable_code)] // when every path through the body returns early
+                #value
+            }
+        };
+        let outcome = self.outcome();
+        quote!(#private::instrument::<#ret, _, _>(&__MONITOR_CALLSITE, #fut, #outcome).await)
+    }
+
+    /// Times the returned future, not the call that builds it.
+    fn returns_future(&self, output: Option<&Type>, boxed: bool) -> TokenStream {
+        let Gen { private, block, ret, .. } = self;
+        let (output, outcome) = match output {
+            Some(ty) => (shape::erase_impl_trait(ty).to_token_stream(), self.outcome()),
+            None => (quote!(_), quote!(#private::always_success)),
+        };
+        let timed = |fut: TokenStream| quote!(#private::instrument::<#output, _, _>(&__MONITOR_CALLSITE, #fut, #outcome));
+        match shape::boxed_async_block(&self.f.body) {
+            // async-trait's `Box::pin(async move {..})`: time the inner block,
+            // so a call still allocates once.
+            Some((box_pin, fut)) if boxed => {
+                let timed = timed(fut);
+                quote!(#box_pin(#timed))
+            }
+            _ => {
+                let timed = timed(quote!(#private::call::<#ret, _>(move || #block)));
+                if boxed {
+                    quote!(#private::Box::pin(#timed))
+                } else {
+                    timed
+                }
+            }
+        }
+    }
 }
 
 fn is_track_caller(attrs: &[syn::Attribute]) -> bool {

@@ -12,7 +12,20 @@ mod shape;
 use proc_macro::TokenStream;
 
 /// Times every call of a function or method and records it in the current
-/// monitor (the global one unless a `Monitor::scope` says otherwise).
+/// monitor (the global one unless a `Monitor::scope` or `Monitor::bind` says
+/// otherwise).
+///
+/// Use it through `profiler_runtime::monitor`. The examples below are not run
+/// here (this crate cannot depend on the runtime); the runtime's docs run them.
+///
+/// ```ignore
+/// use profiler_runtime::monitor;
+///
+/// #[monitor]
+/// fn parse(input: &str) -> Vec<u32> {
+///     input.split(',').filter_map(|s| s.trim().parse().ok()).collect()
+/// }
+/// ```
 ///
 /// # Forms
 ///
@@ -20,31 +33,146 @@ use proc_macro::TokenStream;
 ///   its crate (`app::parse`).
 /// - `#[monitor("load_config")]`: an explicit name.
 /// - `#[monitor(name = "load_config", slow = "250ms", crate = "my_rt")]`:
-///   key-value options, below.
+///   key-value options, in any order, each at most once.
 ///
-/// # Options
+/// # `name`
 ///
-/// - `name = "..."`: the operation's name (the same as the bare string).
-///   Functions sharing a name share one report row.
-/// - `slow = "250ms"`: calls at least this long are counted as slow and
-///   reported (units `ns`, `us`/`µs`, `ms`, `s`; decimals allowed).
-/// - `crate = "path"`: where `profiler_runtime` is, if you renamed it.
+/// The operation's name in the report; `#[monitor("x")]` is the same as
+/// `#[monitor(name = "x")]`. Functions sharing a name share one report row.
+/// Name methods explicitly: the default name has no type in it, so `new` in
+/// two `impl`s of one module would share the row `module::new`.
+///
+/// ```ignore
+/// use profiler_runtime::{monitor, Monitor};
+///
+/// struct Cache;
+///
+/// impl Cache {
+///     #[monitor("Cache::get")]
+///     fn get(&self, key: u32) -> Option<u32> {
+///         Some(key)
+///     }
+/// }
+///
+/// let m = Monitor::new();
+/// m.start_session("name");
+/// m.scope(|| Cache.get(1));
+/// assert_eq!(m.end_session().unwrap().operation("Cache::get").unwrap().calls, 1);
+/// ```
+///
+/// # `slow`
+///
+/// Calls at least this long are counted as slow (`slow_calls` in the report).
+/// A duration string: a number, then `ns`, `us` (or `µs`), `ms` or `s`;
+/// decimals and `_` separators allowed (`"1.5ms"`, `"10_000ns"`).
+///
+/// ```ignore
+/// use profiler_runtime::{monitor, Monitor};
+///
+/// #[monitor(slow = "1ms")]
+/// fn nap() {
+///     std::thread::sleep(std::time::Duration::from_millis(2));
+/// }
+///
+/// let m = Monitor::new();
+/// m.start_session("slow");
+/// m.scope(nap);
+/// let report = m.end_session().unwrap();
+/// assert_eq!(report.operation("nap").unwrap().slow_calls, 1);
+/// ```
+///
+/// # `crate`
+///
+/// Where the generated code finds the runtime, when it is not reachable as
+/// `::profiler_runtime` (a crate that re-exports it, say). The path must lead
+/// to the runtime's root; a glob re-export (`pub use profiler_runtime::*`)
+/// brings along the hidden module the generated code uses.
+///
+/// ```ignore
+/// mod rt {
+///     pub use profiler_runtime::*;
+/// }
+///
+/// #[rt::monitor(crate = "crate::rt")]
+/// fn through_a_reexport() -> u8 {
+///     1
+/// }
+///
+/// fn main() {
+///     assert_eq!(through_a_reexport(), 1);
+/// }
+/// ```
 ///
 /// # What counts
 ///
 /// Every way out of the function records exactly one call: falling off the
 /// end, `return`, `?`. A returned `Err(e)` is a failure, and `e`'s `Display`
-/// text becomes the operation's last error. A panic is a failure and keeps
-/// unwinding unchanged.
+/// text (if it has one) becomes the operation's last error. A panic is a
+/// failure and keeps unwinding unchanged. Each level of a recursion is a call.
 ///
-/// `async fn`, and functions returning `impl Future` or
-/// `Pin<Box<dyn Future>>` (as `async-trait` writes them), are timed from the
+/// ```ignore
+/// use profiler_runtime::{monitor, Monitor};
+///
+/// #[monitor]
+/// fn port(text: &str) -> Result<u16, std::num::ParseIntError> {
+///     let port = text.parse()?;
+///     Ok(port)
+/// }
+///
+/// let m = Monitor::new();
+/// m.start_session("outcomes");
+/// m.scope(|| {
+///     assert_eq!(port("80"), Ok(80));
+///     assert!(port("eighty").is_err());
+/// });
+/// let report = m.end_session().unwrap();
+/// let row = report.operation("port").unwrap();
+/// assert_eq!((row.calls, row.failures), (2, 1));
+/// assert_eq!(row.last_error.as_deref(), Some("invalid digit found in string"));
+/// ```
+///
+/// # Async
+///
+/// `async fn`, and functions returning `impl Future`, `Pin<Box<dyn Future>>`
+/// or `futures`' `BoxFuture` (as `async-trait` writes them), are timed from the
 /// future's first poll to its completion; a future dropped before completing
-/// counts as cancelled. The future stays `Send` when it was.
+/// counts as cancelled. The future stays `Send` when it was. With
+/// `async-trait`, put `#[async_trait]` on the trait or `impl` and `#[monitor]`
+/// on the method.
 ///
-/// Misuse (on a struct, a `const fn`, an unknown or repeated option, a bad
-/// duration) is a compile error at the offending tokens; the item is still
-/// emitted so the rest of the crate keeps compiling.
+/// ```ignore
+/// use profiler_runtime::{monitor, Monitor};
+///
+/// #[monitor]
+/// async fn fetch(id: u32) -> Result<u32, String> {
+///     Ok(id)
+/// }
+///
+/// let m = Monitor::new();
+/// m.start_session("async");
+/// let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// rt.block_on(m.bind(fetch(1))).unwrap();
+/// assert_eq!(m.end_session().unwrap().operation("fetch").unwrap().calls, 1);
+/// ```
+///
+/// # Kept as written
+///
+/// The signature, attributes (doc comments, `#[must_use]`, `#[inline]`, lint
+/// levels) and the body's spans are kept, so type errors point at your code.
+/// Two exceptions to what is recorded:
+///
+/// - `#[track_caller]` functions: the body cannot be wrapped in a closure
+///   without hiding the caller, so calls and panics are recorded but a
+///   returned `Err` is not counted as a failure.
+/// - `-> !` functions: a call is recorded when it panics.
+///
+/// # Misuse
+///
+/// On a struct, an `impl` block, a trait, a `const fn` or a method without a
+/// body; an unknown or repeated option; a bad duration: a compile error at the
+/// offending tokens. The item is still emitted so the rest of the crate (and
+/// the IDE) keeps working. Without the runtime's `enabled` feature the
+/// attribute still checks all of this, then leaves the function unchanged.
 #[proc_macro_attribute]
 pub fn monitor(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::monitor(args.into(), item.into()).into()

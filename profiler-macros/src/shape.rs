@@ -27,14 +27,14 @@ pub(crate) struct Function {
 }
 
 /// How calls of the function are timed.
-pub(crate) enum Shape {
+pub(crate) enum Shape<'a> {
     /// A plain function: time the call.
     Sync,
     /// `async fn`: time the future from first poll to completion.
     Async,
     /// A plain function returning `impl Future` or `Pin<Box<dyn Future>>`
     /// (as `async-trait` writes them): time the returned future.
-    ReturnsFuture { output: Option<Type>, boxed: bool },
+    ReturnsFuture { output: Option<&'a Type>, boxed: bool },
     /// `-> !`: the function never returns; only a panic ends it.
     Never,
 }
@@ -49,8 +49,8 @@ impl Parse for Function {
             let semi: Token![;] = input.parse()?;
             return Err(syn::Error::new(
                 semi.span,
-                "#[monitor] needs a function body to time; a trait method declaration has none \
-                 (put the attribute on the method in each `impl`, or on a default body)",
+                "#[monitor] needs a function body to time, and this declaration has none \
+                 (in a trait, put it on the method in each `impl`, or give the method a default body)",
             ));
         }
         let brace: Group = input.parse()?;
@@ -136,7 +136,7 @@ fn not_a_function(tokens: TokenStream) -> Option<syn::Error> {
 }
 
 impl Function {
-    pub(crate) fn shape(&self) -> Shape {
+    pub(crate) fn shape(&self) -> Shape<'_> {
         if self.sig.asyncness.is_some() {
             return Shape::Async;
         }
@@ -158,7 +158,9 @@ impl Function {
 }
 
 /// `Some(output type if written)` when the bounds include `Future`.
-fn future_output<'a>(bounds: impl IntoIterator<Item = &'a TypeParamBound>) -> Option<Option<Type>> {
+fn future_output<'a>(
+    bounds: impl IntoIterator<Item = &'a TypeParamBound>,
+) -> Option<Option<&'a Type>> {
     bounds.into_iter().find_map(|bound| {
         let TypeParamBound::Trait(t) = bound else { return None };
         let last = t.path.segments.last()?;
@@ -167,14 +169,18 @@ fn future_output<'a>(bounds: impl IntoIterator<Item = &'a TypeParamBound>) -> Op
         }
         let PathArguments::AngleBracketed(args) = &last.arguments else { return Some(None) };
         Some(args.args.iter().find_map(|arg| match arg {
-            GenericArgument::AssocType(a) if a.ident == "Output" => Some(a.ty.clone()),
+            GenericArgument::AssocType(a) if a.ident == "Output" => Some(&a.ty),
             _ => None,
         }))
     })
 }
 
-/// The output of `Pin<Box<dyn Future<Output = T> + ..>>`.
-fn boxed_dyn_future(ty: &Type) -> Option<Option<Type>> {
+/// The output of `Pin<Box<dyn Future<Output = T> + ..>>`, or of the
+/// `futures` aliases for it, `BoxFuture<'a, T>` and `LocalBoxFuture<'a, T>`.
+fn boxed_dyn_future(ty: &Type) -> Option<Option<&Type>> {
+    if let Some(output) = future_alias_output(ty) {
+        return Some(Some(output));
+    }
     let inner = single_generic(ty, "Pin")?;
     let inner = single_generic(inner, "Box")?;
     match inner {
@@ -185,6 +191,19 @@ fn boxed_dyn_future(ty: &Type) -> Option<Option<Type>> {
         },
         _ => None,
     }
+}
+
+fn future_alias_output(ty: &Type) -> Option<&Type> {
+    let Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    if last.ident != "BoxFuture" && last.ident != "LocalBoxFuture" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+    args.args.iter().find_map(|arg| match arg {
+        GenericArgument::Type(t) => Some(t),
+        _ => None,
+    })
 }
 
 fn single_generic<'a>(ty: &'a Type, name: &str) -> Option<&'a Type> {
@@ -271,7 +290,7 @@ mod tests {
     use quote::{quote, ToTokens};
 
     fn shape_of(tokens: TokenStream) -> &'static str {
-        match parse(tokens).map(|f| f.shape()) {
+        match parse(tokens).as_ref().map(Function::shape) {
             Ok(Shape::Sync) => "sync",
             Ok(Shape::Async) => "async",
             Ok(Shape::ReturnsFuture { boxed: false, .. }) => "impl-future",
@@ -308,6 +327,14 @@ mod tests {
         assert_eq!(
             shape_of(quote!(
                 fn f<'a>(&'a self) -> Pin<Box<dyn Future<Output = u8> + Send + 'a>> {
+                    x
+                }
+            )),
+            "boxed-future"
+        );
+        assert_eq!(
+            shape_of(quote!(
+                fn f(&self) -> futures::future::BoxFuture<'_, u8> {
                     x
                 }
             )),

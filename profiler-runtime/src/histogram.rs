@@ -54,8 +54,11 @@ fn bounds(bucket: usize) -> (u64, u64) {
 }
 
 /// The value reported for a bucket: its midpoint.
+///
+/// Indexes past the last bucket (from a report written with a finer
+/// histogram) read as the last bucket rather than panicking.
 pub(crate) fn representative(bucket: usize) -> u64 {
-    let (low, width) = bounds(bucket);
+    let (low, width) = bounds(bucket.min(BUCKETS - 1));
     low + width / 2
 }
 

@@ -192,6 +192,22 @@ pub fn global() -> &'static Monitor {
     &GLOBAL
 }
 
+/// The monitor this thread's instrumented calls record into right now: the
+/// innermost [`Monitor::scope`] or [`Monitor::bind`], else [`global`].
+///
+/// Record counters through it in library code, so a caller's scope (a test's
+/// own monitor, say) sees them too.
+///
+/// ```
+/// let m = profiler_runtime::Monitor::new();
+/// m.start_session("current");
+/// m.scope(|| profiler_runtime::current().record_cache_hit());
+/// assert_eq!(m.end_session().unwrap().cache.hits, 1);
+/// ```
+pub fn current() -> Monitor {
+    Monitor { core: local::current_core() }
+}
+
 impl Default for Monitor {
     fn default() -> Self {
         Monitor::new()

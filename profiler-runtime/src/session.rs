@@ -40,6 +40,9 @@ struct Running {
     stages_dropped: u64,
     events_from: u64,
     process: Option<ProcessSample>,
+    /// Process-wide refusals before the session, so it reports only its own.
+    callsites_dropped: u64,
+    counters_dropped: u64,
 }
 
 impl Sessions {
@@ -118,6 +121,8 @@ fn begin(core: &'static Core, sessions: &mut Sessions, id: String, totals: Total
         stages_dropped,
         events_from: lock(&core.events).next_seq(),
         process: memory::sample(),
+        callsites_dropped: callsite::dropped(),
+        counters_dropped: counters::dropped(),
     });
     Session { core, sequence, id }
 }
@@ -365,8 +370,8 @@ fn build(core: &Core, running: &Running, end: &Totals, ended: bool) -> SessionRe
         findings: Vec::new(),
         events,
         dropped: Dropped {
-            callsites: callsite::dropped(),
-            counters: counters::dropped(),
+            callsites: callsite::dropped().saturating_sub(running.callsites_dropped),
+            counters: counters::dropped().saturating_sub(running.counters_dropped),
             stages: stages_dropped,
             events: events_dropped,
         },

@@ -265,7 +265,6 @@ fn an_async_fn_whose_poll_panic_is_caught_around_the_poll_is_a_failure() {
 }
 
 #[test]
-#[ignore = "BUG: future.rs: a returned future's caught poll panic, dropped later, counts as cancelled"]
 fn a_returned_future_whose_poll_panic_is_caught_around_the_poll_is_a_failure() {
     let m = Monitor::new();
     m.start_session("caught");

@@ -7,7 +7,7 @@
 //!
 //! The process-wide `profiler_runtime::disable()` is deliberately not tested
 //! here: it would stop the counting of every test running beside it. The
-//! per-monitor `Monitor::disable` is tested instead (`calls`, `concurrency`).
+//! per-monitor `Monitor::disable` is tested instead (`operations`, `concurrency`).
 
 mod core_api;
 mod signatures;
@@ -20,7 +20,6 @@ mod hostile;
 mod operations;
 mod properties;
 mod report_json;
-mod rounding;
 mod routing;
 mod sessions;
 mod timing;

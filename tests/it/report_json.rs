@@ -1,6 +1,5 @@
 //! The report as JSON: round trips, files, and the errors of bad input.
 
-use crate::rounding::assert_same_report;
 use profiler_runtime::{monitor, Error, Monitor, SessionReport, SCHEMA_VERSION};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -74,16 +73,9 @@ fn the_full_report_has_every_section() {
 }
 
 #[test]
-fn a_real_report_round_trips_through_json() {
-    let report = full_report();
-    let text = report.to_json().unwrap();
-    assert_same_report(&SessionReport::from_json(&text).unwrap(), &report);
-}
-
-#[test]
-#[ignore = "BUG: report/json.rs: floats can read back one bit off (serde_json lacks float_roundtrip)"]
 fn a_real_report_round_trips_through_json_exactly() {
-    // Fails for about one report in two: each float field has a ~10% chance.
+    // Several reports: each has a handful of floats from real timings, and
+    // without exact float parsing about one float in ten reads back a bit off.
     for _ in 0..5 {
         let report = full_report();
         let text = report.to_json().unwrap();
@@ -92,10 +84,10 @@ fn a_real_report_round_trips_through_json_exactly() {
 }
 
 #[test]
-#[ignore = "BUG: report/json.rs: 929143.5155074053 items/s reads back as 929143.5155074052"]
 fn a_float_field_round_trips_through_json_bit_for_bit() {
     let mut report = full_report();
-    // A throughput a real run produced; about one float in ten fails likewise.
+    // A throughput a real run produced, which a parser without exact float
+    // reading (serde_json without `float_roundtrip`) reads back as ...052.
     report.stages[0].items_per_sec = Some(929_143.515_507_405_3);
     let back = SessionReport::from_json(&report.to_json().unwrap()).unwrap();
     assert_eq!(back.stages[0].items_per_sec, report.stages[0].items_per_sec);
@@ -120,7 +112,7 @@ fn a_report_saved_to_a_file_loads_back_equal() {
     let file = TempFile::new("save-load");
     report.save_json(&file.0).unwrap();
     assert_eq!(std::fs::read_to_string(&file.0).unwrap(), report.to_json().unwrap());
-    assert_same_report(&SessionReport::load_json(&file.0).unwrap(), &report);
+    assert_eq!(SessionReport::load_json(&file.0).unwrap(), report);
     // Saving again replaces the file.
     let mut other = report.clone();
     other.session_id = "replaced".into();
@@ -200,4 +192,18 @@ fn saving_into_a_missing_directory_is_an_io_error_naming_the_path() {
         Err(Error::Io { path: named, .. }) => assert_eq!(named, path),
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn a_loaded_histogram_with_a_bucket_this_version_lacks_does_not_panic() {
+    // A report from a build with more buckets (a later version, same schema)
+    // or a damaged file: loading succeeds, so reading it must not panic.
+    let report = full_report();
+    let mut value: serde_json::Value = serde_json::from_str(&report.to_json().unwrap()).unwrap();
+    value["operations"][0]["histogram"]["counts"] = serde_json::json!([[65_535, 3]]);
+    let loaded = SessionReport::from_json(&value.to_string()).expect("the layout is valid");
+    let histogram = &loaded.operations[0].histogram;
+    assert_eq!(histogram.count(), 3);
+    let quantile = std::panic::catch_unwind(|| histogram.quantile(0.5));
+    assert!(quantile.is_ok(), "quantile() panicked on a loaded histogram");
 }

@@ -199,6 +199,17 @@ fn the_handle_of_a_session_gone_from_the_history_gives_none() {
 }
 
 #[test]
+fn a_handle_finds_its_own_session_among_sessions_sharing_its_id() {
+    let m = Monitor::new();
+    let first = m.start_session("same");
+    calls(&m, 1);
+    let second = m.start_session("same");
+    calls(&m, 2);
+    assert_eq!(work_calls(&second.end().unwrap()), 2);
+    assert_eq!(work_calls(&first.end().unwrap()), 1);
+}
+
+#[test]
 fn sequence_numbers_count_the_sessions_of_each_monitor() {
     let m = Monitor::new();
     m.start_session("one");

@@ -6,6 +6,7 @@
 
 mod json;
 pub(crate) mod text;
+mod width;
 
 pub use crate::callsite::OperationKind;
 pub use crate::events::OperationEvent;
@@ -222,9 +223,10 @@ pub struct Finding {
 /// Counts of what bounded tables left out, so a report never hides a gap.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dropped {
-    /// Callsites past [`crate::MAX_CALLSITES`] (process-wide, not recorded).
+    /// Callsites refused during the session, past [`crate::MAX_CALLSITES`]
+    /// (the limit is process-wide; their calls are not recorded).
     pub callsites: u64,
-    /// Counter names past [`crate::MAX_COUNTERS`] (process-wide).
+    /// Counter names refused during the session, past [`crate::MAX_COUNTERS`].
     pub counters: u64,
     /// Stage names past [`crate::MAX_STAGES`].
     pub stages: u64,

@@ -4,7 +4,7 @@
 //! (control characters are escaped, long names shortened from the left so the
 //! function's own name stays visible). Sections with nothing to say are left out.
 
-use super::{SessionReport, Severity};
+use super::{width, SessionReport, Severity};
 use std::fmt::{self, Write as _};
 
 /// Width the summary is laid out for.
@@ -83,11 +83,19 @@ fn bytes(n: u64) -> String {
     }
 }
 
-/// The text with control characters escaped, so it stays on one line.
+/// Characters that would break a line or reorder or hide text on a terminal:
+/// controls, bidirectional overrides and isolates, zero-width characters.
+fn is_unsafe(ch: char) -> bool {
+    ch.is_control()
+        || matches!(ch as u32, 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2069 | 0xFEFF)
+}
+
+/// The text with unsafe characters escaped, so it stays on one line and
+/// reads as stored.
 pub(crate) fn sanitize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for ch in text.chars() {
-        if ch.is_control() {
+        if is_unsafe(ch) {
             out.extend(ch.escape_default());
         } else {
             out.push(ch);
@@ -96,56 +104,71 @@ pub(crate) fn sanitize(text: &str) -> String {
     out
 }
 
-/// `text` sanitised and cut to `width` characters, keeping its end.
-fn fit_left(text: &str, width: usize) -> String {
+/// `text` sanitised and cut to `columns`, keeping its end.
+fn fit_left(text: &str, columns: usize) -> String {
     let clean = sanitize(text);
-    let n = clean.chars().count();
-    if n <= width {
+    if width::width(&clean) <= columns {
         return clean;
     }
-    let tail: String = clean.chars().skip(n - (width - 1)).collect();
-    format!("…{tail}")
+    format!("…{}", width::take_last_columns(&clean, columns - 1))
 }
 
-/// `text` sanitised and cut to `width` characters, keeping its start.
-fn fit_right(text: &str, width: usize) -> String {
+/// `text` sanitised and cut to `columns`, keeping its start.
+fn fit_right(text: &str, columns: usize) -> String {
     let clean = sanitize(text);
-    if clean.chars().count() <= width {
+    if width::width(&clean) <= columns {
         return clean;
     }
-    let head: String = clean.chars().take(width - 1).collect();
-    format!("{head}…")
+    format!("{}…", width::take_columns(&clean, columns - 1))
 }
 
-/// Pads to `width` characters (not bytes, so `µ` and `…` align).
-fn pad(text: &str, width: usize) -> String {
-    let n = text.chars().count();
-    format!("{text}{}", " ".repeat(width.saturating_sub(n)))
+/// Pads to `columns` terminal columns (not bytes, so `µ`, `…` and CJK align).
+fn pad(text: &str, columns: usize) -> String {
+    format!("{text}{}", " ".repeat(columns.saturating_sub(width::width(text))))
 }
 
-fn lpad(text: &str, width: usize) -> String {
-    let n = text.chars().count();
-    format!("{}{text}", " ".repeat(width.saturating_sub(n)))
+fn lpad(text: &str, columns: usize) -> String {
+    format!("{}{text}", " ".repeat(columns.saturating_sub(width::width(text))))
+}
+
+/// A count for a narrow column: digits with separators when they fit, else
+/// a short form (`123k`, `1.2M`).
+fn count_in(n: u64, columns: usize) -> String {
+    let full = count(n);
+    if full.len() <= columns {
+        return full;
+    }
+    let v = n as f64;
+    for (scale, unit) in [(1e3, "k"), (1e6, "M"), (1e9, "G"), (1e12, "T")] {
+        let x = v / scale;
+        for text in [format!("{x:.1}{unit}"), format!("{x:.0}{unit}")] {
+            if text.len() <= columns && x < 999.5 {
+                return text;
+            }
+        }
+    }
+    format!("{:.0e}", v)
 }
 
 /// Word-wraps `text` to the summary width, every line after the first
 /// indented; a word too long for a line is cut across lines.
 fn wrap(out: &mut String, first: &str, indent: &str, text: &str) {
-    let room = WIDTH - indent.chars().count();
+    let room = WIDTH - width::width(indent);
     let mut words = Vec::new();
     for word in text.split(' ') {
-        let chars: Vec<char> = word.chars().collect();
-        if chars.len() <= room {
-            words.push(word.to_owned());
-        } else {
-            words.extend(chars.chunks(room).map(|c| c.iter().collect::<String>()));
+        let mut rest = word;
+        while width::width(rest) > room {
+            let head = width::take_columns(rest, room);
+            words.push(head.to_owned());
+            rest = &rest[head.len()..];
         }
+        words.push(rest.to_owned());
     }
     let mut line = first.to_owned();
     let mut empty = true;
     for word in &words {
-        let len = line.chars().count();
-        if !empty && len + 1 + word.chars().count() > WIDTH {
+        let len = width::width(&line);
+        if !empty && len + 1 + width::width(word) > WIDTH {
             out.push_str(line.trim_end());
             out.push('\n');
             line = indent.to_owned();
@@ -157,9 +180,9 @@ fn wrap(out: &mut String, first: &str, indent: &str, text: &str) {
         line.push_str(word);
         empty = false;
         // A first line's prefix can differ from the indent: cut if still too long.
-        while line.chars().count() > WIDTH {
-            let head: String = line.chars().take(WIDTH).collect();
-            let rest: String = line.chars().skip(WIDTH).collect();
+        while width::width(&line) > WIDTH {
+            let head = width::take_columns(&line, WIDTH).to_owned();
+            let rest = line[head.len()..].to_owned();
             out.push_str(&head);
             out.push('\n');
             line = format!("{indent}{rest}");
@@ -219,8 +242,8 @@ impl SessionReport {
                 out,
                 "  {} {} {} {} {} {} {} {} {} {}",
                 pad(&fit_left(&op.name, NAME_WIDTH - 2), NAME_WIDTH - 2),
-                lpad(&count(op.calls), 9),
-                lpad(&count(op.failures), 5),
+                lpad(&count_in(op.calls, 9), 9),
+                lpad(&count_in(op.failures, 5), 5),
                 lpad(&duration(op.total_ns), 8),
                 lpad(&share_cell(op.share_of_wall), 6),
                 lpad(&duration(op.mean_ns), 8),
@@ -426,6 +449,15 @@ mod tests {
     }
 
     #[test]
+    fn narrow_counts_switch_to_short_forms() {
+        assert_eq!(count_in(9_999, 5), "9,999");
+        assert_eq!(count_in(100_000, 5), "100k");
+        assert_eq!(count_in(12_345, 5), "12.3k");
+        assert_eq!(count_in(1_234_567, 5), "1.2M");
+        assert!(count_in(u64::MAX, 5).len() <= 5, "{}", count_in(u64::MAX, 5));
+    }
+
+    #[test]
     fn counts_group_thousands() {
         assert_eq!(count(0), "0");
         assert_eq!(count(1_234_567), "1,234,567");
@@ -439,7 +471,10 @@ mod tests {
         let name = "evil\nname\twith\u{7}bells and a very long tail that keeps going";
         let fitted = fit_left(name, 22);
         assert!(!fitted.contains('\n') && !fitted.contains('\t'));
-        assert_eq!(fitted.chars().count(), 22);
+        assert_eq!(width::width(&fitted), 22);
+        let wide = fit_left("データベース::読み込み処理::とても長い名前", 21);
+        assert!(width::width(&wide) <= 21, "{wide}");
+        assert_eq!(sanitize("a\u{202e}b\u{200b}"), "a\\u{202e}b\\u{200b}");
         assert!(fitted.starts_with('…'));
     }
 

@@ -109,6 +109,9 @@ struct Gen<'a> {
     /// shadow them.
     guard: Ident,
     value: Ident,
+    body: Ident,
+    /// `Some(type_name::<Self>)` for methods, so the default name includes the type.
+    self_type: TokenStream,
 }
 
 impl<'a> Gen<'a> {
@@ -120,6 +123,11 @@ impl<'a> Gen<'a> {
             ReturnType::Type(_, ty) => (shape::erase_impl_trait(ty).to_token_stream(), ty.span()),
         };
         let local = |name: &str| Ident::new(name, Span::mixed_site());
+        let self_type = if shape::mentions_self(&f.sig) {
+            quote!(::core::option::Option::Some(::core::any::type_name::<Self> as #private::SelfType))
+        } else {
+            quote!(::core::option::Option::None)
+        };
         Gen {
             f,
             private,
@@ -128,7 +136,15 @@ impl<'a> Gen<'a> {
             ret_span,
             guard: local("__monitor_guard"),
             value: local("__monitor_value"),
+            body: local("__monitor_body"),
+            self_type,
         }
+    }
+
+    /// `enter(&SITE)`, or `enter_method` when the type is known.
+    fn enter(&self) -> TokenStream {
+        let Gen { private, self_type, .. } = self;
+        quote!(#private::enter_with(&__MONITOR_CALLSITE, #self_type))
     }
 
     /// `value: &Output` turned into an `Outcome` by the most specific rule.
@@ -149,26 +165,28 @@ impl<'a> Gen<'a> {
     }
 
     fn guard_only(&self) -> TokenStream {
-        let Gen { private, block, guard, .. } = self;
+        let Gen { block, guard, .. } = self;
+        let enter = self.enter();
         quote! {
-            let #guard = #private::enter(&__MONITOR_CALLSITE);
+            let #guard = #enter;
             #block
         }
     }
 
     /// The closure catches every way out (`return`, `?`) so the value can be
-    /// classified; its expected return type keeps coercions working.
+    /// classified; its expected return type keeps coercions working. When
+    /// recording is off the closure is just called: one load and a branch,
+    /// with the timed path out of line in `timed`.
     fn sync(&self) -> TokenStream {
-        let Gen { private, block, ret, guard, value, .. } = self;
+        let Gen { private, block, ret, value, body, self_type, .. } = self;
         let classify = self.classify(value);
         quote! {
-            let #guard = #private::enter(&__MONITOR_CALLSITE);
-            let #value = #private::call::<#ret, _>(move || #block);
-            #guard.finish({
-                let #value = &#value;
-                #classify
-            });
-            #value
+            let #body = #private::hint::<#ret, _>(move || #block);
+            if #private::enabled() {
+                #private::timed::<#ret, _, _>(&__MONITOR_CALLSITE, #self_type, #body, |#value| #classify)
+            } else {
+                #body()
+            }
         }
     }
 
@@ -194,7 +212,8 @@ impl<'a> Gen<'a> {
             }
         };
         let outcome = self.outcome();
-        quote!(#private::instrument::<#ret, _, _>(&__MONITOR_CALLSITE, #fut, #outcome).await)
+        let self_type = &self.self_type;
+        quote!(#private::instrument::<#ret, _, _>(&__MONITOR_CALLSITE, #self_type, #fut, #outcome).await)
     }
 
     /// Times the returned future, not the call that builds it.
@@ -204,7 +223,8 @@ impl<'a> Gen<'a> {
             Some(ty) => (shape::erase_impl_trait(ty).to_token_stream(), self.outcome()),
             None => (quote!(_), quote!(#private::always_success)),
         };
-        let timed = |fut: TokenStream| quote!(#private::instrument::<#output, _, _>(&__MONITOR_CALLSITE, #fut, #outcome));
+        let self_type = &self.self_type;
+        let timed = |fut: TokenStream| quote!(#private::instrument::<#output, _, _>(&__MONITOR_CALLSITE, #self_type, #fut, #outcome));
         match shape::boxed_async_block(&self.f.body) {
             // async-trait's `Box::pin(async move {..})`: time the inner block,
             // so a call still allocates once.

@@ -236,6 +236,22 @@ pub(crate) fn boxed_async_block(body: &TokenStream) -> Option<(TokenStream, Toke
     }
 }
 
+/// Whether `Self` can be named in the body: the function has a receiver or
+/// mentions `Self` in its signature, so it is in an `impl` or a trait.
+pub(crate) fn mentions_self(sig: &Signature) -> bool {
+    fn has_self(tokens: TokenStream) -> bool {
+        tokens.into_iter().any(|tt| match tt {
+            TokenTree::Ident(id) => id == "Self",
+            TokenTree::Group(g) => has_self(g.stream()),
+            _ => false,
+        })
+    }
+    sig.receiver().is_some()
+        || has_self(quote::ToTokens::to_token_stream(&sig.inputs))
+        || has_self(quote::ToTokens::to_token_stream(&sig.output))
+        || has_self(quote::ToTokens::to_token_stream(&sig.generics))
+}
+
 /// `ty` with every `impl Trait` replaced by `_`, so it can hint inference in
 /// expression position.
 pub(crate) fn erase_impl_trait(ty: &Type) -> Type {

@@ -127,11 +127,11 @@ impl Callsite {
     /// The callsite's slot index, registering it on first use; `None` once
     /// [`MAX_CALLSITES`] is reached.
     #[inline(always)]
-    pub(crate) fn slot(&'static self) -> Option<u32> {
+    pub(crate) fn slot(&'static self, self_type: Option<SelfType>) -> Option<u32> {
         // Relaxed: the index is the only datum published; the metadata it
         // stands for is static or read under the registry's lock.
         match self.id.load(Ordering::Relaxed) {
-            UNREGISTERED => self.register(),
+            UNREGISTERED => self.register(self_type),
             OVERFLOW => None,
             id => Some(id - 1),
         }
@@ -139,7 +139,7 @@ impl Callsite {
 
     #[cold]
     #[inline(never)]
-    fn register(&'static self) -> Option<u32> {
+    fn register(&'static self, self_type: Option<SelfType>) -> Option<u32> {
         let mut registry = lock_registry();
         match self.id.load(Ordering::Relaxed) {
             UNREGISTERED => {}
@@ -147,7 +147,7 @@ impl Callsite {
             id => return Some(id - 1),
         }
         let info = SiteInfo {
-            name: self.display_name(),
+            name: self.display_name(self_type),
             module_path: self.module_path.to_owned(),
             file: self.file.to_owned(),
             line: self.line,
@@ -159,17 +159,32 @@ impl Callsite {
         slot
     }
 
-    fn display_name(&self) -> String {
+    fn display_name(&self, self_type: Option<SelfType>) -> String {
         if let Some(name) = self.name {
             return name.to_owned();
         }
+        // A method's path includes its type: `Users::get`, not `get`.
+        let function = match self_type {
+            Some(type_name) => format!("{}::{}", short_type_name(type_name()), self.fn_name),
+            None => self.fn_name.to_owned(),
+        };
         // `module_path!()` starts with the crate's name; users think in paths
         // inside their crate, so `app::parse`, not `my_crate::app::parse`.
         match self.module_path.split_once("::") {
-            Some((_, inner)) => format!("{inner}::{}", self.fn_name),
-            None => self.fn_name.to_owned(),
+            Some((_, inner)) => format!("{inner}::{function}"),
+            None => function,
         }
     }
+}
+
+/// `std::any::type_name::<Self>` of a method's type, called only when the
+/// callsite registers.
+pub type SelfType = fn() -> &'static str;
+
+/// `my_crate::app::Users<u8>` → `Users`: the name a reader knows the type by.
+fn short_type_name(full: &str) -> &str {
+    let base = full.split('<').next().unwrap_or(full);
+    base.rsplit("::").next().unwrap_or(base)
 }
 
 #[derive(Default)]
@@ -253,8 +268,8 @@ mod tests {
     #[test]
     fn a_callsite_registers_once_and_keeps_its_index() {
         static SITE: Callsite = Callsite::new("parse", "my_crate::app", "src/app.rs", 7);
-        let first = SITE.slot().unwrap();
-        assert_eq!(SITE.slot(), Some(first));
+        let first = SITE.slot(None).unwrap();
+        assert_eq!(SITE.slot(None), Some(first));
         // `sites()` after registering: other tests register concurrently.
         let info = &sites()[first as usize];
         assert_eq!(info.name, "app::parse");
@@ -265,9 +280,19 @@ mod tests {
     fn an_explicit_name_wins_and_a_root_function_has_no_prefix() {
         static NAMED: Callsite = Callsite::new("f", "c::m", "f.rs", 1).named("load");
         static ROOT: Callsite = Callsite::new("main_fn", "c", "f.rs", 2);
-        let (named, root) = (NAMED.slot().unwrap(), ROOT.slot().unwrap());
+        let (named, root) = (NAMED.slot(None).unwrap(), ROOT.slot(None).unwrap());
         assert_eq!(sites()[named as usize].name, "load");
         assert_eq!(sites()[root as usize].name, "main_fn");
+    }
+
+    #[test]
+    fn a_method_is_named_after_its_type() {
+        static GET: Callsite = Callsite::new("get", "c::store", "f.rs", 3);
+        fn users() -> &'static str {
+            "c::store::Users<alloc::string::String>"
+        }
+        let slot = GET.slot(Some(users)).unwrap();
+        assert_eq!(sites()[slot as usize].name, "store::Users::get");
     }
 
     #[test]
@@ -275,6 +300,6 @@ mod tests {
         let a = manual("callsite-test-manual");
         let b = manual("callsite-test-manual");
         assert!(std::ptr::eq(a, b));
-        assert_eq!(a.slot(), b.slot());
+        assert_eq!(a.slot(None), b.slot(None));
     }
 }

@@ -7,7 +7,7 @@
 //! `poll` panics counts as a failure. The adapter is `Send`/`Sync`/`Unpin`
 //! exactly when the inner future is.
 
-use crate::callsite::Callsite;
+use crate::callsite::{Callsite, SelfType};
 use crate::guard::{Active, Outcome};
 use pin_project_lite::pin_project;
 use std::fmt;
@@ -30,6 +30,7 @@ pin_project! {
         #[pin]
         inner: F,
         site: &'static Callsite,
+        self_type: Option<SelfType>,
         classify: C,
         state: State,
     }
@@ -54,16 +55,23 @@ impl<F, C> fmt::Debug for Instrumented<F, C> {
     }
 }
 
-/// Wraps `inner` so it is timed; `classify` decides whether its output is a failure.
+/// Wraps `inner` so it is timed; `classify` decides whether its output is a
+/// failure, and `self_type` (`Some(type_name::<Self>)` for methods) names the
+/// operation when it registers.
 ///
 /// `T` is spelled out by the macro so an `async` block's output type is known
 /// before its body is checked (coercions and `?` then work as in the original).
-pub fn instrument<T, F, C>(site: &'static Callsite, inner: F, classify: C) -> Instrumented<F, C>
+pub fn instrument<T, F, C>(
+    site: &'static Callsite,
+    self_type: Option<SelfType>,
+    inner: F,
+    classify: C,
+) -> Instrumented<F, C>
 where
     F: Future<Output = T>,
     C: for<'a> FnMut(&'a T) -> Outcome<'a>,
 {
-    Instrumented { inner, site, classify, state: State::NotStarted }
+    Instrumented { inner, site, self_type, classify, state: State::NotStarted }
 }
 
 /// A classifier for outputs that cannot fail (or whose type the macro cannot name).
@@ -82,7 +90,7 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
         if let State::NotStarted = this.state {
-            *this.state = match Active::start(this.site) {
+            *this.state = match Active::start(this.site, *this.self_type) {
                 Some(active) => State::Running(active),
                 None => State::Done,
             };

@@ -5,7 +5,7 @@
 //! no hashing: a relaxed load of the on/off switch, the callsite's cached slot
 //! index, two clock reads and a handful of thread-owned stores.
 
-use crate::callsite::Callsite;
+use crate::callsite::{Callsite, SelfType};
 use crate::clock;
 use crate::local;
 use crate::monitor::{self, Core};
@@ -49,20 +49,24 @@ impl Active {
     /// Starts timing a call of `site` on the current thread's monitor, or
     /// `None` when monitoring is off.
     #[inline(always)]
-    pub(crate) fn start(site: &'static Callsite) -> Option<Active> {
+    pub(crate) fn start(site: &'static Callsite, self_type: Option<SelfType>) -> Option<Active> {
         if !monitor::globally_enabled() {
             return None;
         }
-        Active::start_on(local::current_core(), site)
+        Active::start_on(local::current_core(), site, self_type)
     }
 
     /// Starts timing a call of `site` on `core`, or `None` when monitoring is off.
     #[inline(always)]
-    pub(crate) fn start_on(core: &'static Core, site: &'static Callsite) -> Option<Active> {
+    pub(crate) fn start_on(
+        core: &'static Core,
+        site: &'static Callsite,
+        self_type: Option<SelfType>,
+    ) -> Option<Active> {
         if !monitor::globally_enabled() || !core.is_enabled() {
             return None;
         }
-        let slot = site.slot()?;
+        let slot = site.slot(self_type)?;
         Some(Active { core, site, slot, start: clock::now() })
     }
 
@@ -134,12 +138,28 @@ pub fn enter(site: &'static Callsite) -> CallGuard {
     if !monitor::globally_enabled() {
         return CallGuard { active: None };
     }
-    enter_enabled(site)
+    enter_enabled(site, None)
+}
+
+/// [`enter`] with the method's type (`Some(type_name::<Self>)`), which names
+/// the operation when it registers.
+#[inline(always)]
+pub fn enter_with(site: &'static Callsite, self_type: Option<SelfType>) -> CallGuard {
+    if !monitor::globally_enabled() {
+        return CallGuard { active: None };
+    }
+    enter_enabled(site, self_type)
 }
 
 #[inline(never)]
-fn enter_enabled(site: &'static Callsite) -> CallGuard {
-    CallGuard { active: Active::start(site) }
+fn enter_enabled(site: &'static Callsite, self_type: Option<SelfType>) -> CallGuard {
+    enter_inline(site, self_type)
+}
+
+/// [`enter`] with everything inlined, for callers that are already out of line.
+#[inline(always)]
+pub(crate) fn enter_inline(site: &'static Callsite, self_type: Option<SelfType>) -> CallGuard {
+    CallGuard { active: Active::start(site, self_type) }
 }
 
 impl CallGuard {
@@ -148,6 +168,14 @@ impl CallGuard {
     pub fn finish(mut self, outcome: Outcome<'_>) {
         if let Some(active) = self.active.take() {
             finish_enabled(active, outcome);
+        }
+    }
+
+    /// [`CallGuard::finish`] with the recording inlined.
+    #[inline(always)]
+    pub(crate) fn finish_inline(mut self, outcome: Outcome<'_>) {
+        if let Some(active) = self.active.take() {
+            active.finish(outcome);
         }
     }
 }

@@ -34,7 +34,7 @@ impl Operation {
         Operation {
             core,
             name: site.manual_name(),
-            active: Active::start_on(core, site),
+            active: Active::start_on(core, site, None),
             metadata: Vec::new(),
         }
     }

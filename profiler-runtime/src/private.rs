@@ -4,11 +4,46 @@
 //! crate is pinned to this crate's exact version so they always match.
 
 pub use crate::callsite::Callsite;
+pub use crate::callsite::SelfType;
 pub use crate::future::{always_success, instrument, Instrumented};
-pub use crate::guard::{enter, CallGuard, Outcome};
+pub use crate::guard::{enter, enter_with, CallGuard, Outcome};
 
 pub use std::boxed::Box;
 use std::fmt::Display;
+
+/// Whether instrumented calls are recorded at all (the process-wide switch).
+/// Checked inline by generated code before anything else.
+#[inline(always)]
+pub fn enabled() -> bool {
+    crate::monitor::globally_enabled()
+}
+
+/// Returns `body` unchanged, giving the closure the function's return type as
+/// its expected type (so coercions and `?` conversions in the body work as in
+/// the original) before it is called on either path.
+#[inline(always)]
+pub fn hint<T, F: FnOnce() -> T>(body: F) -> F {
+    body
+}
+
+/// Runs `body` timed: the whole enabled path of a synchronous call, out of
+/// line so the caller's disabled path stays a load and a branch.
+#[inline(never)]
+pub fn timed<T, F, C>(
+    site: &'static Callsite,
+    self_type: Option<SelfType>,
+    body: F,
+    classify: C,
+) -> T
+where
+    F: FnOnce() -> T,
+    C: for<'a> FnOnce(&'a T) -> Outcome<'a>,
+{
+    let guard = crate::guard::enter_inline(site, self_type);
+    let value = body();
+    guard.finish_inline(classify(&value));
+    value
+}
 
 /// Calls `body`, with the function's return type as the closure's expected
 /// type so coercions and `?` conversions in the body work as in the original.

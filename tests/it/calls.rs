@@ -331,7 +331,6 @@ fn an_unnamed_function_is_named_after_its_path_without_the_crate() {
 }
 
 #[test]
-#[ignore = "BUG: callsite.rs display_name(): unnamed methods drop their type, so Users::get and Orders::get merge"]
 fn unnamed_methods_of_two_types_get_a_row_each() {
     let report = session(|_| {
         Users.get();

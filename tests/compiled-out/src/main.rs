@@ -25,8 +25,9 @@ async fn fetch(x: u32) -> u32 {
 }
 
 #[monitor]
-fn later() -> impl Future<Output = u32> {
-    async { 5 }
+fn later(x: u32) -> impl Future<Output = u32> {
+    let doubled = x * 2;
+    async move { doubled + 1 }
 }
 
 struct Nothing;
@@ -49,7 +50,7 @@ fn ready<F: Future>(future: F) -> F::Output {
 fn main() -> ExitCode {
     let m = profiler_runtime::global();
     m.start_session("compiled-out");
-    let mut total = add(1, 2) + ready(fetch(3)) + ready(later());
+    let mut total = add(1, 2) + ready(fetch(3)) + ready(later(2));
     total += parse("4").unwrap_or(0);
     let failed = parse("x").is_err();
     m.add_count("compiled_out::items", 3);

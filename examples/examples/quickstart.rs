@@ -117,12 +117,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let stage = m.stage("scoring");
         for record in &records {
             // Scores repeat, so a cache keyed by score saves work.
-            if cache.contains_key(&record.score) {
-                m.record_cache_hit();
-            } else {
-                m.record_cache_miss();
-                let scored = score_record(record);
-                cache.insert(record.score, scored);
+            match cache.entry(record.score) {
+                std::collections::hash_map::Entry::Occupied(_) => m.record_cache_hit(),
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    m.record_cache_miss();
+                    slot.insert(score_record(record));
+                }
             }
         }
         stage.items(records.len() as u64);

@@ -39,8 +39,9 @@ use proc_macro::TokenStream;
 ///
 /// The operation's name in the report; `#[monitor("x")]` is the same as
 /// `#[monitor(name = "x")]`. Functions sharing a name share one report row.
-/// Name methods explicitly: the default name has no type in it, so `new` in
-/// two `impl`s of one module would share the row `module::new`.
+/// Without a name, a method is named after its type (`store::Users::get`);
+/// a trait's default method is named after the first type that calls it, so
+/// name default methods explicitly.
 ///
 /// ```ignore
 /// use profiler_runtime::{monitor, Monitor};

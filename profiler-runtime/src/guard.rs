@@ -99,7 +99,9 @@ impl Active {
     }
 
     /// Records a call whose guard was dropped without `finish`: a panic is
-    /// unwinding, or a `-> !` function left some other way.
+    /// unwinding (a failure), or the function needs no outcome (`-> !`
+    /// functions that left some other way, `#[track_caller]` functions, which
+    /// are not wrapped in a closure): a success.
     #[cold]
     #[inline(never)]
     pub(crate) fn dropped(self) {

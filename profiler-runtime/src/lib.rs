@@ -86,7 +86,110 @@ pub use shard::{MAX_COUNTERS, MAX_ERROR_TEXT};
 pub use stage::{Stage, MAX_STAGES};
 
 /// Instruments a function: times every call, counts failures and records it in
-/// the current [`Monitor`].
+/// the current [`Monitor`]. The options are described on the attribute itself;
+/// these are its examples, run as tests.
 ///
-/// See the [`profiler_macros::monitor`] documentation for the options.
+/// A bare `#[monitor]` names the operation after the function's path inside
+/// its crate; a method's name includes its type:
+///
+/// ```
+/// use profiler_runtime::{monitor, Monitor};
+///
+/// #[monitor]
+/// fn parse(input: &str) -> Vec<u32> {
+///     input.split(',').filter_map(|s| s.trim().parse().ok()).collect()
+/// }
+///
+/// struct Cache;
+///
+/// impl Cache {
+///     #[monitor]
+///     fn get(&self, key: u32) -> Option<u32> {
+///         Some(key)
+///     }
+/// }
+///
+/// let m = Monitor::new();
+/// m.start_session("names");
+/// m.scope(|| {
+///     parse("1, 2");
+///     Cache.get(1);
+/// });
+/// let report = m.end_session().unwrap();
+/// assert_eq!(report.operation("parse").unwrap().calls, 1);
+/// assert_eq!(report.operation("Cache::get").unwrap().calls, 1);
+/// ```
+///
+/// `slow` counts calls at or over a threshold:
+///
+/// ```
+/// use profiler_runtime::{monitor, Monitor};
+///
+/// #[monitor(name = "nap", slow = "1ms")]
+/// fn nap() {
+///     std::thread::sleep(std::time::Duration::from_millis(2));
+/// }
+///
+/// let m = Monitor::new();
+/// m.start_session("slow");
+/// m.scope(nap);
+/// assert_eq!(m.end_session().unwrap().operation("nap").unwrap().slow_calls, 1);
+/// ```
+///
+/// `crate` points the generated code at a re-export of this crate:
+///
+/// ```
+/// mod rt {
+///     pub use profiler_runtime::*;
+/// }
+///
+/// #[rt::monitor(crate = "crate::rt")]
+/// fn through_a_reexport() -> u8 {
+///     1
+/// }
+///
+/// fn main() {
+///     assert_eq!(through_a_reexport(), 1);
+/// }
+/// ```
+///
+/// Every way out is one call; an `Err` is a failure with its text:
+///
+/// ```
+/// use profiler_runtime::{monitor, Monitor};
+///
+/// #[monitor]
+/// fn port(text: &str) -> Result<u16, std::num::ParseIntError> {
+///     let port = text.parse()?;
+///     Ok(port)
+/// }
+///
+/// let m = Monitor::new();
+/// m.start_session("outcomes");
+/// m.scope(|| {
+///     assert_eq!(port("80"), Ok(80));
+///     assert!(port("eighty").is_err());
+/// });
+/// let report = m.end_session().unwrap();
+/// let row = report.operation("port").unwrap();
+/// assert_eq!((row.calls, row.failures), (2, 1));
+/// assert_eq!(row.last_error.as_deref(), Some("invalid digit found in string"));
+/// ```
+///
+/// An `async fn` is timed from its first poll to its completion:
+///
+/// ```
+/// use profiler_runtime::{monitor, Monitor};
+///
+/// #[monitor]
+/// async fn fetch(id: u32) -> Result<u32, String> {
+///     Ok(id)
+/// }
+///
+/// let m = Monitor::new();
+/// m.start_session("async");
+/// let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// rt.block_on(m.bind(fetch(1))).unwrap();
+/// assert_eq!(m.end_session().unwrap().operation("fetch").unwrap().calls, 1);
+/// ```
 pub use profiler_macros::monitor;

@@ -77,6 +77,17 @@ const ERROR_WORDS: usize = MAX_ERROR_TEXT.div_ceil(8);
 
 /// The last error text of one slot: a single-writer sequence lock over atomic
 /// words, so writing it takes no lock and allocates nothing.
+///
+/// Why it is sound: every field is an atomic, so no read is ever a data race
+/// (no `unsafe` anywhere). There is one writer (the slot's owning thread). It
+/// makes the sequence odd, then (after a release fence) writes the words,
+/// then publishes an even sequence with a release store. A reader loads the
+/// sequence with acquire, copies the words, issues an acquire fence and
+/// re-reads the sequence: if it is even and unchanged, no write overlapped the
+/// copy, so the text is whole; otherwise it retries (and gives up after 64
+/// tries, reporting no text rather than a torn one). Tested by
+/// `error_text_is_never_torn_under_a_concurrent_writer` below, which checks
+/// every text a reader sees against the stamp it was written with.
 struct ErrorText {
     /// Odd while the writer is mid-update.
     seq: AtomicU64,

@@ -1,0 +1,72 @@
+//! The process-wide switch (`profiler_runtime::disable`) in a test binary of
+//! its own: it stops recording everywhere in the process, so it cannot share
+//! a process with tests that count calls.
+
+use profiler_runtime::{monitor, Monitor};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+#[monitor("switch::work")]
+fn work(x: u64) -> u64 {
+    std::hint::black_box(x) + 1
+}
+
+#[test]
+fn toggling_the_switch_while_threads_record_is_safe_and_never_overcounts() {
+    let m = Monitor::new();
+    m.start_session("switch");
+    let stop = Arc::new(AtomicBool::new(false));
+    let made = Arc::new(AtomicU64::new(0));
+    let workers: Vec<_> = (0..4)
+        .map(|_| {
+            let (m, stop, made) = (m.clone(), stop.clone(), made.clone());
+            std::thread::spawn(move || {
+                m.scope(|| {
+                    let mut n = 0;
+                    while !stop.load(Ordering::Relaxed) {
+                        work(n);
+                        n += 1;
+                    }
+                    made.fetch_add(n, Ordering::Relaxed);
+                })
+            })
+        })
+        .collect();
+    for i in 0..200 {
+        if i % 2 == 0 {
+            profiler_runtime::disable();
+        } else {
+            profiler_runtime::enable();
+        }
+        std::thread::yield_now();
+    }
+    profiler_runtime::enable();
+    stop.store(true, Ordering::Relaxed);
+    for w in workers {
+        w.join().unwrap();
+    }
+    let recorded = m.end_session().unwrap().operation("switch::work").map_or(0, |op| op.calls);
+    let made = made.load(Ordering::Relaxed);
+    assert!(recorded <= made, "recorded {recorded} of {made} calls");
+
+    // Back on: every call counts again, exactly.
+    m.start_session("after");
+    m.scope(|| {
+        (0..1_000).for_each(|i| {
+            work(i);
+        })
+    });
+    assert_eq!(m.end_session().unwrap().operation("switch::work").unwrap().calls, 1_000);
+
+    // Off: nothing is recorded, and the switch reports its state.
+    profiler_runtime::disable();
+    assert!(!profiler_runtime::is_enabled());
+    m.start_session("off");
+    m.scope(|| {
+        (0..1_000).for_each(|i| {
+            work(i);
+        })
+    });
+    profiler_runtime::enable();
+    assert!(m.end_session().unwrap().operation("switch::work").is_none());
+}

@@ -30,7 +30,9 @@
 //!   what the collector thread hands it. A fresh root span every
 //!   `FASTRACE_SPANS_PER_ROOT` calls, its cost included: one local parent
 //!   holds at most 10,240 spans and silently skips the rest, so one root per
-//!   criterion batch would measure the skip, not the recording.
+//!   criterion batch would measure the skip, not the recording. A
+//!   `fastrace::flush()` every `FASTRACE_ROOTS_PER_FLUSH` roots, off the clock
+//!   (the collector's work is off the calling thread by design).
 //! - `metered`: a `#[metered::metered]` impl block with `#[measure([HitCount,
 //!   ResponseTime])]` on the method (metered 0.9, the latest stable release;
 //!   0.10 is still a release candidate). One instance shared by all threads.
@@ -39,25 +41,32 @@
 //!   inside the timing (it runs on the calling thread).
 //! - `hotpath`: `#[hotpath::measure]` (feature `hotpath`) with a
 //!   `HotpathGuardBuilder` guard alive for the whole run; the guard prints
-//!   hotpath's own report (calls, mean, p95) after criterion's summary.
+//!   hotpath's own report (calls, mean, p95) after criterion's summary. Its
+//!   row always runs 1 s warm-up + 2 s measurement (see below).
 //! - `autometrics`: `#[autometrics]` with the `prometheus-client` backend;
 //!   the call counter is read back from its registry after the row.
 //!
 //! Group `threads`: the function called `iters` times on each of 1 or 2
 //! threads at once (started together by a barrier); the time is the mean of
 //! the threads' elapsed times, so it reads as per-call cost per thread.
-//! Rows: `baseline`, `monitor`, and the two cheapest peers of `call`
-//! (`hotpath`, `metered`).
+//! Rows: `baseline`, `monitor`, and the two cheapest peers of `call` that can
+//! run there: `fastrace` and `metered`.
 //!
-//! Every peer asked for is included: hotpath and autometrics both build here
-//! in about a minute more and record with one guard or one feature.
+//! All six peers are in `call`. hotpath (feature `hotpath`) and autometrics
+//! (the light `prometheus-client` backend) add about a minute to a cold build
+//! here and record with one guard or one feature.
 //!
 //! After each peer row a line on stderr says what the peer recorded and how
 //! the process's resident memory moved, so a row that records nothing, or
-//! keeps everything, shows. Expect gigabytes: fastrace's collector thread and
-//! hotpath's drain worker fall behind a thread calling in a tight loop, and
-//! their queues grow while it lasts (hotpath keeps the memory afterwards). On
-//! a loaded 2-core machine each reached about 6 GiB in 20 s of calls.
+//! keeps everything, shows.
+//!
+//! Memory: fastrace's collector thread and hotpath's drain worker both fall
+//! behind a thread calling in a tight loop, and their queues grow for as long
+//! as it lasts (on a loaded 2-core machine each reached about 6 GiB in 20 s;
+//! hotpath keeps the memory afterwards). fastrace is flushed off the clock to
+//! stay bounded; hotpath cannot be drained from outside, so its row has a
+//! fixed short time (about 2.5 GB) and no `threads` row (two threads there
+//! took 18 GB in a single row).
 
 use criterion::{criterion_group, Criterion};
 use profiler_runtime::monitor;
@@ -190,7 +199,15 @@ mod traced {
 /// Calls per root span: under the 10,240 spans one local parent can hold.
 const FASTRACE_SPANS_PER_ROOT: u64 = 10_000;
 
+/// Root spans between two `fastrace::flush()` calls, made off the clock: a
+/// thread calling in a tight loop outruns the collector thread (on 2 busy
+/// cores, by gigabytes within seconds), so without them memory would grow
+/// for as long as the row runs.
+const FASTRACE_ROOTS_PER_FLUSH: u64 = 50;
+
 static FASTRACE_REPORTED: AtomicU64 = AtomicU64::new(0);
+/// Spans started (calls and roots), to check that every one was reported.
+static FASTRACE_STARTED: AtomicU64 = AtomicU64::new(0);
 
 /// Counts the spans the collector thread reports, then drops them.
 struct DropReporter;
@@ -216,20 +233,34 @@ fn fastraced(x: u64) -> u64 {
 }
 
 /// `iters` traced calls on this thread, a fresh root span per
-/// [`FASTRACE_SPANS_PER_ROOT`] calls.
-fn fastrace_drive(iters: u64) {
+/// [`FASTRACE_SPANS_PER_ROOT`] calls; the time spent in them, flushes left out.
+fn fastrace_drive(iters: u64) -> Duration {
+    let mut timed = Duration::ZERO;
     let mut left = iters;
     while left > 0 {
-        let n = left.min(FASTRACE_SPANS_PER_ROOT);
-        let root = fastrace::Span::root("peers::batch", fastrace::prelude::SpanContext::random());
-        let guard = root.set_local_parent();
-        for i in 0..n {
-            black_box(fastraced(black_box(i)));
+        let start = Instant::now();
+        for _ in 0..FASTRACE_ROOTS_PER_FLUSH {
+            if left == 0 {
+                break;
+            }
+            let n = left.min(FASTRACE_SPANS_PER_ROOT);
+            let root =
+                fastrace::Span::root("peers::batch", fastrace::prelude::SpanContext::random());
+            let guard = root.set_local_parent();
+            for i in 0..n {
+                black_box(fastraced(black_box(i)));
+            }
+            drop(guard);
+            drop(root);
+            left -= n;
         }
-        drop(guard);
-        drop(root);
-        left -= n;
+        timed += start.elapsed();
+        fastrace::flush();
     }
+    let roots = iters.div_ceil(FASTRACE_SPANS_PER_ROOT);
+    // Relaxed: a tally read after `fastrace::flush()`.
+    FASTRACE_STARTED.fetch_add(iters + roots, Relaxed);
+    timed
 }
 
 // ---- metered ----------------------------------------------------------------
@@ -397,16 +428,12 @@ fn single_thread(c: &mut Criterion) {
     row(
         &mut g,
         "fastrace",
-        |b| {
-            b.iter_custom(|iters| {
-                let start = Instant::now();
-                fastrace_drive(iters);
-                start.elapsed()
-            })
-        },
+        |b| b.iter_custom(fastrace_drive),
         || {
             fastrace::flush();
-            format!("{} spans reported", FASTRACE_REPORTED.load(Relaxed))
+            let (reported, started) =
+                (FASTRACE_REPORTED.load(Relaxed), FASTRACE_STARTED.load(Relaxed));
+            format!("{reported} spans reported of {started} started")
         },
     );
     row(
@@ -440,20 +467,28 @@ fn single_thread(c: &mut Criterion) {
         },
         || format!("{} frames sunk", PUFFIN_FRAMES.load(Relaxed)),
     );
+    row(&mut g, "autometrics", |b| b.iter(|| autometered(black_box(7))), autometrics_calls);
+    g.finish();
+
+    // hotpath's drain worker falls behind a tight loop and its per-thread
+    // queues keep the memory (about 0.8 GB/s here; 18 GB in a 2-thread row),
+    // with no way to drain them from outside. So its row runs a fixed
+    // 1 s + 2 s whatever the command line says, and it sits out `threads`.
+    let mut g = c.benchmark_group("call");
+    g.warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(2));
     row(
         &mut g,
         "hotpath",
         |b| b.iter(|| hotpathed(black_box(7))),
         || "its report follows the criterion summary".to_owned(),
     );
-    row(&mut g, "autometrics", |b| b.iter(|| autometered(black_box(7))), autometrics_calls);
     g.finish();
 }
 
 // ---- group `threads` --------------------------------------------------------
 
 /// Per-call cost per thread with `threads` threads each running
-/// `drive(iters)` at once.
+/// `drive(iters)` at once: the mean of the times the drivers report.
 fn per_thread(threads: usize, iters: u64, drive: Drive) -> Duration {
     let barrier = Arc::new(Barrier::new(threads));
     let handles: Vec<_> = (0..threads)
@@ -461,9 +496,7 @@ fn per_thread(threads: usize, iters: u64, drive: Drive) -> Duration {
             let barrier = barrier.clone();
             std::thread::spawn(move || {
                 barrier.wait();
-                let start = Instant::now();
-                drive(iters);
-                start.elapsed()
+                drive(iters)
             })
         })
         .collect();
@@ -471,40 +504,41 @@ fn per_thread(threads: usize, iters: u64, drive: Drive) -> Duration {
     total / threads as u32
 }
 
-/// Makes `iters` calls on the current thread.
-type Drive = fn(u64);
+/// Makes `iters` calls on the current thread and says how long they took.
+type Drive = fn(u64) -> Duration;
 
-fn drive_baseline(iters: u64) {
+fn drive_baseline(iters: u64) -> Duration {
+    let start = Instant::now();
     for i in 0..iters {
         black_box(work(black_box(i)));
     }
+    start.elapsed()
 }
 
-fn drive_monitor(iters: u64) {
+fn drive_monitor(iters: u64) -> Duration {
+    let start = Instant::now();
     for i in 0..iters {
         black_box(monitored(black_box(i)));
     }
+    start.elapsed()
 }
 
-fn drive_metered(iters: u64) {
+fn drive_metered(iters: u64) -> Duration {
+    let start = Instant::now();
     for i in 0..iters {
         black_box(metered_call(black_box(i)));
     }
-}
-
-fn drive_hotpath(iters: u64) {
-    for i in 0..iters {
-        black_box(hotpathed(black_box(i)));
-    }
+    start.elapsed()
 }
 
 fn contended(c: &mut Criterion) {
-    // The two cheapest peers of `call` here (hotpath, then metered; fastrace
-    // was close behind).
+    fastrace_install();
+    // The two cheapest peers of `call` that can run here: fastrace and
+    // metered (hotpath, as cheap as metered, sits out: see `single_thread`).
     let rows: [(&str, Drive); 4] = [
         ("baseline", drive_baseline),
         ("monitor", drive_monitor),
-        ("hotpath", drive_hotpath),
+        ("fastrace", fastrace_drive),
         ("metered", drive_metered),
     ];
     let mut g = c.benchmark_group("threads");

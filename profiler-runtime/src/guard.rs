@@ -77,15 +77,16 @@ impl Active {
         let nanos = clock::nanos_between(self.start, end);
         let epoch = self.core.epoch();
         let slow = self.site.slow_threshold();
-        local::with_shard(self.core, |shard| {
-            if let Some(slot) = shard.slot(self.slot) {
-                let failed = matches!(outcome, Outcome::Failure(_));
-                slot.record(nanos, failed, slow, epoch);
-                if let Outcome::Failure(Some(text)) = outcome {
-                    slot.record_error(end, text);
-                }
-            }
-        });
+        // No closure here: captured references would be spilled to the stack
+        // and passed to an out-of-line call on every recorded call.
+        let Some(slot) = local::shard(self.core).and_then(|shard| shard.slot(self.slot)) else {
+            return nanos;
+        };
+        let failed = matches!(outcome, Outcome::Failure(_));
+        slot.record(nanos, failed, slow, epoch);
+        if let Outcome::Failure(Some(text)) = outcome {
+            slot.record_error(end, text);
+        }
         nanos
     }
 

@@ -38,16 +38,20 @@ pub(crate) fn current_core() -> &'static Core {
     ROUTE.get().unwrap_or(&GLOBAL_CORE)
 }
 
+/// This thread's shard of `core`; `None` during thread teardown.
+#[inline(always)]
+pub(crate) fn shard(core: &'static Core) -> Option<&'static Shard> {
+    match LAST.get() {
+        Some((last, shard)) if std::ptr::eq(last, core) => Some(shard),
+        _ => find_shard(core),
+    }
+}
+
 /// Runs `f` with this thread's shard of `core`; does nothing during thread teardown.
 #[inline(always)]
 pub(crate) fn with_shard(core: &'static Core, f: impl FnOnce(&'static Shard)) {
-    match LAST.get() {
-        Some((last, shard)) if std::ptr::eq(last, core) => f(shard),
-        _ => {
-            if let Some(shard) = find_shard(core) {
-                f(shard)
-            }
-        }
+    if let Some(shard) = shard(core) {
+        f(shard)
     }
 }
 

@@ -231,11 +231,13 @@ impl Slot {
     #[inline(always)]
     pub(crate) fn record(&self, nanos: u64, failed: bool, slow_ns: u64, epoch: u64) {
         let bucket = histogram::bucket_of(nanos);
-        bump(&self.buckets[bucket], 1);
-        let bit = 1u64 << histogram::group_of(bucket);
-        let groups = self.groups.load(Relaxed);
-        if groups & bit == 0 {
-            self.groups.store(groups | bit, Relaxed);
+        let cell = &self.buckets[bucket];
+        let count = cell.load(Relaxed);
+        cell.store(count + 1, Relaxed);
+        if count == 0 {
+            // A bucket's first count: mark its group (rarely taken).
+            let groups = self.groups.load(Relaxed);
+            self.groups.store(groups | 1u64 << histogram::group_of(bucket), Relaxed);
         }
         bump(&self.total_ns, nanos);
         if self.epoch.load(Relaxed) != epoch {

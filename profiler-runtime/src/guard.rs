@@ -63,7 +63,9 @@ impl Active {
         site: &'static Callsite,
         self_type: Option<SelfType>,
     ) -> Option<Active> {
-        if !monitor::globally_enabled() || !core.is_enabled() {
+        // The process-wide switch is the caller's to check (generated code
+        // checks it inline before calling in).
+        if !core.is_enabled() {
             return None;
         }
         let slot = site.slot(self_type)?;
@@ -156,13 +158,14 @@ pub fn enter_with(site: &'static Callsite, self_type: Option<SelfType>) -> CallG
 
 #[inline(never)]
 fn enter_enabled(site: &'static Callsite, self_type: Option<SelfType>) -> CallGuard {
-    enter_inline(site, self_type)
+    CallGuard { active: Active::start(site, self_type) }
 }
 
-/// [`enter`] with everything inlined, for callers that are already out of line.
+/// [`enter`] with everything inlined, for callers that are already out of
+/// line and have checked the process-wide switch.
 #[inline(always)]
 pub(crate) fn enter_inline(site: &'static Callsite, self_type: Option<SelfType>) -> CallGuard {
-    CallGuard { active: Active::start(site, self_type) }
+    CallGuard { active: Active::start_on(local::current_core(), site, self_type) }
 }
 
 impl CallGuard {

@@ -34,7 +34,11 @@ impl Operation {
         Operation {
             core,
             name: site.manual_name(),
-            active: Active::start_on(core, site, None),
+            active: if crate::monitor::globally_enabled() {
+                Active::start_on(core, site, None)
+            } else {
+                None
+            },
             metadata: Vec::new(),
         }
     }

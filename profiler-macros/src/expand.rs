@@ -141,7 +141,7 @@ impl<'a> Gen<'a> {
         }
     }
 
-    /// `enter(&SITE)`, or `enter_method` when the type is known.
+    /// `enter_with(&SITE, self_type)`: a guard that records the call when dropped.
     fn enter(&self) -> TokenStream {
         let Gen { private, self_type, .. } = self;
         quote!(#private::enter_with(&__MONITOR_CALLSITE, #self_type))
@@ -233,7 +233,7 @@ impl<'a> Gen<'a> {
                 quote!(#box_pin(#timed))
             }
             _ => {
-                let timed = timed(quote!(#private::call::<#ret, _>(move || #block)));
+                let timed = timed(quote!(#private::hint::<#ret, _>(move || #block)()));
                 if boxed {
                     quote!(#private::Box::pin(#timed))
                 } else {

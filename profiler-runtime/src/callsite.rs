@@ -118,6 +118,12 @@ impl Callsite {
         self
     }
 
+    /// Marks the callsite as refused by the full registry: never recorded.
+    const fn refused(mut self) -> Callsite {
+        self.id = AtomicU32::new(OVERFLOW);
+        self
+    }
+
     /// The slow-call threshold in nanoseconds, 0 for none.
     #[inline(always)]
     pub(crate) fn slow_threshold(&self) -> u64 {
@@ -218,16 +224,8 @@ fn lock_registry() -> std::sync::MutexGuard<'static, Registry> {
 const REFUSED_NAMES_KEPT: usize = 1024;
 
 /// Where manual operations go once the registry is full: never recorded.
-static OVERFLOWED: Callsite = Callsite {
-    name: Some("<overflow>"),
-    fn_name: "<overflow>",
-    module_path: "manual",
-    file: "<manual>",
-    line: 0,
-    slow_ns: 0,
-    kind: OperationKind::Manual,
-    id: AtomicU32::new(OVERFLOW),
-};
+static OVERFLOWED: Callsite =
+    Callsite::new("<overflow>", "manual", "<manual>", 0).manual().refused();
 
 /// The callsite for a manual operation's name, created once per name.
 pub(crate) fn manual(name: &str) -> &'static Callsite {

@@ -9,6 +9,7 @@
 
 use crate::callsite::{Callsite, SelfType};
 use crate::guard::{Active, Outcome};
+use crate::local;
 use pin_project_lite::pin_project;
 use std::fmt;
 use std::future::Future;
@@ -90,7 +91,7 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
         if let State::NotStarted = this.state {
-            *this.state = match Active::start(this.site, *this.self_type) {
+            *this.state = match Active::start(local::current_core(), this.site, *this.self_type) {
                 Some(active) => State::Running(active),
                 None => State::Done,
             };

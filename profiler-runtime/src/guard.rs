@@ -46,26 +46,15 @@ impl fmt::Debug for Active {
 }
 
 impl Active {
-    /// Starts timing a call of `site` on the current thread's monitor, or
-    /// `None` when monitoring is off.
+    /// Starts timing a call of `site` on `core`, or `None` when recording is
+    /// off (process-wide or for that monitor).
     #[inline(always)]
-    pub(crate) fn start(site: &'static Callsite, self_type: Option<SelfType>) -> Option<Active> {
-        if !monitor::globally_enabled() {
-            return None;
-        }
-        Active::start_on(local::current_core(), site, self_type)
-    }
-
-    /// Starts timing a call of `site` on `core`, or `None` when monitoring is off.
-    #[inline(always)]
-    pub(crate) fn start_on(
+    pub(crate) fn start(
         core: &'static Core,
         site: &'static Callsite,
         self_type: Option<SelfType>,
     ) -> Option<Active> {
-        // The process-wide switch is the caller's to check (generated code
-        // checks it inline before calling in).
-        if !core.is_enabled() {
+        if !monitor::globally_enabled() || !core.is_enabled() {
             return None;
         }
         let slot = site.slot(self_type)?;
@@ -122,32 +111,23 @@ impl Active {
     }
 }
 
-/// Times one call of a synchronous instrumented function.
-///
-/// Returned by [`enter`]; [`CallGuard::finish`] records the call with its
-/// outcome. Dropped without `finish` (the body panicked), it records a failure
-/// and lets the panic continue.
-#[must_use = "a call guard records the call when finished or dropped"]
+/// Times one call of an instrumented function whose outcome is not
+/// classified: `-> !` functions and `#[track_caller]` ones (see
+/// [`enter_with`]). Dropped, it records the call: a failure while a panic
+/// unwinds, a success otherwise. [`crate::private::timed`] uses it too, and
+/// finishes it with the outcome instead.
+#[must_use = "a call guard records the call when dropped"]
 #[derive(Debug)]
 pub struct CallGuard {
     active: Option<Active>,
 }
 
-/// Starts timing a call of the function `site` describes.
+/// Starts timing a call of the function `site` describes; `self_type`
+/// (`Some(type_name::<Self>)` for methods) names the operation when it
+/// registers.
 ///
 /// Only the process-wide switch is checked inline; the rest is out of line so
-/// a disabled call adds one load and a branch to the caller and nothing to its
-/// stack frame.
-#[inline(always)]
-pub fn enter(site: &'static Callsite) -> CallGuard {
-    if !monitor::globally_enabled() {
-        return CallGuard { active: None };
-    }
-    enter_enabled(site, None)
-}
-
-/// [`enter`] with the method's type (`Some(type_name::<Self>)`), which names
-/// the operation when it registers.
+/// a disabled call adds one load and a branch to the caller.
 #[inline(always)]
 pub fn enter_with(site: &'static Callsite, self_type: Option<SelfType>) -> CallGuard {
     if !monitor::globally_enabled() {
@@ -158,37 +138,23 @@ pub fn enter_with(site: &'static Callsite, self_type: Option<SelfType>) -> CallG
 
 #[inline(never)]
 fn enter_enabled(site: &'static Callsite, self_type: Option<SelfType>) -> CallGuard {
-    CallGuard { active: Active::start(site, self_type) }
-}
-
-/// [`enter`] with everything inlined, for callers that are already out of
-/// line and have checked the process-wide switch.
-#[inline(always)]
-pub(crate) fn enter_inline(site: &'static Callsite, self_type: Option<SelfType>) -> CallGuard {
-    CallGuard { active: Active::start_on(local::current_core(), site, self_type) }
+    CallGuard::start(site, self_type)
 }
 
 impl CallGuard {
-    /// Records the call as ended with `outcome`.
+    /// Starts timing on this thread's monitor.
     #[inline(always)]
-    pub fn finish(mut self, outcome: Outcome<'_>) {
-        if let Some(active) = self.active.take() {
-            finish_enabled(active, outcome);
-        }
+    pub(crate) fn start(site: &'static Callsite, self_type: Option<SelfType>) -> CallGuard {
+        CallGuard { active: Active::start(local::current_core(), site, self_type) }
     }
 
-    /// [`CallGuard::finish`] with the recording inlined.
+    /// Records the call as ended with `outcome`.
     #[inline(always)]
-    pub(crate) fn finish_inline(mut self, outcome: Outcome<'_>) {
+    pub(crate) fn finish(mut self, outcome: Outcome<'_>) {
         if let Some(active) = self.active.take() {
             active.finish(outcome);
         }
     }
-}
-
-#[inline(never)]
-fn finish_enabled(active: Active, outcome: Outcome<'_>) {
-    active.finish(outcome);
 }
 
 impl Drop for CallGuard {

@@ -76,7 +76,7 @@ pub use events::{EVENT_LOG_CAPACITY, MAX_METADATA, MAX_METADATA_TEXT};
 pub use findings::{BOTTLENECK_COUNT, DOMINANT_SHARE};
 pub use histogram::{Histogram, MAX_RELATIVE_ERROR};
 pub use monitor::{current, disable, enable, global, is_enabled, Bound, Monitor};
-pub use operation::Operation;
+pub use operation::{Operation, OperationSite};
 pub use report::{
     ApiStats, Bottleneck, CacheStats, Dropped, Finding, OperationEvent, OperationKind,
     OperationStats, ProcessStats, SessionReport, Severity, StageStats, SCHEMA_VERSION,

@@ -7,7 +7,7 @@ use crate::aggregate::Totals;
 use crate::counters::{self, Counter};
 use crate::events::EventLog;
 use crate::local::{self, RouteGuard};
-use crate::operation::Operation;
+use crate::operation::{Operation, OperationSite};
 use crate::session::Sessions;
 use crate::shard::{Fixed, Shard};
 use crate::stage::{Stage, StageTable};
@@ -360,8 +360,28 @@ impl Monitor {
     /// assert_eq!((row.calls, row.failures), (1, 1));
     /// assert_eq!(row.last_error.as_deref(), Some("bad header"));
     /// ```
+    ///
+    /// This looks the name up each time (a lock and a hash); where operations
+    /// start in a hot loop, take an [`OperationSite`] once with
+    /// [`Monitor::operation`].
     pub fn start_operation(&self, name: &str) -> Operation {
-        Operation::start(self.core, name)
+        self.operation(name).start()
+    }
+
+    /// A handle to the manual operation `name`: starting through it does no
+    /// lookup.
+    ///
+    /// ```
+    /// let m = profiler_runtime::Monitor::new();
+    /// m.start_session("rows");
+    /// let write = m.operation("write_row");
+    /// for _ in 0..3 {
+    ///     write.start().finish();
+    /// }
+    /// assert_eq!(m.end_session().unwrap().operation("write_row").unwrap().calls, 3);
+    /// ```
+    pub fn operation(&self, name: &str) -> OperationSite {
+        OperationSite::new(self.core, name)
     }
 
     /// Starts a stage of work whose throughput (items per second) the report

@@ -1,13 +1,14 @@
 //! Manual operations, for code that cannot carry `#[monitor]`: a closure
 //! passed to a library, a span of a loop, a request handled by a framework.
 
-use crate::callsite;
+use crate::callsite::{self, Callsite};
 use crate::events::{self, OperationEvent, MAX_METADATA, MAX_METADATA_TEXT};
 use crate::guard::{Active, Outcome};
 use crate::monitor::{lock, Core};
 use std::fmt;
 
-/// A running manual operation; see [`crate::Monitor::start_operation`].
+/// A running manual operation; see [`crate::Monitor::start_operation`] and
+/// [`OperationSite::start`].
 ///
 /// Recorded as a success when dropped or [`finish`](Operation::finish)ed, as a
 /// failure by [`fail`](Operation::fail) or when dropped during a panic. One
@@ -28,21 +29,39 @@ impl fmt::Debug for Operation {
     }
 }
 
-impl Operation {
-    pub(crate) fn start(core: &'static Core, name: &str) -> Operation {
-        let site = callsite::manual(name);
+/// A manual operation's name, looked up once; see [`crate::Monitor::operation`].
+///
+/// Starting an operation through it takes no lock and does no lookup, like a
+/// `#[monitor]` function's call. Cheap to copy and to use from any thread.
+#[derive(Clone, Copy)]
+pub struct OperationSite {
+    core: &'static Core,
+    site: &'static Callsite,
+}
+
+impl fmt::Debug for OperationSite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OperationSite").field("name", &self.site.manual_name()).finish()
+    }
+}
+
+impl OperationSite {
+    pub(crate) fn new(core: &'static Core, name: &str) -> OperationSite {
+        OperationSite { core, site: callsite::manual(name) }
+    }
+
+    /// Starts timing one operation of this name.
+    pub fn start(&self) -> Operation {
         Operation {
-            core,
-            name: site.manual_name(),
-            active: if crate::monitor::globally_enabled() {
-                Active::start_on(core, site, None)
-            } else {
-                None
-            },
+            core: self.core,
+            name: self.site.manual_name(),
+            active: Active::start(self.core, self.site, None),
             metadata: Vec::new(),
         }
     }
+}
 
+impl Operation {
     /// Attaches a key-value pair (at most 16 per operation, each cut to 200
     /// bytes), shown with the operation in the report's event log.
     pub fn metadata(&mut self, key: impl fmt::Display, value: impl fmt::Display) -> &mut Self {

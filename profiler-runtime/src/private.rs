@@ -6,7 +6,7 @@
 pub use crate::callsite::Callsite;
 pub use crate::callsite::SelfType;
 pub use crate::future::{always_success, instrument, Instrumented};
-pub use crate::guard::{enter, enter_with, CallGuard, Outcome};
+pub use crate::guard::{enter_with, CallGuard, Outcome};
 
 pub use std::boxed::Box;
 use std::fmt::Display;
@@ -39,17 +39,10 @@ where
     F: FnOnce() -> T,
     C: for<'a> FnOnce(&'a T) -> Outcome<'a>,
 {
-    let guard = crate::guard::enter_inline(site, self_type);
+    let guard = CallGuard::start(site, self_type);
     let value = body();
-    guard.finish_inline(classify(&value));
+    guard.finish(classify(&value));
     value
-}
-
-/// Calls `body`, with the function's return type as the closure's expected
-/// type so coercions and `?` conversions in the body work as in the original.
-#[inline(always)]
-pub fn call<T, F: FnOnce() -> T>(body: F) -> T {
-    body()
 }
 
 /// Wraps a reference to a function's return value so method resolution can

@@ -52,14 +52,8 @@ fn share_cell(fraction: f64) -> String {
     }
 }
 
-/// A count with thousands separators, or with a suffix when long.
+/// A count with thousands separators (see `count_in` for table cells).
 pub(crate) fn count(n: u64) -> String {
-    if n >= 10_000_000_000 {
-        return format!("{:.1}G", n as f64 / 1e9);
-    }
-    if n >= 10_000_000 {
-        return format!("{:.1}M", n as f64 / 1e6);
-    }
     let digits = n.to_string();
     let mut out = String::new();
     for (i, ch) in digits.chars().enumerate() {
@@ -286,14 +280,15 @@ impl SessionReport {
             "items/s"
         );
         for s in &self.stages {
-            let rate = s.items_per_sec.map_or_else(|| "-".to_owned(), |r| count(r.round() as u64));
+            let rate =
+                s.items_per_sec.map_or_else(|| "-".to_owned(), |r| count_in(r.round() as u64, 14));
             let _ = writeln!(
                 out,
                 "  {} {} {} {} {}",
                 pad(&fit_left(&s.name, NAME_WIDTH), NAME_WIDTH),
-                lpad(&count(s.runs), 6),
+                lpad(&count_in(s.runs, 6), 6),
                 lpad(&duration(s.total_ns), 9),
-                lpad(&count(s.items), 12),
+                lpad(&count_in(s.items, 12), 12),
                 lpad(&rate, 14)
             );
         }
@@ -328,8 +323,12 @@ impl SessionReport {
             );
         }
         for (name, value) in &self.counters {
-            let _ =
-                writeln!(out, "  {} {}", pad(&fit_left(name, 40), 40), lpad(&count(*value), 14));
+            let _ = writeln!(
+                out,
+                "  {} {}",
+                pad(&fit_left(name, 40), 40),
+                lpad(&count_in(*value, 14), 14)
+            );
         }
     }
 
@@ -462,8 +461,8 @@ mod tests {
         assert_eq!(count(0), "0");
         assert_eq!(count(1_234_567), "1,234,567");
         assert_eq!(count(9_999_999), "9,999,999");
-        assert_eq!(count(123_456_789), "123.5M");
-        assert_eq!(count(12_345_678_901), "12.3G");
+        assert_eq!(count_in(123_456_789, 9), "123.5M");
+        assert_eq!(count_in(12_345_678_901, 9), "12.3G");
     }
 
     #[test]

@@ -134,11 +134,21 @@ impl Callsite {
     /// [`MAX_CALLSITES`] is reached.
     #[inline(always)]
     pub(crate) fn slot(&'static self, self_type: Option<SelfType>) -> Option<u32> {
+        match self.registered_slot() {
+            Some(slot) => Some(slot),
+            None => self.register(self_type),
+        }
+    }
+
+    /// The slot index if the callsite is registered; `None` before its first
+    /// call and once [`MAX_CALLSITES`] was reached (then [`Callsite::slot`]
+    /// says which).
+    #[inline(always)]
+    pub(crate) fn registered_slot(&self) -> Option<u32> {
         // Relaxed: the index is the only datum published; the metadata it
         // stands for is static or read under the registry's lock.
         match self.id.load(Ordering::Relaxed) {
-            UNREGISTERED => self.register(self_type),
-            OVERFLOW => None,
+            UNREGISTERED | OVERFLOW => None,
             id => Some(id - 1),
         }
     }

@@ -373,8 +373,8 @@ impl Shard {
     }
 
     #[inline(always)]
-    pub(crate) fn slot(&self, index: u32) -> Option<&Slot> {
-        self.slots.get_or_alloc(index as usize)
+    pub(crate) fn slot(&self, index: usize) -> Option<&Slot> {
+        self.slots.get_or_alloc(index)
     }
 
     #[inline(always)]
@@ -490,7 +490,7 @@ mod tests {
     fn chunks_allocate_on_demand_and_refuse_past_capacity() {
         let shard = Shard::new();
         assert!(shard.slot(3).is_some());
-        assert!(shard.slot(crate::callsite::MAX_CALLSITES as u32).is_none());
+        assert!(shard.slot(crate::callsite::MAX_CALLSITES).is_none());
         assert_eq!(shard.slots.iter().count(), SLOT_CHUNK);
     }
 }

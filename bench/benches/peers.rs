@@ -49,8 +49,10 @@
 //! Group `threads`: the function called `iters` times on each of 1 or 2
 //! threads at once (started together by a barrier); the time is the mean of
 //! the threads' elapsed times, so it reads as per-call cost per thread.
-//! Rows: `baseline`, `monitor`, and the two cheapest peers of `call` that can
-//! run there: `fastrace` and `metered`.
+//! Rows: `baseline`, `floor_tsc` (two clock reads per call and no shared
+//! state at all: what two threads cost on this machine whatever the crate),
+//! `monitor`, and the two cheapest peers of `call` that can run there:
+//! `fastrace` and `metered`.
 //!
 //! All six peers are in `call`. hotpath (feature `hotpath`) and autometrics
 //! (the light `prometheus-client` backend) add about a minute to a cold build
@@ -515,6 +517,14 @@ fn drive_baseline(iters: u64) -> Duration {
     start.elapsed()
 }
 
+fn drive_floor_tsc(iters: u64) -> Duration {
+    let start = Instant::now();
+    for i in 0..iters {
+        black_box(floor_tsc(black_box(i)));
+    }
+    start.elapsed()
+}
+
 fn drive_monitor(iters: u64) -> Duration {
     let start = Instant::now();
     for i in 0..iters {
@@ -535,8 +545,9 @@ fn contended(c: &mut Criterion) {
     fastrace_install();
     // The two cheapest peers of `call` that can run here: fastrace and
     // metered (hotpath, as cheap as metered, sits out: see `single_thread`).
-    let rows: [(&str, Drive); 4] = [
+    let rows: [(&str, Drive); 5] = [
         ("baseline", drive_baseline),
+        ("floor_tsc", drive_floor_tsc),
         ("monitor", drive_monitor),
         ("fastrace", fastrace_drive),
         ("metered", drive_metered),

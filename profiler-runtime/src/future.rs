@@ -90,19 +90,18 @@ where
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        if let State::NotStarted = this.state {
-            *this.state = match Active::start(local::current_core(), this.site, *this.self_type) {
-                Some(active) => State::Running(active),
-                None => State::Done,
-            };
-        }
-        // The call is held by a guard while the inner future runs, so a panic
-        // out of `poll` is a failure even if the caller catches it and drops
-        // this future later (which would otherwise look like a cancellation).
-        let guard = match std::mem::replace(this.state, State::Done) {
-            State::Running(active) => InPoll(Some(active)),
-            _ => InPoll(None),
+        // The call is held by a guard while the inner future runs (the state
+        // says `Done` meanwhile), so a panic out of `poll` is a failure even if
+        // the caller catches it and drops this future later (which would
+        // otherwise look like a cancellation). Kept in a local rather than
+        // written to the state first: a future that is ready at once never
+        // stores it.
+        let active = match std::mem::replace(this.state, State::Done) {
+            State::NotStarted => Active::start(local::current_core(), this.site, *this.self_type),
+            State::Running(active) => Some(active),
+            State::Done => None,
         };
+        let guard = InPoll(active);
         let output = match this.inner.poll(cx) {
             Poll::Ready(output) => output,
             Poll::Pending => {

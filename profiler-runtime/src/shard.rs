@@ -245,8 +245,12 @@ impl Slot {
     #[inline(always)]
     pub(crate) fn record(&self, nanos: u64, failed: bool, slow_ns: u64, epoch: u64) {
         let previous = self.pending.load(Relaxed);
-        // Pending first, then the bucket: a reader between the two sees this
-        // call instead of the previous one, never the previous one twice.
+        // Pending first, then the bucket; readers read the buckets first, then
+        // pending. So a reading taken between the two stores sees this call
+        // in place of the previous one, and never the previous one twice
+        // (x86 keeps stores and loads in order; on weaker memory models one
+        // reading may be off by one bucket, which the saturating difference
+        // between readings absorbs). Quiescent readings are always exact.
         self.pending.store(nanos.saturating_add(1), Relaxed);
         if previous != 0 {
             self.count_in_histogram(previous - 1);
@@ -312,13 +316,9 @@ impl Slot {
             out.min_ns = out.min_ns.min(self.min_ns.load(Relaxed));
             out.max_ns = out.max_ns.max(self.max_ns.load(Relaxed));
         }
-        let pending = self.pending.load(Relaxed);
         let mut groups = self.groups.load(Relaxed);
-        if (groups != 0 || pending != 0) && out.buckets.is_empty() {
+        if groups != 0 && out.buckets.is_empty() {
             out.buckets = vec![0; BUCKETS];
-        }
-        if pending != 0 {
-            out.buckets[histogram::bucket_of(pending - 1)] += 1;
         }
         while groups != 0 {
             let group = groups.trailing_zeros() as usize;
@@ -327,6 +327,15 @@ impl Slot {
             for (dst, src) in out.buckets[range.clone()].iter_mut().zip(&self.buckets[range]) {
                 *dst += src.load(Relaxed);
             }
+        }
+        // After the buckets (see `record`): a bucket that already holds the
+        // previous call is only seen once the newer pending value is.
+        let pending = self.pending.load(Relaxed);
+        if pending != 0 {
+            if out.buckets.is_empty() {
+                out.buckets = vec![0; BUCKETS];
+            }
+            out.buckets[histogram::bucket_of(pending - 1)] += 1;
         }
         if let Some((stamp, text)) = self.error.read() {
             if out.error.as_ref().is_none_or(|(s, _)| stamp > *s) {

@@ -37,6 +37,16 @@ impl Default for SiteTotals {
     }
 }
 
+impl SiteTotals {
+    /// The per-bucket counts, allocated (all zero) on first use.
+    pub(crate) fn dense_buckets(&mut self) -> &mut [u64] {
+        if self.buckets.is_empty() {
+            self.buckets = vec![0; crate::histogram::BUCKETS];
+        }
+        &mut self.buckets
+    }
+}
+
 /// Everything the shards hold, summed.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Totals {

@@ -60,6 +60,17 @@ impl Active {
         if !monitor::globally_enabled() {
             return None;
         }
+        Active::start_enabled(core, site, self_type)
+    }
+
+    /// [`Active::start`] for callers that have just seen the process-wide
+    /// switch on (the generated code checks it inline), so it is not read twice.
+    #[inline(always)]
+    fn start_enabled(
+        core: &'static Core,
+        site: &'static Callsite,
+        self_type: Option<SelfType>,
+    ) -> Option<Active> {
         // The clock first: the checks below then run while the read is still
         // in flight instead of before it (measured: 1-3 ns less per call).
         let start = clock::now();
@@ -162,14 +173,15 @@ pub fn enter_with(site: &'static Callsite, self_type: Option<SelfType>) -> CallG
 
 #[inline(never)]
 fn enter_enabled(site: &'static Callsite, self_type: Option<SelfType>) -> CallGuard {
-    CallGuard::start(site, self_type)
+    CallGuard::start_enabled(site, self_type)
 }
 
 impl CallGuard {
-    /// Starts timing on this thread's monitor.
+    /// Starts timing on this thread's monitor; the caller has checked the
+    /// process-wide switch.
     #[inline(always)]
-    pub(crate) fn start(site: &'static Callsite, self_type: Option<SelfType>) -> CallGuard {
-        CallGuard { active: Active::start(local::current_core(), site, self_type) }
+    pub(crate) fn start_enabled(site: &'static Callsite, self_type: Option<SelfType>) -> CallGuard {
+        CallGuard { active: Active::start_enabled(local::current_core(), site, self_type) }
     }
 
     /// Records the call as ended with `outcome`.

@@ -27,7 +27,8 @@ pub fn hint<T, F: FnOnce() -> T>(body: F) -> F {
 }
 
 /// Runs `body` timed: the whole enabled path of a synchronous call, out of
-/// line so the caller's disabled path stays a load and a branch.
+/// line so the caller's disabled path stays a load and a branch. Called only
+/// after [`enabled`] returned `true`.
 #[inline(never)]
 pub fn timed<T, F, C>(
     site: &'static Callsite,
@@ -39,7 +40,7 @@ where
     F: FnOnce() -> T,
     C: for<'a> FnOnce(&'a T) -> Outcome<'a>,
 {
-    let guard = CallGuard::start(site, self_type);
+    let guard = CallGuard::start_enabled(site, self_type);
     let value = body();
     guard.finish(classify(&value));
     value

@@ -7,7 +7,7 @@ use crate::callsite;
 use crate::clock;
 use crate::counters;
 use crate::findings;
-use crate::histogram::{Histogram, BUCKETS};
+use crate::histogram::Histogram;
 use crate::memory::{self, ProcessSample};
 use crate::monitor::{lock, Core, Monitor};
 use crate::report::{
@@ -219,10 +219,7 @@ impl Row<'_> {
         r.min_ns = r.min_ns.min(t.min_ns);
         r.max_ns = r.max_ns.max(t.max_ns);
         if !t.buckets.is_empty() {
-            if r.buckets.is_empty() {
-                r.buckets = vec![0; BUCKETS];
-            }
-            for (a, b) in r.buckets.iter_mut().zip(&t.buckets) {
+            for (a, b) in r.dense_buckets().iter_mut().zip(&t.buckets) {
                 *a += b;
             }
         }

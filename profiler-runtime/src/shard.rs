@@ -317,8 +317,8 @@ impl Slot {
             out.max_ns = out.max_ns.max(self.max_ns.load(Relaxed));
         }
         let mut groups = self.groups.load(Relaxed);
-        if groups != 0 && out.buckets.is_empty() {
-            out.buckets = vec![0; BUCKETS];
+        if groups != 0 {
+            out.dense_buckets();
         }
         while groups != 0 {
             let group = groups.trailing_zeros() as usize;
@@ -332,10 +332,7 @@ impl Slot {
         // previous call is only seen once the newer pending value is.
         let pending = self.pending.load(Relaxed);
         if pending != 0 {
-            if out.buckets.is_empty() {
-                out.buckets = vec![0; BUCKETS];
-            }
-            out.buckets[histogram::bucket_of(pending - 1)] += 1;
+            out.dense_buckets()[histogram::bucket_of(pending - 1)] += 1;
         }
         if let Some((stamp, text)) = self.error.read() {
             if out.error.as_ref().is_none_or(|(s, _)| stamp > *s) {

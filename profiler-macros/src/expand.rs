@@ -2,7 +2,7 @@
 //! the runtime around the user's body. Everything else lives in the runtime.
 
 use crate::args::Args;
-use crate::shape::{self, Function, Shape};
+use crate::shape::{self, Function, Shape, Target};
 use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
@@ -16,35 +16,87 @@ pub(crate) fn monitor(args: TokenStream, item: TokenStream) -> TokenStream {
 /// Checks the arguments and the item whether or not instrumentation is
 /// `enabled`, so a build without it rejects what a build with it would.
 fn expand(args: TokenStream, item: TokenStream, enabled: bool) -> TokenStream {
-    let args = Args::parse(args);
-    let function = shape::parse(item.clone());
-    match (args, function) {
-        (Ok(args), Ok(function)) => {
-            if enabled {
-                generate(&args, &function)
-            } else {
-                item
+    let args = Args::parse(args).and_then(|args| match shape::parse(item.clone()) {
+        Ok(target) => check_block_args(&args, &target).map(|()| (args, target)),
+        Err(e) => Err(e),
+    });
+    // Report both the arguments' and the item's errors, not just the first.
+    let args = match args {
+        Ok((args, target)) => {
+            return match (enabled, target) {
+                (false, _) | (true, Target::Unparsed) => item,
+                (true, Target::Function(function)) => generate(&args, &function),
+                (true, Target::Impl(imp)) => generate_impl(&args, imp),
+                (true, Target::Trait(tr)) => generate_trait(&args, tr),
             }
         }
-        (args, function) => {
-            // Keep the user's item so the rest of the crate (and the IDE)
-            // still sees it; report every error at its tokens.
-            let mut errors = TokenStream::new();
-            if let Err(e) = args {
-                errors.extend(e.to_compile_error());
-            }
-            if let Err(e) = function {
-                errors.extend(e.to_compile_error());
-            }
-            if shape::is_expression(&item) {
-                // Where one expression is expected, tokens after it would be
-                // a second error about the expansion itself.
-                quote!({ #errors #item })
-            } else {
-                quote!(#item #errors)
+        Err(e) => e,
+    };
+    let mut errors = args.to_compile_error();
+    if let Err(e) = shape::parse(item.clone()) {
+        if !errors.to_string().contains(&e.to_compile_error().to_string()) {
+            errors.extend(e.to_compile_error());
+        }
+    }
+    // Keep the user's item so the rest of the crate (and the IDE) still sees
+    // it; report every error at its tokens.
+    if shape::is_expression(&item) {
+        // Where one expression is expected, tokens after it would be a
+        // second error about the expansion itself.
+        quote!({ #errors #item })
+    } else {
+        quote!(#item #errors)
+    }
+}
+
+/// On an `impl` block or trait, a name would give every method one row.
+fn check_block_args(args: &Args, target: &Target) -> syn::Result<()> {
+    let what = match target {
+        Target::Impl(_) => "an impl block",
+        Target::Trait(_) => "a trait",
+        Target::Function(_) | Target::Unparsed => return Ok(()),
+    };
+    match &args.name {
+        Some(name) => Err(syn::Error::new(
+            name.span(),
+            format!(
+                "a name on {what} would give every method the same report row: \
+                 put #[monitor(\"name\")] on the method instead (methods are named \
+                 `Type::method` by default)"
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Every method with a body, instrumented with the block's options.
+fn generate_impl(args: &Args, mut imp: syn::ItemImpl) -> TokenStream {
+    for item in &mut imp.items {
+        let syn::ImplItem::Fn(f) = item else { continue };
+        if shape::instrumented_by_block(&f.attrs, &f.sig) {
+            let taken = std::mem::replace(item, syn::ImplItem::Verbatim(TokenStream::new()));
+            if let syn::ImplItem::Fn(f) = taken {
+                *item = syn::ImplItem::Verbatim(generate(args, &Function::from_impl(f)));
             }
         }
     }
+    imp.into_token_stream()
+}
+
+/// Every default method body, instrumented with the block's options.
+fn generate_trait(args: &Args, mut tr: syn::ItemTrait) -> TokenStream {
+    for item in &mut tr.items {
+        let syn::TraitItem::Fn(f) = item else { continue };
+        if f.default.is_some() && shape::instrumented_by_block(&f.attrs, &f.sig) {
+            let taken = std::mem::replace(item, syn::TraitItem::Verbatim(TokenStream::new()));
+            if let syn::TraitItem::Fn(mut f) = taken {
+                if let Some(block) = f.default.take() {
+                    *item = syn::TraitItem::Verbatim(generate(args, &Function::from_trait(f, block)));
+                }
+            }
+        }
+    }
+    tr.into_token_stream()
 }
 
 fn generate(args: &Args, f: &Function) -> TokenStream {
@@ -62,25 +114,26 @@ fn generate(args: &Args, f: &Function) -> TokenStream {
     let shape = f.shape();
     let kind = match shape {
         Shape::Async | Shape::ReturnsFuture { .. } => Some(quote!(.asynchronous())),
-        Shape::Sync | Shape::Never => None,
+        Shape::Sync | Shape::Guard => None,
     };
     let private = &gen.private;
     // `line!()` spanned on the function's name reports the line of the name.
     let line = quote_spanned!(ident.span()=> ::core::line!());
+    // The marker's `type_name` spells where the function is defined (its
+    // module, its type or trait impl), which the runtime turns into the
+    // default name. An empty enum: never constructed, so no `dead_code`.
+    let marker = Ident::new("__MonitorSite", Span::mixed_site());
     let site = quote! {
+        #[allow(non_camel_case_types)] // a generated marker, never written by users
+        enum #marker {}
         static __MONITOR_CALLSITE: #private::Callsite =
             #private::Callsite::new(#fn_name, ::core::module_path!(), ::core::file!(), #line)
+                .defined_at(::core::any::type_name::<#marker>)
                 #named #slow #kind;
     };
 
     let body = match shape {
-        // `-> !`: only a panic ends the call, and the guard's `Drop` sees it.
-        Shape::Never => gen.guard_only(),
-        // A closure around the body would hide the caller from
-        // `Location::caller()` and from panics (closures cannot be
-        // `#[track_caller]` on stable), so the guard alone: calls and panics
-        // are recorded, a returned `Err` is not seen as a failure.
-        Shape::Sync if is_track_caller(attrs) => gen.guard_only(),
+        Shape::Guard => gen.guard_only(),
         Shape::Sync => gen.sync(),
         Shape::Async => gen.asynchronous(),
         Shape::ReturnsFuture { output, boxed } => gen.returns_future(output, boxed),
@@ -91,7 +144,7 @@ fn generate(args: &Args, f: &Function) -> TokenStream {
     // `unsafe fn`, `dead_code`) still fire instead of being taken for
     // macro-generated code and silenced.
     let mut outer = Group::new(Delimiter::Brace, quote!(#(#inner_attrs)* #site #body));
-    outer.set_span(f.brace.span());
+    outer.set_span(f.brace);
     quote!(#(#attrs)* #vis #defaultness #sig #outer)
 }
 
@@ -110,24 +163,17 @@ struct Gen<'a> {
     guard: Ident,
     value: Ident,
     body: Ident,
-    /// `Some(type_name::<Self>)` for methods, so the default name includes the type.
-    self_type: TokenStream,
 }
 
 impl<'a> Gen<'a> {
     fn new(private: TokenStream, f: &'a Function) -> Gen<'a> {
         let mut block = Group::new(Delimiter::Brace, f.body.clone());
-        block.set_span(f.brace.span());
+        block.set_span(f.brace);
         let (ret, ret_span) = match &f.sig.output {
             ReturnType::Default => (quote!(()), f.sig.ident.span()),
             ReturnType::Type(_, ty) => (shape::erase_impl_trait(ty).to_token_stream(), ty.span()),
         };
         let local = |name: &str| Ident::new(name, Span::mixed_site());
-        let self_type = if shape::mentions_self(&f.sig) {
-            quote!(::core::option::Option::Some(::core::any::type_name::<Self> as #private::SelfType))
-        } else {
-            quote!(::core::option::Option::None)
-        };
         Gen {
             f,
             private,
@@ -137,15 +183,9 @@ impl<'a> Gen<'a> {
             guard: local("__monitor_guard"),
             value: local("__monitor_value"),
             body: local("__monitor_body"),
-            self_type,
         }
     }
 
-    /// `enter_with(&SITE, self_type)`: a guard that records the call when dropped.
-    fn enter(&self) -> TokenStream {
-        let Gen { private, self_type, .. } = self;
-        quote!(#private::enter_with(&__MONITOR_CALLSITE, #self_type))
-    }
 
     /// `value: &Output` turned into an `Outcome` by the most specific rule.
     fn classify(&self, value: &Ident) -> TokenStream {
@@ -164,11 +204,12 @@ impl<'a> Gen<'a> {
         quote!(|#value| #classify)
     }
 
+    /// A guard records the call when dropped; the body stays the tail of
+    /// the function, so it is checked against the signature as written.
     fn guard_only(&self) -> TokenStream {
-        let Gen { block, guard, .. } = self;
-        let enter = self.enter();
+        let Gen { private, block, guard, .. } = self;
         quote! {
-            let #guard = #enter;
+            let #guard = #private::enter(&__MONITOR_CALLSITE);
             #block
         }
     }
@@ -178,12 +219,12 @@ impl<'a> Gen<'a> {
     /// recording is off the closure is just called: one load and a branch,
     /// with the timed path out of line in `timed`.
     fn sync(&self) -> TokenStream {
-        let Gen { private, block, ret, value, body, self_type, .. } = self;
+        let Gen { private, block, ret, value, body, .. } = self;
         let classify = self.classify(value);
         quote! {
             let #body = #private::hint::<#ret, _>(move || #block);
             if #private::enabled() {
-                #private::timed::<#ret, _, _>(&__MONITOR_CALLSITE, #self_type, #body, |#value| #classify)
+                #private::timed::<#ret, _, _>(&__MONITOR_CALLSITE, #body, |#value| #classify)
             } else {
                 #body()
             }
@@ -203,7 +244,7 @@ impl<'a> Gen<'a> {
                 return #value;
             }
         };
-        let fut = quote_spanned! {self.f.brace.span()=>
+        let fut = quote_spanned! {self.f.brace=>
             async move {
                 #pin_type
                 let #value: #ret = #block;
@@ -212,8 +253,7 @@ impl<'a> Gen<'a> {
             }
         };
         let outcome = self.outcome();
-        let self_type = &self.self_type;
-        quote!(#private::instrument::<#ret, _, _>(&__MONITOR_CALLSITE, #self_type, #fut, #outcome).await)
+        quote!(#private::instrument::<#ret, _, _>(&__MONITOR_CALLSITE, #fut, #outcome).await)
     }
 
     /// Times the returned future, not the call that builds it.
@@ -223,8 +263,7 @@ impl<'a> Gen<'a> {
             Some(ty) => (shape::erase_impl_trait(ty).to_token_stream(), self.outcome()),
             None => (quote!(_), quote!(#private::always_success)),
         };
-        let self_type = &self.self_type;
-        let timed = |fut: TokenStream| quote!(#private::instrument::<#output, _, _>(&__MONITOR_CALLSITE, #self_type, #fut, #outcome));
+        let timed = |fut: TokenStream| quote!(#private::instrument::<#output, _, _>(&__MONITOR_CALLSITE, #fut, #outcome));
         match shape::boxed_async_block(&self.f.body) {
             // async-trait's `Box::pin(async move {..})`: time the inner block,
             // so a call still allocates once.
@@ -242,10 +281,6 @@ impl<'a> Gen<'a> {
             }
         }
     }
-}
-
-fn is_track_caller(attrs: &[syn::Attribute]) -> bool {
-    attrs.iter().any(|a| a.path().is_ident("track_caller"))
 }
 
 #[cfg(test)]

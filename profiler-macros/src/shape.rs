@@ -2,13 +2,14 @@
 //! a body that does not parse is reported by rustc in the user's words) and
 //! classified into the shapes the expansion knows.
 
-use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::spanned::Spanned;
 use syn::{
-    Attribute, Expr, GenericArgument, Item, PathArguments, ReturnType, Signature, Stmt, Token,
-    Type, TypeParamBound, Visibility,
+    AttrStyle, Attribute, Block, Expr, GenericArgument, ImplItemFn, Item, ItemImpl, ItemTrait,
+    PathArguments, ReturnType, Signature, Stmt, Token, TraitItemFn, Type, TypeParamBound,
+    Visibility,
 };
 
 /// A function with a body: a free function, a method, or a trait method with
@@ -23,20 +24,36 @@ pub(crate) struct Function {
     /// The body's statements, as tokens.
     pub(crate) body: TokenStream,
     /// The braces around the body, for spans.
-    pub(crate) brace: Group,
+    pub(crate) brace: Span,
+}
+
+/// What the attribute was put on.
+pub(crate) enum Target {
+    Function(Function),
+    /// An `impl` block: every method with a body is instrumented.
+    Impl(ItemImpl),
+    /// A trait: every default method body is instrumented.
+    Trait(ItemTrait),
+    /// An `impl` block or trait that does not parse: given back as written,
+    /// so rustc reports the user's own mistake.
+    Unparsed,
 }
 
 /// How calls of the function are timed.
 pub(crate) enum Shape<'a> {
-    /// A plain function: time the call.
+    /// A plain function whose return value may be a failure: the body runs
+    /// in a closure so every way out (`return`, `?`) is seen and classified.
     Sync,
+    /// A plain function whose return value is not classified (`()`, `!`, an
+    /// `impl Trait` that is not a future, a returned closure; and
+    /// `#[track_caller]` functions): a guard records the call, and the body
+    /// stays the function's own, so its expected type is the signature's.
+    Guard,
     /// `async fn`: time the future from first poll to completion.
     Async,
     /// A plain function returning `impl Future` or `Pin<Box<dyn Future>>`
     /// (as `async-trait` writes them): time the returned future.
     ReturnsFuture { output: Option<&'a Type>, boxed: bool },
-    /// `-> !`: the function never returns; only a panic ends it.
-    Never,
 }
 
 impl Parse for Function {
@@ -66,24 +83,95 @@ impl Parse for Function {
         if !input.is_empty() {
             return Err(input.error("unexpected tokens after the function body"));
         }
-        Ok(Function { attrs, vis, defaultness, sig, inner_attrs, body, brace })
+        Ok(Function { attrs, vis, defaultness, sig, inner_attrs, body, brace: brace.span() })
     }
 }
 
-/// Parses the annotated item, or says what it is instead of a function.
-pub(crate) fn parse(item: TokenStream) -> syn::Result<Function> {
+/// Parses the annotated item, or says what it is instead of a function, an
+/// `impl` block or a trait.
+pub(crate) fn parse(item: TokenStream) -> syn::Result<Target> {
     let function: Function = match syn::parse2(item.clone()) {
         Ok(f) => f,
-        Err(fn_error) => return Err(not_a_function(item).unwrap_or(fn_error)),
+        Err(fn_error) => {
+            if let Ok(imp) = syn::parse2::<ItemImpl>(item.clone()) {
+                return Ok(Target::Impl(imp));
+            }
+            if let Ok(tr) = syn::parse2::<ItemTrait>(item.clone()) {
+                return Ok(Target::Trait(tr));
+            }
+            if is_impl_or_trait(&item) {
+                return Ok(Target::Unparsed);
+            }
+            return Err(not_a_function(item).unwrap_or(fn_error));
+        }
     };
-    if let Some(constness) = &function.sig.constness {
-        return Err(syn::Error::new(
+    check_not_const(&function.sig)?;
+    Ok(Target::Function(function))
+}
+
+/// Whether the tokens look like an `impl` block or a trait: the keyword
+/// before the first brace.
+fn is_impl_or_trait(item: &TokenStream) -> bool {
+    for tt in item.clone() {
+        match tt {
+            TokenTree::Ident(id) if id == "impl" || id == "trait" => return true,
+            TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => return false,
+            _ => {}
+        }
+    }
+    false
+}
+
+fn check_not_const(sig: &Signature) -> syn::Result<()> {
+    match &sig.constness {
+        Some(constness) => Err(syn::Error::new(
             constness.span,
             "#[monitor] cannot time a `const fn`: const evaluation has no clock. \
              Remove `const`, or instrument the non-const functions that call it",
-        ));
+        )),
+        None => Ok(()),
     }
-    Ok(function)
+}
+
+/// Whether a method inside a `#[monitor]` impl or trait is instrumented by
+/// it: not a `const fn`, and not carrying its own `#[monitor]` (whose
+/// options win: it expands itself).
+pub(crate) fn instrumented_by_block(attrs: &[Attribute], sig: &Signature) -> bool {
+    sig.constness.is_none()
+        && !attrs.iter().any(|a| a.path().segments.last().is_some_and(|s| s.ident == "monitor"))
+}
+
+impl Function {
+    /// A method of an `impl` block.
+    pub(crate) fn from_impl(f: ImplItemFn) -> Function {
+        Function::from_parts(f.attrs, f.vis, f.defaultness, f.sig, f.block)
+    }
+
+    /// A trait's default method.
+    pub(crate) fn from_trait(f: TraitItemFn, block: Block) -> Function {
+        Function::from_parts(f.attrs, Visibility::Inherited, None, f.sig, block)
+    }
+
+    fn from_parts(
+        attrs: Vec<Attribute>,
+        vis: Visibility,
+        defaultness: Option<Token![default]>,
+        sig: Signature,
+        block: Block,
+    ) -> Function {
+        let (inner_attrs, attrs) =
+            attrs.into_iter().partition(|a| matches!(a.style, AttrStyle::Inner(_)));
+        let stmts = &block.stmts;
+        Function {
+            attrs,
+            vis,
+            defaultness,
+            sig,
+            inner_attrs,
+            body: quote::quote!(#(#stmts)*),
+            brace: block.brace_token.span.join(),
+        }
+    }
 }
 
 /// Whether the attribute sits on an expression (a closure, say), where the
@@ -107,8 +195,6 @@ fn not_a_function(tokens: TokenStream) -> Option<syn::Error> {
             Item::Struct(i) => ("a struct", i.struct_token.span()),
             Item::Enum(i) => ("an enum", i.enum_token.span()),
             Item::Union(i) => ("a union", i.union_token.span()),
-            Item::Impl(i) => ("an impl block", i.impl_token.span()),
-            Item::Trait(i) => ("a trait", i.trait_token.span()),
             Item::Mod(i) => ("a module", i.mod_token.span()),
             Item::Const(i) => ("a const", i.const_token.span()),
             Item::Static(i) => ("a static", i.static_token.span()),
@@ -125,7 +211,6 @@ fn not_a_function(tokens: TokenStream) -> Option<syn::Error> {
         Stmt::Expr(expr, _) => ("an expression", expr.span()),
     };
     let hint = match what {
-        "an impl block" => " (put #[monitor] on each method you want timed)",
         "a closure" => " (move its body into a `fn`, or time it with `Monitor::start_operation`)",
         _ => "",
     };
@@ -140,21 +225,65 @@ impl Function {
         if self.sig.asyncness.is_some() {
             return Shape::Async;
         }
-        match &self.sig.output {
-            ReturnType::Type(_, ty) => match &**ty {
-                Type::Never(_) => Shape::Never,
-                Type::ImplTrait(it) => match future_output(&it.bounds) {
-                    Some(output) => Shape::ReturnsFuture { output, boxed: false },
-                    None => Shape::Sync,
-                },
-                ty => match boxed_dyn_future(ty) {
-                    Some(output) => Shape::ReturnsFuture { output, boxed: true },
-                    None => Shape::Sync,
-                },
-            },
-            ReturnType::Default => Shape::Sync,
+        let ty = match &self.sig.output {
+            ReturnType::Default => return Shape::Guard,
+            ReturnType::Type(_, ty) => &**ty,
+        };
+        let future = match ty {
+            Type::ImplTrait(it) => future_output(&it.bounds).map(|o| (o, false)),
+            ty => boxed_dyn_future(ty).map(|o| (o, true)),
+        };
+        if let Some((output, boxed)) = future {
+            return Shape::ReturnsFuture { output, boxed };
+        }
+        // A closure around the body would hide the caller from
+        // `Location::caller()` and from panics (closures cannot be
+        // `#[track_caller]` on stable).
+        let track_caller = self.attrs.iter().any(|a| a.path().is_ident("track_caller"));
+        if track_caller || !may_fail(ty) {
+            Shape::Guard
+        } else {
+            Shape::Sync
         }
     }
+}
+
+/// Whether a value of `ty` can be a failure worth a closure around the body.
+/// No for `()`, `!` and a non-future `impl Trait`. No, too, for any type that
+/// holds an `impl` of a closure trait: a closure in the body takes its
+/// parameter types (and its higher-ranked signature) from that expected type,
+/// which a wrapping closure would hide; compiling as written wins over
+/// counting an `Err`.
+fn may_fail(ty: &Type) -> bool {
+    match ty {
+        Type::Never(_) | Type::ImplTrait(_) => false,
+        Type::Tuple(t) if t.elems.is_empty() => false,
+        Type::Paren(p) => may_fail(&p.elem),
+        ty => !returns_impl_closure(ty.to_token_stream()),
+    }
+}
+
+/// Whether the tokens of a type hold `impl` and a closure trait.
+fn returns_impl_closure(tokens: TokenStream) -> bool {
+    fn scan(tokens: TokenStream, seen: &mut (bool, bool)) {
+        for tt in tokens {
+            match tt {
+                TokenTree::Ident(id) if id == "impl" => seen.0 = true,
+                TokenTree::Ident(id)
+                    if ["Fn", "FnMut", "FnOnce", "AsyncFn", "AsyncFnMut", "AsyncFnOnce"]
+                        .iter()
+                        .any(|name| id == name) =>
+                {
+                    seen.1 = true
+                }
+                TokenTree::Group(g) => scan(g.stream(), seen),
+                _ => {}
+            }
+        }
+    }
+    let mut seen = (false, false);
+    scan(tokens, &mut seen);
+    seen.0 && seen.1
 }
 
 /// `Some(output type if written)` when the bounds include `Future`.
@@ -236,22 +365,6 @@ pub(crate) fn boxed_async_block(body: &TokenStream) -> Option<(TokenStream, Toke
     }
 }
 
-/// Whether `Self` can be named in the body: the function has a receiver or
-/// mentions `Self` in its signature, so it is in an `impl` or a trait.
-pub(crate) fn mentions_self(sig: &Signature) -> bool {
-    fn has_self(tokens: TokenStream) -> bool {
-        tokens.into_iter().any(|tt| match tt {
-            TokenTree::Ident(id) => id == "Self",
-            TokenTree::Group(g) => has_self(g.stream()),
-            _ => false,
-        })
-    }
-    sig.receiver().is_some()
-        || has_self(quote::ToTokens::to_token_stream(&sig.inputs))
-        || has_self(quote::ToTokens::to_token_stream(&sig.output))
-        || has_self(quote::ToTokens::to_token_stream(&sig.generics))
-}
-
 /// `ty` with every `impl Trait` replaced by `_`, so it can hint inference in
 /// expression position.
 pub(crate) fn erase_impl_trait(ty: &Type) -> Type {
@@ -306,87 +419,60 @@ mod tests {
     use quote::{quote, ToTokens};
 
     fn shape_of(tokens: TokenStream) -> &'static str {
-        match parse(tokens).as_ref().map(Function::shape) {
-            Ok(Shape::Sync) => "sync",
-            Ok(Shape::Async) => "async",
-            Ok(Shape::ReturnsFuture { boxed: false, .. }) => "impl-future",
-            Ok(Shape::ReturnsFuture { boxed: true, .. }) => "boxed-future",
-            Ok(Shape::Never) => "never",
+        match parse(tokens) {
+            Ok(Target::Function(f)) => match f.shape() {
+                Shape::Sync => "sync",
+                Shape::Guard => "guard",
+                Shape::Async => "async",
+                Shape::ReturnsFuture { boxed: false, .. } => "impl-future",
+                Shape::ReturnsFuture { boxed: true, .. } => "boxed-future",
+            },
+            Ok(Target::Impl(_)) => "impl",
+            Ok(Target::Trait(_)) => "trait",
+            Ok(Target::Unparsed) => "unparsed",
             Err(_) => "error",
         }
     }
 
     #[test]
     fn shapes() {
-        assert_eq!(
-            shape_of(quote!(
-                fn f() {}
-            )),
-            "sync"
-        );
-        assert_eq!(
-            shape_of(quote!(
-                pub async fn f(&self) -> u8 {
-                    1
-                }
-            )),
-            "async"
-        );
-        assert_eq!(
-            shape_of(quote!(
-                fn f() -> impl Future<Output = u8> + Send {
-                    x
-                }
-            )),
-            "impl-future"
-        );
-        assert_eq!(
-            shape_of(quote!(
-                fn f<'a>(&'a self) -> Pin<Box<dyn Future<Output = u8> + Send + 'a>> {
-                    x
-                }
-            )),
-            "boxed-future"
-        );
-        assert_eq!(
-            shape_of(quote!(
-                fn f(&self) -> futures::future::BoxFuture<'_, u8> {
-                    x
-                }
-            )),
-            "boxed-future"
-        );
-        assert_eq!(
-            shape_of(quote!(
-                fn f() -> ! {
-                    loop {}
-                }
-            )),
-            "never"
-        );
-        assert_eq!(
-            shape_of(quote!(
-                const fn f() {}
-            )),
-            "error"
-        );
-        assert_eq!(
-            shape_of(quote!(
-                struct S;
-            )),
-            "error"
-        );
-        assert_eq!(
-            shape_of(quote!(
-                fn f(&self);
-            )),
-            "error"
-        );
+        let cases = [
+            (quote!(fn f() {}), "guard"),
+            (quote!(fn f() -> () {}), "guard"),
+            (quote!(fn f() -> u8 { 1 }), "sync"),
+            (quote!(fn f() -> Result<u8, E> { x }), "sync"),
+            (quote!(fn f() -> Box<dyn Fn(&str) -> bool> { x }), "sync"),
+            (quote!(fn f() -> impl Iterator<Item = u8> { x }), "guard"),
+            (quote!(fn f() -> impl Fn(&usize) -> u64 + use<'_> { x }), "guard"),
+            (quote!(fn f() -> Result<impl FnMut(&T, &T) -> Ordering, E> { x }), "guard"),
+            (quote!(fn f() -> Result<impl Iterator<Item = u8>, E> { x }), "sync"),
+            (quote!(#[track_caller] fn f() -> u8 { 1 }), "guard"),
+            (quote!(pub async fn f(&self) -> u8 { 1 }), "async"),
+            (quote!(fn f() -> impl Future<Output = u8> + Send { x }), "impl-future"),
+            (
+                quote!(fn f<'a>(&'a self) -> Pin<Box<dyn Future<Output = u8> + Send + 'a>> { x }),
+                "boxed-future",
+            ),
+            (quote!(fn f(&self) -> futures::future::BoxFuture<'_, u8> { x }), "boxed-future"),
+            (quote!(fn f() -> ! { loop {} }), "guard"),
+            (quote!(const fn f() {}), "error"),
+            (quote!(struct S;), "error"),
+            (quote!(fn f(&self);), "error"),
+            (quote!(impl S { fn f(&self) {} }), "impl"),
+            (quote!(impl<T> Tr for S<T> { fn f(&self) {} }), "impl"),
+            (quote!(trait Tr { fn f(&self) {} }), "trait"),
+            (quote!(impl S { fn f(&self) { let = ; } }), "unparsed"),
+        ];
+        for (tokens, expected) in cases {
+            assert_eq!(shape_of(tokens.clone()), expected, "{tokens}");
+        }
     }
 
     #[test]
     fn a_body_that_does_not_parse_is_kept_as_tokens() {
-        let f = parse(quote!(fn f() { #![allow(unused)] let = ; })).unwrap();
+        let Ok(Target::Function(f)) = parse(quote!(fn f() { #![allow(unused)] let = ; })) else {
+            panic!("a function")
+        };
         assert_eq!(f.inner_attrs.len(), 1);
         assert_eq!(f.body.to_string(), "let = ;");
     }

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 #[non_exhaustive]
 pub enum Error {
     /// The text is not a report: bad JSON, or missing or mistyped fields.
+    #[cfg(feature = "json")]
     Json(serde_json::Error),
     /// The report was written by a newer version of this crate.
     UnsupportedSchema {
@@ -28,6 +29,7 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            #[cfg(feature = "json")]
             Error::Json(e) => write!(f, "not a valid session report: {e}"),
             Error::UnsupportedSchema { found, supported } => write!(
                 f,
@@ -41,6 +43,7 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
+            #[cfg(feature = "json")]
             Error::Json(e) => Some(e),
             Error::Io { source, .. } => Some(source),
             Error::UnsupportedSchema { .. } => None,
@@ -48,6 +51,7 @@ impl std::error::Error for Error {
     }
 }
 
+#[cfg(feature = "json")]
 impl From<serde_json::Error> for Error {
     fn from(e: serde_json::Error) -> Self {
         Error::Json(e)

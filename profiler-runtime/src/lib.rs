@@ -44,24 +44,14 @@
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms, unreachable_pub)]
 
-mod aggregate;
-mod callsite;
-mod clock;
-mod counters;
+// Layers, bottom up; each imports only those below it.
+mod record; // the per-call path: callsites, clock, shards, guards, futures
+mod state; // what a monitor's layers share: recorder, stages, event log
+mod resources; // process memory and CPU (sysinfo), beside the state
+mod session; // sessions: readings, differences, history
+mod report; // the report as data, its findings and renderers
+mod monitor; // the facade
 mod error;
-mod events;
-mod findings;
-mod future;
-mod guard;
-mod histogram;
-mod local;
-mod memory;
-mod monitor;
-mod operation;
-mod report;
-mod session;
-mod shard;
-mod stage;
 
 #[doc(hidden)]
 pub mod private;
@@ -69,21 +59,22 @@ pub mod private;
 #[doc(hidden)]
 pub use private as __private;
 
-pub use callsite::MAX_CALLSITES;
-pub use counters::Counter;
 pub use error::Error;
-pub use events::{EVENT_LOG_CAPACITY, MAX_METADATA, MAX_METADATA_TEXT};
-pub use findings::{BOTTLENECK_COUNT, DOMINANT_SHARE};
-pub use histogram::{Histogram, MAX_RELATIVE_ERROR};
-pub use monitor::{current, disable, enable, global, is_enabled, Bound, Monitor};
-pub use operation::{Operation, OperationSite};
+pub use monitor::{current, disable, enable, global, is_enabled, Bound, Monitor, Session};
+pub use record::callsite::MAX_CALLSITES;
+pub use record::counter::Counter;
+pub use record::error_text::MAX_ERROR_TEXT;
+pub use record::histogram::{Histogram, MAX_RELATIVE_ERROR};
+pub use record::shard::MAX_COUNTERS;
+pub use report::findings::{BOTTLENECK_COUNT, DOMINANT_SHARE};
 pub use report::{
     ApiStats, Bottleneck, CacheStats, Dropped, Finding, OperationEvent, OperationKind,
     OperationStats, ProcessStats, SessionReport, Severity, StageStats, SCHEMA_VERSION,
 };
-pub use session::{Session, DEFAULT_HISTORY_CAPACITY};
-pub use shard::{MAX_COUNTERS, MAX_ERROR_TEXT};
-pub use stage::{Stage, MAX_STAGES};
+pub use session::DEFAULT_HISTORY_CAPACITY;
+pub use state::events::{EVENT_LOG_CAPACITY, MAX_METADATA, MAX_METADATA_TEXT};
+pub use state::operation::{Operation, OperationSite};
+pub use state::stage::{Stage, MAX_STAGES};
 
 /// Instruments a function: times every call, counts failures and records it in
 /// the current [`Monitor`]. The options are described on the attribute itself;

@@ -3,19 +3,20 @@
 //! **Not public API.** Everything here may change in any release; the macro
 //! crate is pinned to this crate's exact version so they always match.
 
-pub use crate::callsite::Callsite;
-pub use crate::callsite::SelfType;
-pub use crate::future::{always_success, instrument, Instrumented};
-pub use crate::guard::{enter_with, CallGuard, Outcome};
+pub use crate::record::callsite::{Callsite, DefPath};
+pub use crate::record::future::{always_success, instrument, Instrumented};
+pub use crate::record::guard::{enter, CallGuard, Outcome};
+use crate::record::switch;
 
 pub use std::boxed::Box;
 use std::fmt::Display;
 
-/// Whether instrumented calls are recorded at all (the process-wide switch).
-/// Checked inline by generated code before anything else.
+/// Whether an instrumented call may be recorded at all: the process-wide
+/// switch is on and some monitor is enabled. Checked inline by generated code
+/// before anything else: one load and a branch.
 #[inline(always)]
 pub fn enabled() -> bool {
-    crate::monitor::globally_enabled()
+    switch::fast()
 }
 
 /// Returns `body` unchanged, giving the closure the function's return type as
@@ -30,17 +31,12 @@ pub fn hint<T, F: FnOnce() -> T>(body: F) -> F {
 /// line so the caller's disabled path stays a load and a branch. Called only
 /// after [`enabled`] returned `true`.
 #[inline(never)]
-pub fn timed<T, F, C>(
-    site: &'static Callsite,
-    self_type: Option<SelfType>,
-    body: F,
-    classify: C,
-) -> T
+pub fn timed<T, F, C>(site: &'static Callsite, body: F, classify: C) -> T
 where
     F: FnOnce() -> T,
     C: for<'a> FnOnce(&'a T) -> Outcome<'a>,
 {
-    let guard = CallGuard::start_enabled(site, self_type);
+    let guard = CallGuard::start_enabled(site);
     let value = body();
     guard.finish(classify(&value));
     value

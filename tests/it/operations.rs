@@ -176,25 +176,42 @@ fn a_stage_shared_by_threads_adds_every_threads_items() {
     assert_eq!(report.stage("scoring").map(|s| (s.runs, s.items)), Some((1, 2000)));
 }
 
+/// Everything a monitor can record, once: a call, a manual operation, a stage,
+/// a custom counter (by name and by handle), cache lookups and an API call.
+fn record_one_of_everything(m: &Monitor, tag: &str) {
+    m.scope(tick);
+    m.start_operation(&format!("operations::manual_{tag}")).fail("boom");
+    m.stage(&format!("operations::stage_{tag}")).items(4);
+    m.add_count(&format!("operations::count_{tag}"), 3);
+    m.counter(&format!("operations::handle_{tag}")).increment();
+    m.record_cache_hit();
+    m.record_cache(2, 5);
+    m.record_cache_miss();
+    m.record_api_call(100, 0.5, true);
+}
+
 #[test]
-fn a_disabled_monitor_records_no_calls_until_enabled_again() {
+fn a_disabled_monitor_records_nothing_until_enabled_again() {
     let m = fresh("switch");
     assert!(m.is_enabled());
     m.disable();
     assert!(!m.is_enabled());
-    m.scope(|| (0..5).for_each(|_| tick()));
-    m.start_operation("operations::while_off").fail("not recorded");
-    m.add_count("operations::counted_while_off", 3);
-    m.stage("operations::stage_while_off").items(4);
+    record_one_of_everything(&m, "off");
     m.enable();
     assert!(m.is_enabled());
-    m.scope(|| (0..3).for_each(|_| tick()));
+    record_one_of_everything(&m, "on");
     let report = m.end_session().unwrap();
-    assert_eq!(calls_of(&report, "operations::tick"), (3, 0));
-    assert!(report.operation("operations::while_off").is_none());
-    // Counters and stages still work while calls are off.
-    assert_eq!(report.counters.get("operations::counted_while_off"), Some(&3));
-    assert_eq!(report.stage("operations::stage_while_off").map(|s| s.items), Some(4));
+    assert_eq!(calls_of(&report, "operations::tick"), (1, 0));
+    assert!(report.operation("operations::manual_off").is_none());
+    assert!(report.stage("operations::stage_off").is_none());
+    assert_eq!(report.events.len(), 1, "only the failure recorded while on");
+    let counters: Vec<&str> = report.counters.keys().map(String::as_str).collect();
+    assert_eq!(counters, ["operations::count_on", "operations::handle_on"]);
+    assert_eq!((report.cache.hits, report.cache.misses), (3, 6));
+    assert_eq!((report.api.calls, report.api.errors, report.api.tokens), (1, 1, 100));
+    // And what was recorded while on is all there.
+    assert_eq!(report.operation("operations::manual_on").map(|o| o.failures), Some(1));
+    assert_eq!(report.stage("operations::stage_on").map(|s| s.items), Some(4));
 }
 
 #[test]

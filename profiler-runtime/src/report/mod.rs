@@ -4,13 +4,16 @@
 //! Every field added later gets `#[serde(default)]`, so older reports still
 //! load; a change that old readers would misread bumps [`SCHEMA_VERSION`].
 
+pub(crate) mod build;
+pub(crate) mod findings;
+#[cfg(feature = "json")]
 mod json;
 pub(crate) mod text;
 mod width;
 
-pub use crate::callsite::OperationKind;
-pub use crate::events::OperationEvent;
-use crate::histogram::Histogram;
+pub use crate::record::callsite::OperationKind;
+use crate::record::histogram::Histogram;
+pub use crate::state::events::OperationEvent;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

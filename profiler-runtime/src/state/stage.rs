@@ -1,8 +1,9 @@
 //! Stages: coarse phases of work with an item count, reported as items per
 //! second (rows parsed, segments written, ...).
 
-use crate::clock;
-use crate::monitor::{lock, Core};
+use super::Core;
+use crate::record::clock;
+use crate::record::recorder::lock;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -21,6 +22,17 @@ pub(crate) struct StageTotals {
 pub(crate) struct StageTable {
     pub(crate) totals: BTreeMap<String, StageTotals>,
     pub(crate) dropped: u64,
+}
+
+impl StageTotals {
+    /// What was added since `before`.
+    pub(crate) fn since(&self, before: &StageTotals) -> StageTotals {
+        StageTotals {
+            runs: self.runs - before.runs,
+            total_ns: self.total_ns - before.total_ns,
+            items: self.items - before.items,
+        }
+    }
 }
 
 impl StageTable {
@@ -42,9 +54,11 @@ impl StageTable {
 
 /// A running stage; see [`crate::Monitor::stage`]. Ends when dropped or [`Stage::end`]ed.
 ///
-/// `items` takes `&self`, so worker threads can share one stage.
+/// `items` takes `&self`, so worker threads can share one stage. A stage
+/// started while its monitor (or the process) is disabled is not recorded.
 pub struct Stage {
-    core: &'static Core,
+    /// `None` when recording was off at the start.
+    core: Option<&'static Core>,
     name: String,
     start: u64,
     items: AtomicU64,
@@ -61,6 +75,7 @@ impl fmt::Debug for Stage {
 
 impl Stage {
     pub(crate) fn start(core: &'static Core, name: &str) -> Stage {
+        let core = core.recorder.records().then_some(core);
         Stage { core, name: name.to_owned(), start: clock::now(), items: AtomicU64::new(0) }
     }
 
@@ -76,7 +91,8 @@ impl Stage {
 
 impl Drop for Stage {
     fn drop(&mut self) {
+        let Some(core) = self.core else { return };
         let nanos = clock::nanos_between(self.start, clock::now());
-        lock(&self.core.stages).add(&self.name, nanos, self.items.load(Relaxed));
+        lock(&core.stages).add(&self.name, nanos, self.items.load(Relaxed));
     }
 }

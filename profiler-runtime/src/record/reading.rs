@@ -2,7 +2,20 @@
 //! readings: a session is the difference between the reading at its end and the
 //! reading at its start, so counts are exact however threads interleave.
 
-use crate::shard::FIXED_COUNT;
+
+/// Counters every shard has, by position.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Fixed {
+    CacheHits,
+    CacheMisses,
+    ApiCalls,
+    ApiErrors,
+    ApiTokens,
+    /// Cost in billionths of a US dollar, so it adds up exactly.
+    ApiCostNanoUsd,
+}
+
+pub(crate) const FIXED_COUNT: usize = 6;
 
 /// One callsite's totals across threads.
 #[derive(Clone, Debug)]
@@ -41,7 +54,7 @@ impl SiteTotals {
     /// The per-bucket counts, allocated (all zero) on first use.
     pub(crate) fn dense_buckets(&mut self) -> &mut [u64] {
         if self.buckets.is_empty() {
-            self.buckets = vec![0; crate::histogram::BUCKETS];
+            self.buckets = vec![0; super::histogram::BUCKETS];
         }
         &mut self.buckets
     }

@@ -1,10 +1,11 @@
 //! Manual operations, for code that cannot carry `#[monitor]`: a closure
 //! passed to a library, a span of a loop, a request handled by a framework.
 
-use crate::callsite::{self, Callsite};
-use crate::events::{self, OperationEvent, MAX_METADATA, MAX_METADATA_TEXT};
-use crate::guard::{Active, Outcome};
-use crate::monitor::{lock, Core};
+use super::events::{self, OperationEvent, MAX_METADATA, MAX_METADATA_TEXT};
+use super::Core;
+use crate::record::callsite::{self, Callsite};
+use crate::record::guard::{Active, Outcome};
+use crate::record::recorder::lock;
 use std::fmt;
 
 /// A running manual operation; see [`crate::Monitor::start_operation`] and
@@ -55,7 +56,7 @@ impl OperationSite {
         Operation {
             core: self.core,
             name: self.site.manual_name(),
-            active: Active::start(self.core, self.site, None),
+            active: Active::start(self.core.recorder, self.site),
             metadata: Vec::new(),
         }
     }
@@ -88,7 +89,7 @@ impl Operation {
         let Some(active) = self.active.take() else { return };
         let error = match outcome {
             Outcome::Failure(Some(e)) => {
-                Some(events::truncate(&e.to_string(), crate::shard::MAX_ERROR_TEXT))
+                Some(events::truncate(&e.to_string(), crate::record::error_text::MAX_ERROR_TEXT))
             }
             _ => None,
         };

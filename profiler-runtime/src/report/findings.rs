@@ -3,8 +3,8 @@
 //! Each rule is a small function over the report that states its figures in
 //! the message, so a reader can check the conclusion.
 
-use crate::report::text::{duration, percent, sanitize};
-use crate::report::{Bottleneck, Finding, OperationKind, SessionReport, Severity};
+use super::text::{duration, percent, sanitize};
+use super::{Bottleneck, Finding, OperationKind, SessionReport, Severity};
 
 /// Operations taking more than this share of the session's wall time get a warning.
 pub const DOMINANT_SHARE: f64 = 0.20;

@@ -7,9 +7,9 @@
 //! `poll` panics counts as a failure. The adapter is `Send`/`Sync`/`Unpin`
 //! exactly when the inner future is.
 
-use crate::callsite::{Callsite, SelfType};
-use crate::guard::{Active, Outcome};
-use crate::local;
+use super::callsite::Callsite;
+use super::guard::{Active, Outcome};
+use super::local;
 use pin_project_lite::pin_project;
 use std::fmt;
 use std::future::Future;
@@ -31,7 +31,6 @@ pin_project! {
         #[pin]
         inner: F,
         site: &'static Callsite,
-        self_type: Option<SelfType>,
         classify: C,
         state: State,
     }
@@ -57,14 +56,12 @@ impl<F, C> fmt::Debug for Instrumented<F, C> {
 }
 
 /// Wraps `inner` so it is timed; `classify` decides whether its output is a
-/// failure, and `self_type` (`Some(type_name::<Self>)` for methods) names the
-/// operation when it registers.
+/// failure.
 ///
 /// `T` is spelled out by the macro so an `async` block's output type is known
 /// before its body is checked (coercions and `?` then work as in the original).
 pub fn instrument<T, F, C>(
     site: &'static Callsite,
-    self_type: Option<SelfType>,
     inner: F,
     classify: C,
 ) -> Instrumented<F, C>
@@ -72,7 +69,7 @@ where
     F: Future<Output = T>,
     C: for<'a> FnMut(&'a T) -> Outcome<'a>,
 {
-    Instrumented { inner, site, self_type, classify, state: State::NotStarted }
+    Instrumented { inner, site, classify, state: State::NotStarted }
 }
 
 /// A classifier for outputs that cannot fail (or whose type the macro cannot name).
@@ -97,7 +94,7 @@ where
         // written to the state first: a future that is ready at once never
         // stores it.
         let active = match std::mem::replace(this.state, State::Done) {
-            State::NotStarted => Active::start(local::current_core(), this.site, *this.self_type),
+            State::NotStarted => Active::start(local::current(), this.site),
             State::Running(active) => Some(active),
             State::Done => None,
         };

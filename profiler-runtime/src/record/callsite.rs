@@ -8,11 +8,12 @@
 //! are named at run time and get a leaked callsite of their own, once per
 //! distinct name.
 
-use once_cell::sync::Lazy;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Mutex;
+use std::sync::{LazyLock, Mutex};
+
+use super::naming;
 
 /// The most callsites a process can register; later ones are counted as
 /// dropped and reported, not recorded.
@@ -30,6 +31,8 @@ const OVERFLOW: u32 = u32::MAX;
 pub struct Callsite {
     name: Option<&'static str>,
     fn_name: &'static str,
+    /// `type_name` of a marker type inside the function: its definition path.
+    def_path: Option<DefPath>,
     module_path: &'static str,
     file: &'static str,
     line: u32,
@@ -78,6 +81,7 @@ impl Callsite {
         Callsite {
             name: None,
             fn_name,
+            def_path: None,
             module_path,
             file,
             line,
@@ -91,6 +95,15 @@ impl Callsite {
     #[doc(hidden)]
     pub const fn named(mut self, name: &'static str) -> Callsite {
         self.name = Some(name);
+        self
+    }
+
+    /// Where the function is defined, as the `type_name` of a marker type
+    /// declared inside it: the default name is drawn from it, so methods carry
+    /// their type and trait impls their trait.
+    #[doc(hidden)]
+    pub const fn defined_at(mut self, def_path: DefPath) -> Callsite {
+        self.def_path = Some(def_path);
         self
     }
 
@@ -133,10 +146,10 @@ impl Callsite {
     /// The callsite's slot index, registering it on first use; `None` once
     /// [`MAX_CALLSITES`] is reached.
     #[inline(always)]
-    pub(crate) fn slot(&'static self, self_type: Option<SelfType>) -> Option<u32> {
+    pub(crate) fn slot(&'static self) -> Option<u32> {
         match self.registered_slot() {
             Some(slot) => Some(slot),
-            None => self.register(self_type),
+            None => self.register(),
         }
     }
 
@@ -155,74 +168,145 @@ impl Callsite {
 
     #[cold]
     #[inline(never)]
-    fn register(&'static self, self_type: Option<SelfType>) -> Option<u32> {
+    fn register(&'static self) -> Option<u32> {
         let mut registry = lock_registry();
         match self.id.load(Ordering::Relaxed) {
             UNREGISTERED => {}
             OVERFLOW => return None,
             id => return Some(id - 1),
         }
+        let names = match (self.name, self.def_path) {
+            (Some(name), _) => Names::Explicit(name.to_owned()),
+            (None, Some(def_path)) => {
+                let c = naming::candidates(def_path(), self.module_path);
+                let located = format!("{} ({}:{})", c.long, self.file, self.line);
+                Names::Default([c.short, c.long, located])
+            }
+            (None, None) => {
+                let plain = naming::plain(self.fn_name, self.module_path);
+                let located = format!("{plain} ({}:{})", self.file, self.line);
+                Names::Default([plain.clone(), plain, located])
+            }
+        };
         let info = SiteInfo {
-            name: self.display_name(self_type),
+            name: String::new(),
             module_path: self.module_path.to_owned(),
             file: self.file.to_owned(),
             line: self.line,
             slow_ns: (self.slow_ns > 0).then_some(self.slow_ns),
             kind: self.kind,
         };
-        let slot = registry.push(info);
+        let slot = registry.push(info, names);
         self.id.store(slot.map_or(OVERFLOW, |s| s + 1), Ordering::Relaxed);
         slot
     }
-
-    fn display_name(&self, self_type: Option<SelfType>) -> String {
-        if let Some(name) = self.name {
-            return name.to_owned();
-        }
-        // A method's path includes its type: `Users::get`, not `get`.
-        let function = match self_type {
-            Some(type_name) => format!("{}::{}", short_type_name(type_name()), self.fn_name),
-            None => self.fn_name.to_owned(),
-        };
-        // `module_path!()` starts with the crate's name; users think in paths
-        // inside their crate, so `app::parse`, not `my_crate::app::parse`.
-        match self.module_path.split_once("::") {
-            Some((_, inner)) => format!("{inner}::{function}"),
-            None => function,
-        }
-    }
 }
 
-/// `std::any::type_name::<Self>` of a method's type, called only when the
-/// callsite registers.
-pub type SelfType = fn() -> &'static str;
+/// `core::any::type_name` of a marker type declared inside an instrumented
+/// function, called once, when its callsite registers.
+pub type DefPath = fn() -> &'static str;
 
-/// `my_crate::app::Users<u8>` → `Users`: the name a reader knows the type by.
-fn short_type_name(full: &str) -> &str {
-    let base = full.split('<').next().unwrap_or(full);
-    base.rsplit("::").next().unwrap_or(base)
+/// Where a callsite's name comes from.
+enum Names {
+    /// Given by the user: shared on purpose by every callsite that gives it.
+    Explicit(String),
+    /// Drawn from the definition: short, long, then with the file and line.
+    Default([String; 3]),
 }
 
 #[derive(Default)]
 struct Registry {
     sites: Vec<SiteInfo>,
+    /// For each default-named slot, its candidates and which one it holds.
+    defaults: HashMap<u32, ([String; 3], usize)>,
+    /// Every name in use, with the slots that hold it.
+    holders: HashMap<String, Vec<u32>>,
+    /// Default names two functions wanted: given to neither, nor to any later.
+    ambiguous: HashSet<String>,
     /// Manual operations by name, so each name registers once.
     manual: HashMap<String, &'static Callsite>,
     dropped: u64,
 }
 
 impl Registry {
-    fn push(&mut self, info: SiteInfo) -> Option<u32> {
+    fn push(&mut self, info: SiteInfo, names: Names) -> Option<u32> {
         if self.sites.len() >= MAX_CALLSITES {
             self.dropped += 1;
             return None;
         }
+        let slot = self.sites.len() as u32;
         self.sites.push(info);
-        Some(self.sites.len() as u32 - 1)
+        match names {
+            Names::Explicit(name) => {
+                // An explicit name is the user's word: a default name that
+                // happens to equal it moves on to a longer one.
+                let defaults: Vec<u32> = self.default_holders(&name);
+                for other in defaults {
+                    self.advance(other);
+                }
+                self.hold(slot, name);
+            }
+            Names::Default(candidates) => {
+                self.defaults.insert(slot, (candidates, 0));
+                self.settle(slot, 0);
+            }
+        }
+        Some(slot)
+    }
+
+    /// Default-named slots holding `name`.
+    fn default_holders(&self, name: &str) -> Vec<u32> {
+        let holders = self.holders.get(name).map_or(&[][..], Vec::as_slice);
+        holders.iter().copied().filter(|s| self.defaults.contains_key(s)).collect()
+    }
+
+    /// Gives default-named `slot` its first free candidate from `from` on. A
+    /// candidate another function holds is ambiguous: that function moves on
+    /// too, so which of two colliding functions registered first never
+    /// decides their names. The last candidate (with file and line) is taken
+    /// whatever holds it.
+    fn settle(&mut self, slot: u32, from: usize) {
+        let candidates = self.defaults[&slot].0.clone();
+        for (i, name) in candidates.iter().enumerate().skip(from) {
+            let taken = self.holders.get(name).is_some_and(|h| h.iter().any(|&s| s != slot));
+            if (!taken && !self.ambiguous.contains(name)) || i == candidates.len() - 1 {
+                if let Some(entry) = self.defaults.get_mut(&slot) {
+                    entry.1 = i;
+                }
+                self.hold(slot, name.clone());
+                return;
+            }
+            for other in self.default_holders(name) {
+                if other != slot {
+                    self.ambiguous.insert(name.clone());
+                    self.advance(other);
+                }
+            }
+        }
+    }
+
+    /// Moves default-named `slot` off its current name to the next candidate.
+    fn advance(&mut self, slot: u32) {
+        let Some((candidates, held)) = self.defaults.get(&slot).cloned() else { return };
+        if held + 1 >= candidates.len() {
+            return;
+        }
+        if let Some(holders) = self.holders.get_mut(&candidates[held]) {
+            holders.retain(|&s| s != slot);
+        }
+        self.settle(slot, held + 1);
+    }
+
+    fn hold(&mut self, slot: u32, name: String) {
+        self.sites[slot as usize].name = name.clone();
+        let holders = self.holders.entry(name).or_default();
+        if !holders.contains(&slot) {
+            holders.push(slot);
+        }
     }
 }
 
-static REGISTRY: Lazy<Mutex<Registry>> = Lazy::new(Default::default);
+static REGISTRY: LazyLock<Mutex<Registry>> = LazyLock::new(Default::default);
 
 fn lock_registry() -> std::sync::MutexGuard<'static, Registry> {
     // Nothing panics while holding this lock, but a poisoned registry must
@@ -276,8 +360,8 @@ mod tests {
     #[test]
     fn a_callsite_registers_once_and_keeps_its_index() {
         static SITE: Callsite = Callsite::new("parse", "my_crate::app", "src/app.rs", 7);
-        let first = SITE.slot(None).unwrap();
-        assert_eq!(SITE.slot(None), Some(first));
+        let first = SITE.slot().unwrap();
+        assert_eq!(SITE.slot(), Some(first));
         // `sites()` after registering: other tests register concurrently.
         let info = &sites()[first as usize];
         assert_eq!(info.name, "app::parse");
@@ -288,19 +372,86 @@ mod tests {
     fn an_explicit_name_wins_and_a_root_function_has_no_prefix() {
         static NAMED: Callsite = Callsite::new("f", "c::m", "f.rs", 1).named("load");
         static ROOT: Callsite = Callsite::new("main_fn", "c", "f.rs", 2);
-        let (named, root) = (NAMED.slot(None).unwrap(), ROOT.slot(None).unwrap());
+        let (named, root) = (NAMED.slot().unwrap(), ROOT.slot().unwrap());
         assert_eq!(sites()[named as usize].name, "load");
         assert_eq!(sites()[root as usize].name, "main_fn");
     }
 
     #[test]
     fn a_method_is_named_after_its_type() {
-        static GET: Callsite = Callsite::new("get", "c::store", "f.rs", 3);
-        fn users() -> &'static str {
-            "c::store::Users<alloc::string::String>"
+        fn path() -> &'static str {
+            "c::store::Users<_>::get::__MonitorSite"
         }
-        let slot = GET.slot(Some(users)).unwrap();
+        static GET: Callsite = Callsite::new("get", "c::store", "f.rs", 3).defined_at(path);
+        let slot = GET.slot().unwrap();
         assert_eq!(sites()[slot as usize].name, "store::Users::get");
+    }
+
+    fn info() -> SiteInfo {
+        SiteInfo {
+            name: String::new(),
+            module_path: "c::m".into(),
+            file: "m.rs".into(),
+            line: 1,
+            slow_ns: None,
+            kind: OperationKind::Sync,
+        }
+    }
+
+    fn default(short: &str, long: &str, line: u32) -> Names {
+        Names::Default([short.into(), long.into(), format!("{long} (m.rs:{line})")])
+    }
+
+    fn names(r: &Registry) -> Vec<&str> {
+        r.sites.iter().map(|s| s.name.as_str()).collect()
+    }
+
+    #[test]
+    fn two_functions_never_share_a_default_name_whichever_registers_first() {
+        for order in [[0, 1, 2], [2, 1, 0], [1, 0, 2]] {
+            let sites = [
+                default("m::from", "m::<E as From<io::Error>>::from", 1),
+                default("m::from", "m::<E as From<fmt::Error>>::from", 2),
+                default("m::from", "m::<E as From<String>>::from", 3),
+            ];
+            let mut r = Registry::default();
+            let mut by_line = std::collections::BTreeMap::new();
+            for i in order {
+                let names = match &sites[i] {
+                    Names::Default(c) => Names::Default(c.clone()),
+                    Names::Explicit(n) => Names::Explicit(n.clone()),
+                };
+                let slot = r.push(info(), names).unwrap();
+                by_line.insert(i, slot);
+            }
+            let got: Vec<&str> = by_line.values().map(|&s| r.sites[s as usize].name.as_str()).collect();
+            assert_eq!(
+                got,
+                [
+                    "m::<E as From<io::Error>>::from",
+                    "m::<E as From<fmt::Error>>::from",
+                    "m::<E as From<String>>::from"
+                ],
+                "order {order:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn same_long_names_fall_back_to_the_line_and_explicit_names_keep_theirs() {
+        let mut r = Registry::default();
+        r.push(info(), default("m::new", "m::new", 4));
+        r.push(info(), default("m::new", "m::new", 9));
+        r.push(info(), Names::Explicit("m::open".into()));
+        r.push(info(), default("m::open", "m::Db::open", 12));
+        r.push(info(), Names::Explicit("m::open".into()));
+        assert_eq!(
+            names(&r),
+            ["m::new (m.rs:4)", "m::new (m.rs:9)", "m::open", "m::Db::open", "m::open"]
+        );
+        // A later function wanting a name found ambiguous does not get it either.
+        r.push(info(), default("m::new", "m::Other::new", 20));
+        assert_eq!(names(&r)[5], "m::Other::new");
     }
 
     #[test]
@@ -308,6 +459,6 @@ mod tests {
         let a = manual("callsite-test-manual");
         let b = manual("callsite-test-manual");
         assert!(std::ptr::eq(a, b));
-        assert_eq!(a.slot(None), b.slot(None));
+        assert_eq!(a.slot(), b.slot());
     }
 }

@@ -2,13 +2,11 @@
 //! thread's shard, so adding through a [`Counter`] handle is a thread-owned
 //! store with no lookup.
 
-use crate::local;
-use crate::monitor::Core;
-use crate::shard::MAX_COUNTERS;
-use once_cell::sync::Lazy;
+use super::recorder::Recorder;
+use super::shard::MAX_COUNTERS;
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::RwLock;
+use std::sync::{LazyLock, RwLock};
 
 #[derive(Default)]
 struct Names {
@@ -17,10 +15,10 @@ struct Names {
     dropped: u64,
 }
 
-static NAMES: Lazy<RwLock<Names>> = Lazy::new(Default::default);
+static NAMES: LazyLock<RwLock<Names>> = LazyLock::new(Default::default);
 
 /// The index of counter `name`, registering it; `None` past [`MAX_COUNTERS`].
-pub(crate) fn index_of(name: &str) -> Option<u32> {
+fn index_of(name: &str) -> Option<u32> {
     if let Some(&i) = NAMES.read().unwrap_or_else(|e| e.into_inner()).by_name.get(name) {
         return Some(i);
     }
@@ -48,12 +46,12 @@ pub(crate) fn dropped() -> u64 {
     NAMES.read().unwrap_or_else(|e| e.into_inner()).dropped
 }
 
-/// A handle to one custom counter of one monitor; see [`crate::Monitor::counter`].
+/// A handle to one custom counter of one monitor; see `Monitor::counter`.
 ///
 /// Cheap to copy and to use from any thread.
 #[derive(Clone, Copy)]
 pub struct Counter {
-    core: &'static Core,
+    recorder: &'static Recorder,
     index: Option<u32>,
 }
 
@@ -64,15 +62,15 @@ impl fmt::Debug for Counter {
 }
 
 impl Counter {
-    pub(crate) fn new(core: &'static Core, index: Option<u32>) -> Counter {
-        Counter { core, index }
+    pub(crate) fn new(recorder: &'static Recorder, name: &str) -> Counter {
+        Counter { recorder, index: index_of(name) }
     }
 
-    /// Adds `n`.
+    /// Adds `n` (nothing while the monitor or the process is disabled).
     #[inline]
     pub fn add(&self, n: u64) {
         if let Some(index) = self.index {
-            local::with_shard(self.core, |shard| shard.add_counter(index, n));
+            self.recorder.add_counter(index, n);
         }
     }
 

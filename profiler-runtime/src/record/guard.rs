@@ -1,14 +1,14 @@
 //! The per-call path of a synchronous instrumented function.
 //!
-//! `enter` reads the clock; `finish` (or `Drop`, when the body panics) reads it
-//! again and records into the calling thread's shard. No lock, no allocation,
+//! `Active::start` reads the clock; `finish` (or `Drop`, for guard-only
+//! functions and when the body panics) reads it again and records into the
+//! calling thread's shard. No lock, no allocation,
 //! no hashing: a relaxed load of the on/off switch, the callsite's cached slot
 //! index, two clock reads and a handful of thread-owned stores.
 
-use crate::callsite::{Callsite, SelfType};
-use crate::clock;
-use crate::local;
-use crate::monitor::{self, Core};
+use super::callsite::Callsite;
+use super::recorder::Recorder;
+use super::{clock, local, switch};
 use std::fmt;
 
 /// How a call ended, as the instrumented function's return value says.
@@ -33,7 +33,7 @@ impl fmt::Debug for Outcome<'_> {
 /// A call being timed: where it records and when it started.
 #[derive(Clone, Copy)]
 pub(crate) struct Active {
-    core: &'static Core,
+    recorder: &'static Recorder,
     site: &'static Callsite,
     /// A full word, so the struct has no padding: an async call's state moves
     /// it, and a copy made of two half-word stores read back as one word
@@ -49,37 +49,33 @@ impl fmt::Debug for Active {
 }
 
 impl Active {
-    /// Starts timing a call of `site` on `core`, or `None` when recording is
-    /// off (process-wide or for that monitor).
+    /// Starts timing a call of `site` on `recorder`, or `None` when recording
+    /// is off (process-wide or for that monitor).
     #[inline(always)]
-    pub(crate) fn start(
-        core: &'static Core,
-        site: &'static Callsite,
-        self_type: Option<SelfType>,
-    ) -> Option<Active> {
-        if !monitor::globally_enabled() {
+    pub(crate) fn start(recorder: &'static Recorder, site: &'static Callsite) -> Option<Active> {
+        if !switch::fast() {
             return None;
         }
-        Active::start_enabled(core, site, self_type)
+        Active::start_enabled(recorder, site)
     }
 
-    /// [`Active::start`] for callers that have just seen the process-wide
-    /// switch on (the generated code checks it inline), so it is not read twice.
+    /// [`Active::start`] for callers that have just seen [`switch::fast`] on
+    /// (the generated code checks it inline), so it is not read twice.
     #[inline(always)]
-    fn start_enabled(
-        core: &'static Core,
+    pub(crate) fn start_enabled(
+        recorder: &'static Recorder,
         site: &'static Callsite,
-        self_type: Option<SelfType>,
     ) -> Option<Active> {
         // The clock first: the checks below then run while the read is still
         // in flight instead of before it (measured: 1-3 ns less per call).
+        // Only a monitor switched off while another is on pays for the read.
         let start = clock::now();
-        if !core.is_enabled() {
+        if !recorder.is_enabled() {
             return None;
         }
         match site.registered_slot() {
-            Some(slot) => Some(Active { core, site, slot: slot as usize, start }),
-            None => Active::start_unregistered(core, site, self_type),
+            Some(slot) => Some(Active { recorder, site, slot: slot as usize, start }),
+            None => Active::start_unregistered(recorder, site),
         }
     }
 
@@ -87,13 +83,9 @@ impl Active {
     /// the registration is not part of the call's time.
     #[cold]
     #[inline(never)]
-    fn start_unregistered(
-        core: &'static Core,
-        site: &'static Callsite,
-        self_type: Option<SelfType>,
-    ) -> Option<Active> {
-        let slot = site.slot(self_type)?;
-        Some(Active { core, site, slot: slot as usize, start: clock::now() })
+    fn start_unregistered(recorder: &'static Recorder, site: &'static Callsite) -> Option<Active> {
+        let slot = site.slot()?;
+        Some(Active { recorder, site, slot: slot as usize, start: clock::now() })
     }
 
     /// Records the call as ended now with `outcome`; returns its duration.
@@ -101,11 +93,11 @@ impl Active {
     pub(crate) fn finish(self, outcome: Outcome<'_>) -> u64 {
         let end = clock::now();
         let nanos = clock::nanos_between(self.start, end);
-        let epoch = self.core.epoch();
+        let epoch = self.recorder.epoch();
         let slow = self.site.slow_threshold();
         // No closure here: captured references would be spilled to the stack
         // and passed to an out-of-line call on every recorded call.
-        let Some(slot) = local::shard(self.core).and_then(|shard| shard.slot(self.slot)) else {
+        let Some(slot) = local::shard(self.recorder).and_then(|shard| shard.slot(self.slot)) else {
             return nanos;
         };
         let failed = matches!(outcome, Outcome::Failure(_));
@@ -118,20 +110,18 @@ impl Active {
 
     /// Records a future dropped before it completed.
     pub(crate) fn cancel(self) {
-        local::with_shard(self.core, |shard| {
+        local::with_shard(self.recorder, |shard| {
             if let Some(slot) = shard.slot(self.slot) {
                 slot.record_cancelled();
             }
         });
     }
 
-    /// Records a call whose guard was dropped without `finish`: a panic is
-    /// unwinding (a failure), or the function needs no outcome (`-> !`
-    /// functions that left some other way, `#[track_caller]` functions, which
-    /// are not wrapped in a closure): a success.
-    #[cold]
-    #[inline(never)]
-    pub(crate) fn dropped(self) {
+    /// Records a call whose guard was dropped without `finish`: the way out
+    /// of functions whose return value is not classified (see [`enter`]); a
+    /// failure while a panic unwinds, else a success.
+    #[inline(always)]
+    pub(crate) fn exited(self) {
         if std::thread::panicking() {
             self.panicked();
         } else {
@@ -146,42 +136,42 @@ impl Active {
     }
 }
 
-/// Times one call of an instrumented function whose outcome is not
-/// classified: `-> !` functions and `#[track_caller]` ones (see
-/// [`enter_with`]). Dropped, it records the call: a failure while a panic
-/// unwinds, a success otherwise. [`crate::private::timed`] uses it too, and
-/// finishes it with the outcome instead.
+/// Times one call of an instrumented function whose return value is not
+/// classified: functions returning `()`, `!` or a non-future `impl Trait`,
+/// and `#[track_caller]` ones, whose bodies are not wrapped in a closure (see
+/// [`enter`]). Dropped, it records the call: a failure while a panic unwinds,
+/// a success otherwise. [`crate::private::timed`] uses it too, and finishes it
+/// with the outcome instead.
 #[must_use = "a call guard records the call when dropped"]
 #[derive(Debug)]
 pub struct CallGuard {
     active: Option<Active>,
 }
 
-/// Starts timing a call of the function `site` describes; `self_type`
-/// (`Some(type_name::<Self>)` for methods) names the operation when it
-/// registers.
+/// Starts timing a call of the function `site` describes, on the monitor in
+/// effect on this thread.
 ///
-/// Only the process-wide switch is checked inline; the rest is out of line so
-/// a disabled call adds one load and a branch to the caller.
+/// Only [`switch::fast`] is checked inline; the rest is out of line so a
+/// disabled call adds one load and a branch to the caller.
 #[inline(always)]
-pub fn enter_with(site: &'static Callsite, self_type: Option<SelfType>) -> CallGuard {
-    if !monitor::globally_enabled() {
+pub fn enter(site: &'static Callsite) -> CallGuard {
+    if !switch::fast() {
         return CallGuard { active: None };
     }
-    enter_enabled(site, self_type)
+    enter_enabled(site)
 }
 
 #[inline(never)]
-fn enter_enabled(site: &'static Callsite, self_type: Option<SelfType>) -> CallGuard {
-    CallGuard::start_enabled(site, self_type)
+fn enter_enabled(site: &'static Callsite) -> CallGuard {
+    CallGuard::start_enabled(site)
 }
 
 impl CallGuard {
-    /// Starts timing on this thread's monitor; the caller has checked the
-    /// process-wide switch.
+    /// Starts timing on this thread's monitor; the caller has seen
+    /// [`switch::fast`] on.
     #[inline(always)]
-    pub(crate) fn start_enabled(site: &'static Callsite, self_type: Option<SelfType>) -> CallGuard {
-        CallGuard { active: Active::start_enabled(local::current_core(), site, self_type) }
+    pub(crate) fn start_enabled(site: &'static Callsite) -> CallGuard {
+        CallGuard { active: Active::start_enabled(local::current(), site) }
     }
 
     /// Records the call as ended with `outcome`.
@@ -197,7 +187,13 @@ impl Drop for CallGuard {
     #[inline(always)]
     fn drop(&mut self) {
         if let Some(active) = self.active.take() {
-            active.dropped();
+            exit(active);
         }
     }
+}
+
+/// The out-of-line half of a guard's drop, so the caller's code stays small.
+#[inline(never)]
+fn exit(active: Active) {
+    active.exited();
 }

@@ -10,7 +10,7 @@
 
 #[cfg(feature = "tsc")]
 mod source {
-    use once_cell::sync::Lazy;
+    use std::sync::LazyLock as Lazy;
 
     static CLOCK: Lazy<quanta::Clock> = Lazy::new(quanta::Clock::new);
 
@@ -33,7 +33,7 @@ mod source {
 
 #[cfg(not(feature = "tsc"))]
 mod source {
-    use once_cell::sync::Lazy;
+    use std::sync::LazyLock as Lazy;
     use std::time::Instant;
 
     static ORIGIN: Lazy<Instant> = Lazy::new(Instant::now);

@@ -8,9 +8,11 @@
 //! monitor's pool, which it hands back (under the pool's lock, so the next owner
 //! sees every value) only when the thread exits.
 
-use crate::histogram::{self, BUCKETS};
-use std::fmt::{self, Write as _};
-use std::sync::atomic::{fence, AtomicU64, Ordering::*};
+use super::histogram::{self, BUCKETS};
+use super::reading::{Fixed, SiteTotals, FIXED_COUNT};
+use super::error_text::ErrorText;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::OnceLock;
 
 /// Adds to a single-writer counter without a locked instruction.
@@ -68,116 +70,6 @@ impl<T, const LEN: usize> Chunks<T, LEN> {
                 .into_iter()
                 .flat_map(move |items| items.iter().enumerate().map(move |(i, t)| (c * LEN + i, t)))
         })
-    }
-}
-
-/// Longest error text kept per operation, in bytes (cut at a character boundary).
-pub const MAX_ERROR_TEXT: usize = 240;
-const ERROR_WORDS: usize = MAX_ERROR_TEXT.div_ceil(8);
-
-/// The last error text of one slot: a single-writer sequence lock over atomic
-/// words, so writing it takes no lock and allocates nothing.
-///
-/// Why it is sound: every field is an atomic, so no read is ever a data race
-/// (no `unsafe` anywhere). There is one writer (the slot's owning thread). It
-/// makes the sequence odd, then (after a release fence) writes the words,
-/// then publishes an even sequence with a release store. A reader loads the
-/// sequence with acquire, copies the words, issues an acquire fence and
-/// re-reads the sequence: if it is even and unchanged, no write overlapped the
-/// copy, so the text is whole; otherwise it retries (and gives up after 64
-/// tries, reporting no text rather than a torn one). Tested by
-/// `error_text_is_never_torn_under_a_concurrent_writer` below, which checks
-/// every text a reader sees against the stamp it was written with.
-struct ErrorText {
-    /// Odd while the writer is mid-update.
-    seq: AtomicU64,
-    /// Clock ticks when the error was recorded, to pick the latest across threads.
-    stamp: AtomicU64,
-    len: AtomicU64,
-    words: [AtomicU64; ERROR_WORDS],
-}
-
-impl ErrorText {
-    fn new() -> Self {
-        ErrorText {
-            seq: AtomicU64::new(0),
-            stamp: AtomicU64::new(0),
-            len: AtomicU64::new(0),
-            words: [const { AtomicU64::new(0) }; ERROR_WORDS],
-        }
-    }
-
-    fn write(&self, stamp: u64, text: &dyn fmt::Display) {
-        let mut buf = Truncating::default();
-        // A Display impl that fails just leaves what it wrote so far.
-        let _ = write!(buf, "{text}");
-        let seq = self.seq.load(Relaxed);
-        self.seq.store(seq.wrapping_add(1), Relaxed);
-        // Release fence: the odd sequence is visible before any word changes.
-        fence(Release);
-        self.stamp.store(stamp, Relaxed);
-        self.len.store(buf.len as u64, Relaxed);
-        for (word, bytes) in self.words.iter().zip(buf.bytes.chunks(8)) {
-            let mut w = [0u8; 8];
-            w[..bytes.len()].copy_from_slice(bytes);
-            word.store(u64::from_le_bytes(w), Relaxed);
-        }
-        // Release: a reader that sees the even sequence sees every word above.
-        self.seq.store(seq.wrapping_add(2), Release);
-    }
-
-    /// The last text and its stamp, or `None` if none was ever written.
-    fn read(&self) -> Option<(u64, String)> {
-        for _ in 0..64 {
-            // Acquire: pairs with the writer's final Release store.
-            let before = self.seq.load(Acquire);
-            if before == 0 {
-                return None;
-            }
-            if before % 2 == 1 {
-                std::hint::spin_loop();
-                continue;
-            }
-            let stamp = self.stamp.load(Relaxed);
-            let len = (self.len.load(Relaxed) as usize).min(MAX_ERROR_TEXT);
-            let mut bytes = Vec::with_capacity(ERROR_WORDS * 8);
-            for word in &self.words {
-                bytes.extend_from_slice(&word.load(Relaxed).to_le_bytes());
-            }
-            // Acquire fence: the words above were read before the re-check below.
-            fence(Acquire);
-            if self.seq.load(Relaxed) == before {
-                bytes.truncate(len);
-                return Some((stamp, String::from_utf8_lossy(&bytes).into_owned()));
-            }
-        }
-        None
-    }
-}
-
-/// A fixed buffer that keeps the first `MAX_ERROR_TEXT` bytes of whole characters.
-struct Truncating {
-    bytes: [u8; MAX_ERROR_TEXT],
-    len: usize,
-}
-
-impl Default for Truncating {
-    fn default() -> Self {
-        Truncating { bytes: [0; MAX_ERROR_TEXT], len: 0 }
-    }
-}
-
-impl fmt::Write for Truncating {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        for ch in s.chars() {
-            let n = ch.len_utf8();
-            if self.len + n > MAX_ERROR_TEXT {
-                return Err(fmt::Error);
-            }
-            ch.encode_utf8(&mut self.bytes[self.len..]);
-            self.len += n;
-        }
-        Ok(())
     }
 }
 
@@ -301,7 +193,7 @@ impl Slot {
     }
 
     /// Adds this slot's values to `out`.
-    pub(crate) fn read_into(&self, epoch: u64, out: &mut crate::aggregate::SiteTotals) {
+    pub(crate) fn read_into(&self, epoch: u64, out: &mut SiteTotals) {
         let calls = self.calls.load(Relaxed);
         let cancelled = self.cancelled.load(Relaxed);
         if calls == 0 && cancelled == 0 {
@@ -342,20 +234,6 @@ impl Slot {
     }
 }
 
-/// Counters every shard has, by position.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Fixed {
-    CacheHits,
-    CacheMisses,
-    ApiCalls,
-    ApiErrors,
-    ApiTokens,
-    /// Cost in billionths of a US dollar, so it adds up exactly.
-    ApiCostNanoUsd,
-}
-
-pub(crate) const FIXED_COUNT: usize = 6;
-
 /// The most distinct custom counter names; later ones are counted as dropped.
 pub const MAX_COUNTERS: usize = 4096;
 const COUNTER_CHUNK: usize = 64;
@@ -372,7 +250,7 @@ const SLOT_CHUNK: usize = 8;
 impl Shard {
     pub(crate) fn new() -> Self {
         Shard {
-            slots: Chunks::new(crate::callsite::MAX_CALLSITES / SLOT_CHUNK, Slot::new, Slot::touch),
+            slots: Chunks::new(super::callsite::MAX_CALLSITES / SLOT_CHUNK, Slot::new, Slot::touch),
             counters: Chunks::new(MAX_COUNTERS / COUNTER_CHUNK, || AtomicU64::new(0), |_| {}),
             fixed: [const { AtomicU64::new(0) }; FIXED_COUNT],
         }
@@ -396,7 +274,7 @@ impl Shard {
     }
 
     /// Adds this shard's values to `out`.
-    pub(crate) fn read_into(&self, epoch: u64, out: &mut crate::aggregate::Totals) {
+    pub(crate) fn read_into(&self, epoch: u64, out: &mut super::reading::Totals) {
         for (index, slot) in self.slots.iter() {
             let site = out.site_mut(index);
             slot.read_into(epoch, site);
@@ -421,50 +299,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn error_text_is_cut_at_a_character_boundary() {
-        let e = ErrorText::new();
-        assert_eq!(e.read(), None);
-        let long = "é".repeat(200);
-        e.write(5, &long);
-        let (stamp, text) = e.read().unwrap();
-        assert_eq!(stamp, 5);
-        assert!(text.len() <= MAX_ERROR_TEXT && text.chars().all(|c| c == 'é'));
-        e.write(9, &"short");
-        assert_eq!(e.read(), Some((9, "short".to_owned())));
-    }
-
-    #[test]
-    fn error_text_is_never_torn_under_a_concurrent_writer() {
-        let e = std::sync::Arc::new(ErrorText::new());
-        let writer = {
-            let e = e.clone();
-            std::thread::spawn(move || {
-                for i in 0..20_000u64 {
-                    let ch = if i % 2 == 0 { "a" } else { "b" };
-                    e.write(i + 1, &ch.repeat(100 + (i % 50) as usize));
-                }
-            })
-        };
-        let mut seen = 0;
-        while !writer.is_finished() {
-            if let Some((stamp, text)) = e.read() {
-                let ch = if (stamp - 1) % 2 == 0 { 'a' } else { 'b' };
-                assert_eq!(text.len(), 100 + ((stamp - 1) % 50) as usize);
-                assert!(text.chars().all(|c| c == ch), "torn read at {stamp}");
-                seen += 1;
-            }
-        }
-        writer.join().unwrap();
-        assert!(seen > 0 || e.read().is_some());
-    }
-
-    #[test]
     fn a_slot_resets_min_and_max_for_a_new_epoch() {
         let slot = Slot::new();
         slot.record(100, false, 90, 1);
         slot.record(50, true, 90, 1);
         slot.record(70, false, 90, 2);
-        let mut out = crate::aggregate::SiteTotals::default();
+        let mut out = SiteTotals::default();
         slot.read_into(2, &mut out);
         assert_eq!((out.calls, out.failures, out.slow, out.total_ns), (3, 1, 1, 220));
         assert_eq!((out.min_ns, out.max_ns), (70, 70));
@@ -478,7 +318,7 @@ mod tests {
         let mut seen = Vec::new();
         for (i, &nanos) in durations.iter().enumerate() {
             slot.record(nanos, false, 0, 1);
-            let mut out = crate::aggregate::SiteTotals::default();
+            let mut out = SiteTotals::default();
             slot.read_into(1, &mut out);
             // After each call, the reading holds exactly the calls made so far.
             let mut expected = vec![0u64; BUCKETS];
@@ -496,7 +336,7 @@ mod tests {
     fn chunks_allocate_on_demand_and_refuse_past_capacity() {
         let shard = Shard::new();
         assert!(shard.slot(3).is_some());
-        assert!(shard.slot(crate::callsite::MAX_CALLSITES).is_none());
+        assert!(shard.slot(crate::record::callsite::MAX_CALLSITES).is_none());
         assert_eq!(shard.slots.iter().count(), SLOT_CHUNK);
     }
 }

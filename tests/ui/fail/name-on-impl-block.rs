@@ -2,7 +2,8 @@ use profiler_runtime::monitor;
 
 struct Parser;
 
-#[monitor]
+// A name would give every method one row.
+#[monitor("parser")]
 impl Parser {
     fn parse(&self) -> u8 {
         1

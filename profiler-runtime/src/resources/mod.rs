@@ -1,9 +1,6 @@
 //! Process memory and CPU time, read through `sysinfo` at session boundaries
-//! (never on the per-call path).
-
-use once_cell::sync::Lazy;
-use std::sync::Mutex;
-use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System};
+//! (never on the per-call path). Compiled out (without the `enabled`
+//! feature) there is no `sysinfo` and no sample.
 
 /// One reading of the process's resources.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -12,21 +9,42 @@ pub(crate) struct ProcessSample {
     pub(crate) cpu_time_ms: u64,
 }
 
-static SYSTEM: Lazy<Option<(Pid, Mutex<System>)>> =
-    Lazy::new(|| Some((sysinfo::get_current_pid().ok()?, Mutex::new(System::new()))));
+#[cfg(feature = "enabled")]
+mod source {
+    use super::ProcessSample;
+    use std::sync::{LazyLock, Mutex};
+    use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System};
+
+    static SYSTEM: LazyLock<Option<(Pid, Mutex<System>)>> =
+        LazyLock::new(|| Some((sysinfo::get_current_pid().ok()?, Mutex::new(System::new()))));
+
+    pub(crate) fn sample() -> Option<ProcessSample> {
+        let (pid, system) = SYSTEM.as_ref()?;
+        let mut system = system.lock().unwrap_or_else(|e| e.into_inner());
+        system.refresh_processes_specifics(
+            ProcessesToUpdate::Some(&[*pid]),
+            false,
+            ProcessRefreshKind::nothing().with_memory().with_cpu(),
+        );
+        let process = system.process(*pid)?;
+        Some(ProcessSample {
+            rss_bytes: process.memory(),
+            cpu_time_ms: process.accumulated_cpu_time(),
+        })
+    }
+}
+
+#[cfg(not(feature = "enabled"))]
+mod source {
+    pub(crate) fn sample() -> Option<super::ProcessSample> {
+        None
+    }
+}
 
 /// Reads the process's resident memory and CPU time; `None` where the
-/// platform does not say.
+/// platform does not say, and when compiled out.
 pub(crate) fn sample() -> Option<ProcessSample> {
-    let (pid, system) = SYSTEM.as_ref()?;
-    let mut system = system.lock().unwrap_or_else(|e| e.into_inner());
-    system.refresh_processes_specifics(
-        ProcessesToUpdate::Some(&[*pid]),
-        false,
-        ProcessRefreshKind::nothing().with_memory().with_cpu(),
-    );
-    let process = system.process(*pid)?;
-    Some(ProcessSample { rss_bytes: process.memory(), cpu_time_ms: process.accumulated_cpu_time() })
+    source::sample()
 }
 
 /// The highest resident memory of the process so far (Linux `VmHWM`); 0 elsewhere.
@@ -46,6 +64,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(feature = "enabled")]
     fn the_process_has_memory_and_cpu_time() {
         let a = sample().expect("sysinfo supports this platform");
         assert!(a.rss_bytes > 1 << 20, "rss {}", a.rss_bytes);

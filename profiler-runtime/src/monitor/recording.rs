@@ -1,0 +1,138 @@
+//! The monitor's recording methods: cache lookups, paid API calls, custom
+//! counters, manual operations and stages. Each is a no-op while the monitor
+//! (or the process) is disabled.
+
+use super::Monitor;
+use crate::record::counter::Counter;
+use crate::record::reading::Fixed;
+use crate::record::recorder::Recorder;
+use crate::state::operation::{Operation, OperationSite};
+use crate::state::stage::Stage;
+
+impl Monitor {
+    fn recorder(&self) -> &'static Recorder {
+        self.core().recorder
+    }
+
+    /// Counts one cache hit (for the hit rate in the report).
+    pub fn record_cache_hit(&self) {
+        self.recorder().add_fixed(Fixed::CacheHits, 1);
+    }
+
+    /// Counts one cache miss.
+    pub fn record_cache_miss(&self) {
+        self.recorder().add_fixed(Fixed::CacheMisses, 1);
+    }
+
+    /// Counts `hits` cache hits and `misses` misses at once.
+    pub fn record_cache(&self, hits: u64, misses: u64) {
+        let recorder = self.recorder();
+        recorder.add_fixed(Fixed::CacheHits, hits);
+        recorder.add_fixed(Fixed::CacheMisses, misses);
+    }
+
+    /// Counts one call to a paid API: the tokens it used, its estimated cost in
+    /// US dollars, and whether it failed.
+    ///
+    /// Costs add up exactly to the billionth of a dollar; a negative or
+    /// non-finite cost counts as zero.
+    ///
+    /// ```
+    /// let m = profiler_runtime::Monitor::new();
+    /// m.start_session("llm");
+    /// m.record_api_call(1_200, 0.012, false);
+    /// m.record_api_call(300, 0.003, true);
+    /// let api = m.end_session().unwrap().api;
+    /// assert_eq!((api.calls, api.errors, api.tokens), (2, 1, 1_500));
+    /// assert!((api.cost_usd - 0.015).abs() < 1e-12);
+    /// ```
+    pub fn record_api_call(&self, tokens: u64, cost_usd: f64, error: bool) {
+        let nano_usd = if cost_usd.is_finite() && cost_usd > 0.0 {
+            // `as` saturates at u64::MAX for absurd costs.
+            (cost_usd * 1e9).round() as u64
+        } else {
+            0
+        };
+        let recorder = self.recorder();
+        recorder.add_fixed(Fixed::ApiCalls, 1);
+        recorder.add_fixed(Fixed::ApiErrors, u64::from(error));
+        recorder.add_fixed(Fixed::ApiTokens, tokens);
+        recorder.add_fixed(Fixed::ApiCostNanoUsd, nano_usd);
+    }
+
+    /// Adds `n` to the custom counter `name`, creating it on first use.
+    ///
+    /// This looks the name up each time; in a hot loop, take a [`Counter`]
+    /// handle once with [`Monitor::counter`].
+    pub fn add_count(&self, name: &str, n: u64) {
+        self.counter(name).add(n);
+    }
+
+    /// A handle to the custom counter `name`: adding through it does no lookup.
+    ///
+    /// ```
+    /// let m = profiler_runtime::Monitor::new();
+    /// m.start_session("rows");
+    /// let rows = m.counter("rows_written");
+    /// for _ in 0..10 { rows.add(100); }
+    /// assert_eq!(m.end_session().unwrap().counters["rows_written"], 1_000);
+    /// ```
+    pub fn counter(&self, name: &str) -> Counter {
+        Counter::new(self.recorder(), name)
+    }
+
+    /// Starts timing an operation that cannot be annotated with `#[monitor]`.
+    /// It is recorded under `name` when finished, failed or dropped.
+    ///
+    /// ```
+    /// let m = profiler_runtime::Monitor::new();
+    /// m.start_session("manual");
+    /// let mut op = m.start_operation("import_file");
+    /// op.metadata("path", "data/users.csv");
+    /// op.fail("bad header");
+    /// let report = m.end_session().unwrap();
+    /// let row = report.operation("import_file").unwrap();
+    /// assert_eq!((row.calls, row.failures), (1, 1));
+    /// assert_eq!(row.last_error.as_deref(), Some("bad header"));
+    /// ```
+    ///
+    /// This looks the name up each time (a lock and a hash); where operations
+    /// start in a hot loop, take an [`OperationSite`] once with
+    /// [`Monitor::operation`].
+    pub fn start_operation(&self, name: &str) -> Operation {
+        self.operation(name).start()
+    }
+
+    /// A handle to the manual operation `name`: starting through it does no
+    /// lookup.
+    ///
+    /// ```
+    /// let m = profiler_runtime::Monitor::new();
+    /// m.start_session("rows");
+    /// let write = m.operation("write_row");
+    /// for _ in 0..3 {
+    ///     write.start().finish();
+    /// }
+    /// assert_eq!(m.end_session().unwrap().operation("write_row").unwrap().calls, 3);
+    /// ```
+    pub fn operation(&self, name: &str) -> OperationSite {
+        OperationSite::new(self.core(), name)
+    }
+
+    /// Starts a stage of work whose throughput (items per second) the report
+    /// shows. Add items with [`Stage::items`]; the stage ends when dropped.
+    ///
+    /// ```
+    /// let m = profiler_runtime::Monitor::new();
+    /// m.start_session("etl");
+    /// {
+    ///     let parsing = m.stage("parsing");
+    ///     parsing.items(50_000);
+    /// }
+    /// let report = m.end_session().unwrap();
+    /// assert_eq!(report.stages[0].items, 50_000);
+    /// ```
+    pub fn stage(&self, name: &str) -> Stage {
+        Stage::start(self.core(), name)
+    }
+}

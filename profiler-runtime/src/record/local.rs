@@ -1,0 +1,81 @@
+//! Which recorder an instrumented call on this thread writes into, and this
+//! thread's shard of each recorder it has used.
+//!
+//! The common case (the same recorder as the last call) is two thread-local
+//! reads with no destructor check. A thread's shards go back to their
+//! recorders' pools when it exits, so nothing it recorded is lost and the next
+//! thread reuses the memory.
+
+use super::recorder::{Recorder, GLOBAL};
+use super::shard::Shard;
+use std::cell::{Cell, RefCell};
+
+thread_local! {
+    /// A scoped override set by `Monitor::scope` / `Monitor::bind`.
+    static ROUTE: Cell<Option<&'static Recorder>> = const { Cell::new(None) };
+    /// The last (recorder, shard) pair used on this thread.
+    static LAST: Cell<Option<(&'static Recorder, &'static Shard)>> = const { Cell::new(None) };
+    /// Every shard this thread holds; handed back on thread exit.
+    static OWNED: Owned = const { Owned(RefCell::new(Vec::new())) };
+}
+
+struct Owned(RefCell<Vec<(&'static Recorder, &'static Shard)>>);
+
+impl Drop for Owned {
+    fn drop(&mut self) {
+        // Calls made later in this thread's teardown find no shard and are
+        // not recorded, rather than writing into a shard another thread owns.
+        LAST.set(None);
+        for (recorder, shard) in self.0.borrow_mut().drain(..) {
+            recorder.return_shard(shard);
+        }
+    }
+}
+
+/// The recorder an instrumented call on this thread writes into.
+#[inline(always)]
+pub(crate) fn current() -> &'static Recorder {
+    ROUTE.get().unwrap_or(&GLOBAL)
+}
+
+/// Routes this thread's calls to `recorder` (or back to the global one, for
+/// `None`); returns the route it replaced, for the caller to restore.
+pub(crate) fn set_route(recorder: Option<&'static Recorder>) -> Option<&'static Recorder> {
+    ROUTE.replace(recorder)
+}
+
+/// This thread's shard of `recorder`; `None` during thread teardown.
+#[inline(always)]
+pub(crate) fn shard(recorder: &'static Recorder) -> Option<&'static Shard> {
+    match LAST.get() {
+        Some((last, shard)) if std::ptr::eq(last, recorder) => Some(shard),
+        _ => find_shard(recorder),
+    }
+}
+
+/// Runs `f` with this thread's shard of `recorder`; does nothing during
+/// thread teardown.
+#[inline(always)]
+pub(crate) fn with_shard(recorder: &'static Recorder, f: impl FnOnce(&'static Shard)) {
+    if let Some(shard) = shard(recorder) {
+        f(shard)
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn find_shard(recorder: &'static Recorder) -> Option<&'static Shard> {
+    let shard = OWNED
+        .try_with(|owned| {
+            let mut owned = owned.0.borrow_mut();
+            if let Some(&(_, shard)) = owned.iter().find(|(r, _)| std::ptr::eq(*r, recorder)) {
+                return shard;
+            }
+            let shard = recorder.take_shard();
+            owned.push((recorder, shard));
+            shard
+        })
+        .ok()?;
+    LAST.set(Some((recorder, shard)));
+    Some(shard)
+}

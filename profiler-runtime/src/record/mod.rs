@@ -1,0 +1,31 @@
+//! The per-call path, at the bottom of the crate: what an instrumented call
+//! touches, and the storage it writes into.
+//!
+//! - [`callsite`]: the `static` every `#[monitor]` function owns, and the
+//!   registry that gives it a dense slot index (and its name, via [`naming`]).
+//! - [`clock`]: the time-stamp counter every duration comes from.
+//! - [`switch`]: the off switches and the one flag each call reads first.
+//! - [`recorder`]: one monitor's recording state (its switch, its session
+//!   epoch, the pool of shards), and [`local`], which thread writes where.
+//! - [`shard`]: thread-owned slots with a [`histogram`] each; [`error_text`]
+//!   keeps a slot's last error without a lock.
+//! - [`guard`] and [`future`]: a call being timed, sync and async.
+//! - [`counter`]: custom counters, written through the same shards.
+//! - [`reading`]: what summing every shard gives, and the difference of two.
+//!
+//! Nothing here locks, allocates or hashes per call; the registry and the
+//! pool lock once per callsite and once per thread.
+
+pub(crate) mod callsite;
+pub(crate) mod clock;
+pub(crate) mod counter;
+pub(crate) mod error_text;
+pub(crate) mod future;
+pub(crate) mod guard;
+pub(crate) mod histogram;
+pub(crate) mod local;
+pub(crate) mod naming;
+pub(crate) mod reading;
+pub(crate) mod recorder;
+pub(crate) mod shard;
+pub(crate) mod switch;

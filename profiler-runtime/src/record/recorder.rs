@@ -1,0 +1,132 @@
+//! One monitor's recording state: its on/off switch, its session epoch and the
+//! pool of thread-owned shards its calls write into.
+//!
+//! The per-call path reads only the first cache line (switch and epoch); the
+//! pool is locked when a thread takes its first shard, when one exits, and when
+//! a report reads every shard.
+
+use super::reading::{Fixed, Totals};
+use super::shard::Shard;
+use super::{local, switch};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::{Mutex, MutexGuard};
+
+/// Fields read by every call, on a cache line of their own so the reporter's
+/// locking never invalidates them.
+#[repr(align(128))]
+struct Hot {
+    enabled: AtomicBool,
+    /// Bumped when a session starts or ends; slots reset min/max on a new epoch.
+    epoch: AtomicU64,
+}
+
+/// Shards handed out to threads; returned ones are reused by new threads.
+struct Pool {
+    all: Vec<&'static Shard>,
+    free: Vec<&'static Shard>,
+}
+
+/// The recording half of a monitor. Lives for the rest of the process.
+pub(crate) struct Recorder {
+    hot: Hot,
+    pool: Mutex<Pool>,
+}
+
+/// The global monitor's recorder: where calls go unless a scope routes them.
+pub(crate) static GLOBAL: Recorder = Recorder::new();
+
+/// Locks a mutex of the runtime. No code panics while holding one, and if user
+/// code ever did (a panicking `Display` inside a report), the data stays
+/// consistent, so a poisoned lock is used as is: monitoring never stops over it.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Recorder {
+    const fn new() -> Recorder {
+        Recorder {
+            hot: Hot { enabled: AtomicBool::new(true), epoch: AtomicU64::new(1) },
+            pool: Mutex::new(Pool { all: Vec::new(), free: Vec::new() }),
+        }
+    }
+
+    /// A new recorder for a new monitor, never freed (calls hold `'static`
+    /// references into it, so the per-call path touches no reference count).
+    pub(crate) fn leak() -> &'static Recorder {
+        switch::monitor_added();
+        Box::leak(Box::new(Recorder::new()))
+    }
+
+    /// This monitor's own switch (the process-wide one is checked apart).
+    #[inline(always)]
+    pub(crate) fn is_enabled(&self) -> bool {
+        self.hot.enabled.load(Relaxed)
+    }
+
+    pub(crate) fn set_enabled(&self, on: bool) {
+        switch::monitor_switched(&self.hot.enabled, on);
+    }
+
+    /// Whether anything sent here is recorded now: both switches on.
+    #[inline(always)]
+    pub(crate) fn records(&self) -> bool {
+        switch::process_on() && self.is_enabled()
+    }
+
+    #[inline(always)]
+    pub(crate) fn epoch(&self) -> u64 {
+        self.hot.epoch.load(Relaxed)
+    }
+
+    pub(crate) fn next_epoch(&self) {
+        self.hot.epoch.fetch_add(1, Relaxed);
+    }
+
+    /// Adds to one of the counters every shard has (cache, API), if recording.
+    #[inline]
+    pub(crate) fn add_fixed(&'static self, which: Fixed, by: u64) {
+        if self.records() {
+            local::with_shard(self, |s| s.add_fixed(which, by));
+        }
+    }
+
+    /// Adds to custom counter `index`, if recording.
+    #[inline]
+    pub(crate) fn add_counter(&'static self, index: u32, by: u64) {
+        if self.records() {
+            local::with_shard(self, |s| s.add_counter(index, by));
+        }
+    }
+
+    /// A shard for a thread that has none yet.
+    pub(crate) fn take_shard(&self) -> &'static Shard {
+        let mut pool = lock(&self.pool);
+        if let Some(shard) = pool.free.pop() {
+            return shard;
+        }
+        let shard: &'static Shard = Box::leak(Box::new(Shard::new()));
+        pool.all.push(shard);
+        shard
+    }
+
+    /// A thread that exits hands its shard back; its counts stay in it.
+    pub(crate) fn return_shard(&self, shard: &'static Shard) {
+        lock(&self.pool).free.push(shard);
+    }
+
+    /// The sum of every shard, now.
+    pub(crate) fn read_totals(&self) -> Totals {
+        let epoch = self.epoch();
+        let pool = lock(&self.pool);
+        let mut totals = Totals::default();
+        for shard in &pool.all {
+            shard.read_into(epoch, &mut totals);
+        }
+        totals
+    }
+
+    /// Threads that have recorded here, alive or not.
+    pub(crate) fn shard_count(&self) -> usize {
+        lock(&self.pool).all.len()
+    }
+}

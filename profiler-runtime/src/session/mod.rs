@@ -1,0 +1,192 @@
+//! Sessions: a named span of the process whose data is the difference between
+//! a monitor's readings at its end and at its start, and a bounded history of
+//! what ended sessions became.
+//!
+//! This layer gathers and subtracts; it does not interpret. What an ended
+//! session becomes (the report) is decided above it and handed back to be
+//! archived, so the history's type is a parameter here.
+
+use crate::record::reading::Totals;
+use crate::record::recorder::lock;
+use crate::record::{callsite, clock, counter};
+use crate::resources::{self, ProcessSample};
+use crate::state::events::OperationEvent;
+use crate::state::stage::StageTotals;
+use crate::state::Core;
+use std::collections::{BTreeMap, VecDeque};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+/// Ended sessions kept by default; see `Monitor::set_history_capacity`.
+pub const DEFAULT_HISTORY_CAPACITY: usize = 32;
+
+/// One monitor's sessions: the running one and the history of ended ones, as
+/// `R` (the report the layer above builds).
+pub(crate) struct Sessions<R> {
+    running: Option<Running>,
+    history: VecDeque<R>,
+    capacity: usize,
+    last_sequence: u64,
+}
+
+struct Running {
+    id: String,
+    sequence: u64,
+    started: Instant,
+    started_unix_ms: u64,
+    start_stamp: u64,
+    baseline: Totals,
+    stages: BTreeMap<String, StageTotals>,
+    stages_dropped: u64,
+    events_from: u64,
+    process: Option<ProcessSample>,
+    /// Process-wide refusals before the session, so it reports only its own.
+    callsites_dropped: u64,
+    counters_dropped: u64,
+}
+
+/// What a session recorded, as raw figures: the difference of two readings.
+pub(crate) struct SessionData {
+    pub(crate) id: String,
+    pub(crate) sequence: u64,
+    pub(crate) started_unix_ms: u64,
+    pub(crate) wall_ns: u64,
+    /// `false` for a snapshot of a session that goes on.
+    pub(crate) ended: bool,
+    /// Everything the shards gained during the session.
+    pub(crate) totals: Totals,
+    /// Stages that ran during the session, by name.
+    pub(crate) stages: Vec<(String, StageTotals)>,
+    pub(crate) stages_dropped: u64,
+    pub(crate) events: Vec<OperationEvent>,
+    pub(crate) events_dropped: u64,
+    /// The process at the start and now, where the platform says.
+    pub(crate) process: Option<(ProcessSample, ProcessSample)>,
+    pub(crate) callsites_dropped: u64,
+    pub(crate) counters_dropped: u64,
+}
+
+fn unix_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
+impl<R: Clone> Sessions<R> {
+    pub(crate) const fn new() -> Sessions<R> {
+        Sessions {
+            running: None,
+            history: VecDeque::new(),
+            capacity: DEFAULT_HISTORY_CAPACITY,
+            last_sequence: 0,
+        }
+    }
+
+    /// Starts session `id`, returning its sequence number and, if a session
+    /// was running, that one's data, ended at the same reading the new one
+    /// starts from (so nothing is lost or counted twice).
+    pub(crate) fn start(&mut self, core: &Core, id: String) -> (u64, Option<SessionData>) {
+        clock::warm_up();
+        let totals = core.recorder.read_totals();
+        let previous = self.running.take().map(|r| r.data(core, &totals, true));
+        core.recorder.next_epoch();
+        self.last_sequence += 1;
+        let sequence = self.last_sequence;
+        let (stages, stages_dropped) = {
+            let table = lock(&core.stages);
+            (table.totals.clone(), table.dropped)
+        };
+        self.running = Some(Running {
+            id,
+            sequence,
+            started: Instant::now(),
+            started_unix_ms: unix_ms(),
+            start_stamp: clock::now(),
+            baseline: totals,
+            stages,
+            stages_dropped,
+            events_from: lock(&core.events).next_seq(),
+            process: resources::sample(),
+            callsites_dropped: callsite::dropped(),
+            counters_dropped: counter::dropped(),
+        });
+        (sequence, previous)
+    }
+
+    /// Ends the running session; `None` if none was running.
+    pub(crate) fn end(&mut self, core: &Core) -> Option<SessionData> {
+        let running = self.running.take()?;
+        let totals = core.recorder.read_totals();
+        core.recorder.next_epoch();
+        Some(running.data(core, &totals, true))
+    }
+
+    /// The running session's data so far; it keeps running.
+    pub(crate) fn snapshot(&self, core: &Core) -> Option<SessionData> {
+        let running = self.running.as_ref()?;
+        Some(running.data(core, &core.recorder.read_totals(), false))
+    }
+
+    /// Whether session `sequence` is the one running.
+    pub(crate) fn is_running(&self, sequence: u64) -> bool {
+        self.running.as_ref().is_some_and(|r| r.sequence == sequence)
+    }
+
+    pub(crate) fn running_id(&self) -> Option<&str> {
+        self.running.as_ref().map(|r| r.id.as_str())
+    }
+
+    /// Keeps an ended session's report, dropping the oldest past the capacity.
+    pub(crate) fn archive(&mut self, report: R) {
+        if self.capacity == 0 {
+            return;
+        }
+        while self.history.len() >= self.capacity {
+            self.history.pop_front();
+        }
+        self.history.push_back(report);
+    }
+
+    pub(crate) fn history(&self) -> impl Iterator<Item = &R> {
+        self.history.iter()
+    }
+
+    pub(crate) fn set_capacity(&mut self, capacity: usize) {
+        self.capacity = capacity;
+        while self.history.len() > capacity {
+            self.history.pop_front();
+        }
+    }
+}
+
+impl Running {
+    fn data(&self, core: &Core, end: &Totals, ended: bool) -> SessionData {
+        let wall_ns = self.started.elapsed().as_nanos() as u64;
+        let totals = end.since(&self.baseline, self.start_stamp);
+        let (stages, stages_dropped) = {
+            let table = lock(&core.stages);
+            let stages = table
+                .totals
+                .iter()
+                .filter_map(|(name, now)| {
+                    let delta = now.since(&self.stages.get(name).copied().unwrap_or_default());
+                    (delta.runs > 0).then(|| (name.clone(), delta))
+                })
+                .collect();
+            (stages, table.dropped - self.stages_dropped)
+        };
+        let (events, events_dropped) = lock(&core.events).since(self.events_from);
+        SessionData {
+            id: self.id.clone(),
+            sequence: self.sequence,
+            started_unix_ms: self.started_unix_ms,
+            wall_ns,
+            ended,
+            totals,
+            stages,
+            stages_dropped,
+            events,
+            events_dropped,
+            process: self.process.zip(resources::sample()),
+            callsites_dropped: callsite::dropped().saturating_sub(self.callsites_dropped),
+            counters_dropped: counter::dropped().saturating_sub(self.counters_dropped),
+        }
+    }
+}

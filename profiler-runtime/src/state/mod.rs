@@ -1,0 +1,37 @@
+//! What one monitor's layers share, above the per-call path: its recorder, its
+//! stages and its log of notable manual operations. Sessions read it; the
+//! handles users hold ([`stage::Stage`], [`operation::Operation`]) write it.
+
+pub(crate) mod events;
+pub(crate) mod operation;
+pub(crate) mod stage;
+
+use crate::record::recorder::{self, Recorder};
+use events::EventLog;
+use stage::StageTable;
+use std::sync::Mutex;
+
+/// One monitor's shared state. Lives for the rest of the process.
+pub(crate) struct Core {
+    pub(crate) recorder: &'static Recorder,
+    pub(crate) stages: Mutex<StageTable>,
+    pub(crate) events: Mutex<EventLog>,
+}
+
+/// The global monitor's state.
+pub(crate) static GLOBAL: Core = Core::with(&recorder::GLOBAL);
+
+impl Core {
+    const fn with(recorder: &'static Recorder) -> Core {
+        Core {
+            recorder,
+            stages: Mutex::new(StageTable::new()),
+            events: Mutex::new(EventLog::new()),
+        }
+    }
+
+    /// A new monitor's state, never freed (see [`Recorder::leak`]).
+    pub(crate) fn leak() -> &'static Core {
+        Box::leak(Box::new(Core::with(Recorder::leak())))
+    }
+}

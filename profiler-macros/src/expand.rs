@@ -91,7 +91,8 @@ fn generate_trait(args: &Args, mut tr: syn::ItemTrait) -> TokenStream {
             let taken = std::mem::replace(item, syn::TraitItem::Verbatim(TokenStream::new()));
             if let syn::TraitItem::Fn(mut f) = taken {
                 if let Some(block) = f.default.take() {
-                    *item = syn::TraitItem::Verbatim(generate(args, &Function::from_trait(f, block)));
+                    *item =
+                        syn::TraitItem::Verbatim(generate(args, &Function::from_trait(f, block)));
                 }
             }
         }
@@ -185,7 +186,6 @@ impl<'a> Gen<'a> {
             body: local("__monitor_body"),
         }
     }
-
 
     /// `value: &Output` turned into an `Outcome` by the most specific rule.
     fn classify(&self, value: &Ident) -> TokenStream {

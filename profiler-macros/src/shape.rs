@@ -437,30 +437,158 @@ mod tests {
     #[test]
     fn shapes() {
         let cases = [
-            (quote!(fn f() {}), "guard"),
-            (quote!(fn f() -> () {}), "guard"),
-            (quote!(fn f() -> u8 { 1 }), "sync"),
-            (quote!(fn f() -> Result<u8, E> { x }), "sync"),
-            (quote!(fn f() -> Box<dyn Fn(&str) -> bool> { x }), "sync"),
-            (quote!(fn f() -> impl Iterator<Item = u8> { x }), "guard"),
-            (quote!(fn f() -> impl Fn(&usize) -> u64 + use<'_> { x }), "guard"),
-            (quote!(fn f() -> Result<impl FnMut(&T, &T) -> Ordering, E> { x }), "guard"),
-            (quote!(fn f() -> Result<impl Iterator<Item = u8>, E> { x }), "sync"),
-            (quote!(#[track_caller] fn f() -> u8 { 1 }), "guard"),
-            (quote!(pub async fn f(&self) -> u8 { 1 }), "async"),
-            (quote!(fn f() -> impl Future<Output = u8> + Send { x }), "impl-future"),
             (
-                quote!(fn f<'a>(&'a self) -> Pin<Box<dyn Future<Output = u8> + Send + 'a>> { x }),
+                quote!(
+                    fn f() {}
+                ),
+                "guard",
+            ),
+            (
+                quote!(
+                    fn f() -> () {}
+                ),
+                "guard",
+            ),
+            (
+                quote!(
+                    fn f() -> u8 {
+                        1
+                    }
+                ),
+                "sync",
+            ),
+            (
+                quote!(
+                    fn f() -> Result<u8, E> {
+                        x
+                    }
+                ),
+                "sync",
+            ),
+            (
+                quote!(
+                    fn f() -> Box<dyn Fn(&str) -> bool> {
+                        x
+                    }
+                ),
+                "sync",
+            ),
+            (
+                quote!(
+                    fn f() -> impl Iterator<Item = u8> {
+                        x
+                    }
+                ),
+                "guard",
+            ),
+            (
+                quote!(
+                    fn f() -> impl Fn(&usize) -> u64 + use<'_> {
+                        x
+                    }
+                ),
+                "guard",
+            ),
+            (
+                quote!(
+                    fn f() -> Result<impl FnMut(&T, &T) -> Ordering, E> {
+                        x
+                    }
+                ),
+                "guard",
+            ),
+            (
+                quote!(
+                    fn f() -> Result<impl Iterator<Item = u8>, E> {
+                        x
+                    }
+                ),
+                "sync",
+            ),
+            (
+                quote!(
+                    #[track_caller]
+                    fn f() -> u8 {
+                        1
+                    }
+                ),
+                "guard",
+            ),
+            (
+                quote!(
+                    pub async fn f(&self) -> u8 {
+                        1
+                    }
+                ),
+                "async",
+            ),
+            (
+                quote!(
+                    fn f() -> impl Future<Output = u8> + Send {
+                        x
+                    }
+                ),
+                "impl-future",
+            ),
+            (
+                quote!(
+                    fn f<'a>(&'a self) -> Pin<Box<dyn Future<Output = u8> + Send + 'a>> {
+                        x
+                    }
+                ),
                 "boxed-future",
             ),
-            (quote!(fn f(&self) -> futures::future::BoxFuture<'_, u8> { x }), "boxed-future"),
-            (quote!(fn f() -> ! { loop {} }), "guard"),
-            (quote!(const fn f() {}), "error"),
-            (quote!(struct S;), "error"),
-            (quote!(fn f(&self);), "error"),
+            (
+                quote!(
+                    fn f(&self) -> futures::future::BoxFuture<'_, u8> {
+                        x
+                    }
+                ),
+                "boxed-future",
+            ),
+            (
+                quote!(
+                    fn f() -> ! {
+                        loop {}
+                    }
+                ),
+                "guard",
+            ),
+            (
+                quote!(
+                    const fn f() {}
+                ),
+                "error",
+            ),
+            (
+                quote!(
+                    struct S;
+                ),
+                "error",
+            ),
+            (
+                quote!(
+                    fn f(&self);
+                ),
+                "error",
+            ),
             (quote!(impl S { fn f(&self) {} }), "impl"),
-            (quote!(impl<T> Tr for S<T> { fn f(&self) {} }), "impl"),
-            (quote!(trait Tr { fn f(&self) {} }), "trait"),
+            (
+                quote!(
+                    impl<T> Tr for S<T> {
+                        fn f(&self) {}
+                    }
+                ),
+                "impl",
+            ),
+            (
+                quote!(
+                    trait Tr {
+                        fn f(&self) {}
+                    }
+                ),
+                "trait",
+            ),
             (quote!(impl S { fn f(&self) { let = ; } }), "unparsed"),
         ];
         for (tokens, expected) in cases {

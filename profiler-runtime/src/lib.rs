@@ -45,13 +45,13 @@
 #![warn(rust_2018_idioms, unreachable_pub)]
 
 // Layers, bottom up; each imports only those below it.
+mod error;
+mod monitor; // the facade
 mod record; // the per-call path: callsites, clock, shards, guards, futures
-mod state; // what a monitor's layers share: recorder, stages, event log
+mod report; // the report as data, its findings and renderers
 mod resources; // process memory and CPU (sysinfo), beside the state
 mod session; // sessions: readings, differences, history
-mod report; // the report as data, its findings and renderers
-mod monitor; // the facade
-mod error;
+mod state; // what a monitor's layers share: recorder, stages, event log
 
 #[doc(hidden)]
 pub mod private;

@@ -216,6 +216,132 @@ fn impl_trait_question_mark_and_early_returns() {
     assert_eq!(report.operation("signatures::first_char").unwrap().failures, 0);
 }
 
+// ---- Returned closures (issue 14): the body keeps its expected type --------
+
+pub struct Bucket<K, V> {
+    hash: u64,
+    key: K,
+    value: V,
+}
+
+// indexmap's shape: the closure's parameter type comes from the return type.
+#[monitor]
+fn get_hash<K, V>(entries: &[Bucket<K, V>]) -> impl Fn(&usize) -> u64 + use<'_, K, V> {
+    move |&i| entries[i].hash
+}
+
+// A higher-ranked signature that only the expected type can give the closure.
+#[monitor]
+fn key_to_cmp<T, K, F>(mut key: F) -> impl FnMut(&T, &T) -> std::cmp::Ordering
+where
+    F: FnMut(&T) -> K,
+    K: Ord,
+{
+    move |a, b| key(a).cmp(&key(b))
+}
+
+#[monitor]
+fn shorter() -> impl Fn(&str, &str) -> bool {
+    |a, b| a.len() < b.len()
+}
+
+#[monitor]
+fn pair_sum() -> impl Fn((u8, u8), &[u8]) -> u8 {
+    |(a, b), rest| a + b + rest.iter().sum::<u8>()
+}
+
+#[monitor]
+fn doubled_evens(items: &[u32]) -> impl Iterator<Item = u32> + '_ {
+    items.iter().filter(|x| *x % 2 == 0).map(|&x| x * 2)
+}
+
+#[monitor]
+fn boxed_empty() -> Box<dyn Fn(&str) -> bool> {
+    Box::new(|s| s.is_empty())
+}
+
+#[monitor]
+fn boxed_order<'a>() -> Box<dyn FnMut(&u8, &u8) -> std::cmp::Ordering + 'a> {
+    Box::new(|a, b| b.cmp(a))
+}
+
+#[monitor]
+fn maybe_longer(strict: bool) -> Option<impl Fn(&str) -> bool> {
+    if strict {
+        Some(|s: &str| s.len() > 3)
+    } else {
+        None
+    }
+}
+
+#[monitor]
+fn checked_adder(ok: bool) -> Result<impl Fn(&u8) -> u8, String> {
+    if ok {
+        Ok(|x: &u8| x + 1)
+    } else {
+        Err("no adder".into())
+    }
+}
+
+#[monitor]
+fn parsed_all(text: &str) -> Result<impl Iterator<Item = u8> + '_, String> {
+    if text.is_empty() {
+        return Err("empty".into());
+    }
+    Ok(text.split(',').filter_map(|t| t.trim().parse().ok()))
+}
+
+#[monitor]
+fn total(items: &[i32]) -> i32 {
+    items.iter().sum()
+}
+
+#[test]
+fn returned_closures_keep_their_expected_type() {
+    let report = record(|| {
+        let entries =
+            [Bucket { hash: 7, key: "a", value: 1 }, Bucket { hash: 9, key: "b", value: 2 }];
+        assert_eq!(get_hash(&entries)(&1), 9);
+        assert_eq!((entries[0].key, entries[1].value), ("a", 2));
+        let mut words = vec!["ccc", "a", "bb"];
+        words.sort_by(key_to_cmp(|w: &&str| w.len()));
+        assert_eq!(words, ["a", "bb", "ccc"]);
+        assert!(shorter()("a", "bb"));
+        assert_eq!(pair_sum()((1, 2), &[3, 4]), 10);
+        assert_eq!(doubled_evens(&[1, 2, 3, 4]).collect::<Vec<_>>(), [4, 8]);
+        assert!(boxed_empty()(""));
+        let mut order = boxed_order();
+        assert_eq!(order(&1, &2), std::cmp::Ordering::Greater);
+        assert!(maybe_longer(true).is_some_and(|f| f("long")));
+        assert!(maybe_longer(false).is_none());
+        assert_eq!(checked_adder(true).map(|f| f(&1)), Ok(2));
+        assert!(checked_adder(false).is_err());
+        assert_eq!(parsed_all("1, 2,x").map(|i| i.collect::<Vec<_>>()), Ok(vec![1, 2]));
+        assert!(parsed_all("").is_err());
+        assert_eq!(total(&[1, 2, 3]), 6);
+    });
+    assert_calls(
+        &report,
+        &[
+            ("signatures::get_hash", 1),
+            ("signatures::key_to_cmp", 1),
+            ("signatures::shorter", 1),
+            ("signatures::pair_sum", 1),
+            ("signatures::doubled_evens", 1),
+            ("signatures::boxed_empty", 1),
+            ("signatures::boxed_order", 1),
+            ("signatures::maybe_longer", 2),
+            ("signatures::checked_adder", 2),
+            ("signatures::parsed_all", 2),
+            ("signatures::total", 1),
+        ],
+    );
+    // A `Result` that holds an `impl Fn` is not classified (the body runs as
+    // written, so its closure gets its type); one that does not, is.
+    assert_eq!(report.operation("signatures::checked_adder").unwrap().failures, 0);
+    assert_eq!(report.operation("signatures::parsed_all").unwrap().failures, 1);
+}
+
 // ---- Receivers, inherent and trait methods ---------------------------------
 
 #[derive(Debug, Default)]

@@ -424,7 +424,8 @@ mod tests {
                 let slot = r.push(info(), names).unwrap();
                 by_line.insert(i, slot);
             }
-            let got: Vec<&str> = by_line.values().map(|&s| r.sites[s as usize].name.as_str()).collect();
+            let got: Vec<&str> =
+                by_line.values().map(|&s| r.sites[s as usize].name.as_str()).collect();
             assert_eq!(
                 got,
                 [

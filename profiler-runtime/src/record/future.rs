@@ -60,11 +60,7 @@ impl<F, C> fmt::Debug for Instrumented<F, C> {
 ///
 /// `T` is spelled out by the macro so an `async` block's output type is known
 /// before its body is checked (coercions and `?` then work as in the original).
-pub fn instrument<T, F, C>(
-    site: &'static Callsite,
-    inner: F,
-    classify: C,
-) -> Instrumented<F, C>
+pub fn instrument<T, F, C>(site: &'static Callsite, inner: F, classify: C) -> Instrumented<F, C>
 where
     F: Future<Output = T>,
     C: for<'a> FnMut(&'a T) -> Outcome<'a>,

@@ -35,10 +35,7 @@ pub(crate) fn candidates(def_path: &str, module_path: &str) -> Candidates {
         None => (module_path.split_once("::").map_or("", |(_, m)| m), path),
     };
     let join = |body: String| if module.is_empty() { body } else { format!("{module}::{body}") };
-    Candidates {
-        short: join(shorten(rest, krate, true)),
-        long: join(shorten(rest, krate, false)),
-    }
+    Candidates { short: join(shorten(rest, krate, true)), long: join(shorten(rest, krate, false)) }
 }
 
 /// `module::fn_name`, for callsites without a definition path.
@@ -67,7 +64,8 @@ fn shorten(text: &str, krate: &str, cut: bool) -> String {
             let len = path_len(rest);
             let path = &rest[..len];
             let path = path.strip_prefix(krate).and_then(|p| p.strip_prefix("::")).unwrap_or(path);
-            let shown = if cut && depth > 0 { path.rsplit("::").next().unwrap_or(path) } else { path };
+            let shown =
+                if cut && depth > 0 { path.rsplit("::").next().unwrap_or(path) } else { path };
             out.push_str(shown);
             rest = &rest[len..];
             continue;
@@ -89,7 +87,9 @@ fn path_len(text: &str) -> usize {
     let bytes = text.as_bytes();
     let mut i = 0;
     loop {
-        while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] >= 0x80) {
+        while i < bytes.len()
+            && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] >= 0x80)
+        {
             i += 1;
         }
         if text[i..].starts_with("::") {
@@ -146,7 +146,10 @@ mod tests {
         let fmt = "<app::frame::Error as core::convert::From<core::fmt::Error>>::from";
         let c = candidates(io, "app::frame");
         assert_eq!(c.short, "frame::<Error as From<Error>>::from");
-        assert_eq!(c.long, "frame::<frame::Error as core::convert::From<std::io::error::Error>>::from");
+        assert_eq!(
+            c.long,
+            "frame::<frame::Error as core::convert::From<std::io::error::Error>>::from"
+        );
         assert_ne!(c.long, candidates(fmt, "app::frame").long);
         let s = "<app::frame::Error as core::convert::From<alloc::string::String>>::from";
         assert_eq!(short(s, "app::frame"), "frame::<Error as From<String>>::from");

@@ -2,7 +2,6 @@
 //! readings: a session is the difference between the reading at its end and the
 //! reading at its start, so counts are exact however threads interleave.
 
-
 /// Counters every shard has, by position.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Fixed {

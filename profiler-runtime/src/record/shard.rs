@@ -8,9 +8,9 @@
 //! monitor's pool, which it hands back (under the pool's lock, so the next owner
 //! sees every value) only when the thread exits.
 
+use super::error_text::ErrorText;
 use super::histogram::{self, BUCKETS};
 use super::reading::{Fixed, SiteTotals, FIXED_COUNT};
-use super::error_text::ErrorText;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::OnceLock;

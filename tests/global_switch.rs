@@ -58,7 +58,7 @@ fn toggling_the_switch_while_threads_record_is_safe_and_never_overcounts() {
     });
     assert_eq!(m.end_session().unwrap().operation("switch::work").unwrap().calls, 1_000);
 
-    // Off: nothing is recorded, and the switch reports its state.
+    // Off: nothing is recorded, not even counters, and the switch reports its state.
     profiler_runtime::disable();
     assert!(!profiler_runtime::is_enabled());
     m.start_session("off");
@@ -67,6 +67,44 @@ fn toggling_the_switch_while_threads_record_is_safe_and_never_overcounts() {
             work(i);
         })
     });
+    record_the_rest(&m);
     profiler_runtime::enable();
-    assert!(m.end_session().unwrap().operation("switch::work").is_none());
+    let report = m.end_session().unwrap();
+    assert!(report.operation("switch::work").is_none());
+    assert_nothing_else(&report);
+
+    // Every monitor off (the one-load path): nothing recorded; back on: counted.
+    let global = profiler_runtime::global();
+    m.disable();
+    global.disable();
+    m.start_session("all off");
+    m.scope(|| work(1));
+    work(2);
+    record_the_rest(&m);
+    let report = m.end_session().unwrap();
+    assert!(report.operation("switch::work").is_none());
+    assert_nothing_else(&report);
+    global.enable();
+    m.enable();
+    m.start_session("all on");
+    m.scope(|| work(3));
+    record_the_rest(&m);
+    let report = m.end_session().unwrap();
+    assert_eq!(report.operation("switch::work").map(|o| o.calls), Some(1));
+    assert_eq!((report.cache.hits, report.api.calls, report.counters.len()), (1, 1, 1));
+}
+
+/// Counters, cache, API, a stage and a manual operation.
+fn record_the_rest(m: &Monitor) {
+    m.record_cache_hit();
+    m.record_api_call(10, 0.1, false);
+    m.add_count("switch::count", 1);
+    m.stage("switch::stage").items(1);
+    m.start_operation("switch::manual").fail("off");
+}
+
+fn assert_nothing_else(report: &profiler_runtime::SessionReport) {
+    assert_eq!((report.cache.hits, report.api.calls), (0, 0));
+    assert!(report.counters.is_empty() && report.stages.is_empty() && report.events.is_empty());
+    assert!(report.operation("switch::manual").is_none());
 }

@@ -21,6 +21,8 @@
 //! - `monitor_async`: an `async fn` under `#[monitor]`, a ready future polled
 //!   once with a no-op waker.
 //! - `monitor_disabled`: `#[monitor]` after `profiler_runtime::disable()`.
+//! - `monitor_global_disabled`: `#[monitor]` after
+//!   `profiler_runtime::global().disable()` (the monitor's own switch).
 //! - `tracing`: `#[tracing::instrument(level = "info", skip_all)]` under a
 //!   global `tracing_subscriber::registry()` with one layer that stores an
 //!   `Instant` in each new span's extensions and adds the span's lifetime to a
@@ -416,6 +418,11 @@ fn single_thread(c: &mut Criterion) {
         profiler_runtime::disable();
         b.iter(|| monitored(black_box(7)));
         profiler_runtime::enable();
+    });
+    g.bench_function("monitor_global_disabled", |b| {
+        profiler_runtime::global().disable();
+        b.iter(|| monitored(black_box(7)));
+        profiler_runtime::global().enable();
     });
 
     row(

@@ -3,7 +3,7 @@
 //! ```text
 //! cargo bench -p profiler-runtime --bench overhead
 //! # the compiled-out build (the `enabled` feature off): `monitor_off`
-//! cargo bench -p profiler-runtime --bench overhead --no-default-features --features tsc
+//! cargo bench -p profiler-runtime --bench overhead --no-default-features
 //! ```
 //!
 //! The peer crates (tracing, fastrace, metered, puffin, ...) are measured in
@@ -65,10 +65,18 @@ fn single_thread(c: &mut Criterion) {
     if cfg!(feature = "enabled") {
         g.bench_function("monitor", |b| b.iter(|| monitored(black_box(7))));
         g.bench_function("monitor_async", |b| b.iter(|| poll_ready(monitored_async(black_box(7)))));
+        // The two off switches. Both must cost what `baseline` does plus one
+        // load and a branch. (This group runs before any `Monitor::new()`
+        // of this process, so the global monitor is the only one.)
         g.bench_function("monitor_disabled", |b| {
             profiler_runtime::disable();
             b.iter(|| monitored(black_box(7)));
             profiler_runtime::enable();
+        });
+        g.bench_function("monitor_global_disabled", |b| {
+            profiler_runtime::global().disable();
+            b.iter(|| monitored(black_box(7)));
+            profiler_runtime::global().enable();
         });
     } else {
         g.bench_function("monitor_off", |b| b.iter(|| monitored(black_box(7))));

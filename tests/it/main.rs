@@ -23,4 +23,5 @@ mod properties;
 mod report_json;
 mod routing;
 mod sessions;
+mod standalone;
 mod timing;

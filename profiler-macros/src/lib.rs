@@ -34,14 +34,38 @@ use proc_macro::TokenStream;
 /// - `#[monitor("load_config")]`: an explicit name.
 /// - `#[monitor(name = "load_config", slow = "250ms", crate = "my_rt")]`:
 ///   key-value options, in any order, each at most once.
+/// - `#[monitor]` (or `#[monitor(slow = "..")]`) on an `impl` block or a
+///   trait: every method with a body is instrumented with those options and
+///   named after its type. Left alone: `const fn`s, and methods that carry
+///   their own `#[monitor(..)]`, whose options win. A name is refused there
+///   (it would give every method one row).
+///
+/// ```ignore
+/// use profiler_runtime::monitor;
+///
+/// struct Users;
+///
+/// #[monitor]
+/// impl Users {
+///     fn get(&self, id: u32) -> Option<u32> { Some(id) } // `store::Users::get`
+///     fn count(&self) -> usize { 1 }                      // `store::Users::count`
+///     const fn limit() -> usize { 100 }                   // left alone
+/// }
+/// ```
 ///
 /// # `name`
 ///
 /// The operation's name in the report; `#[monitor("x")]` is the same as
 /// `#[monitor(name = "x")]`. Functions sharing a name share one report row.
-/// Without a name, a method is named after its type (`store::Users::get`);
-/// a trait's default method is named after the first type that calls it, so
-/// name default methods explicitly.
+///
+/// Without a name, the row is named after where the function is defined,
+/// without the crate's name: `parse` at the crate root, `app::parse` in
+/// module `app`, `store::Users::get` for a method, `store::Cache::warm` for a
+/// trait's default method, `frame::<Error as From<String>>::from` for a trait
+/// impl's method, `app::run::helper` for a function nested in another. Two
+/// functions never share a default name: where the short forms coincide
+/// (`From<io::Error>` and `From<fmt::Error>` both cut to `From<Error>`) the
+/// whole paths are used, and past that the file and line.
 ///
 /// ```ignore
 /// use profiler_runtime::{monitor, Monitor};
@@ -160,18 +184,22 @@ use proc_macro::TokenStream;
 ///
 /// The signature, attributes (doc comments, `#[must_use]`, `#[inline]`, lint
 /// levels) and the body's spans are kept, so type errors point at your code.
-/// Two exceptions to what is recorded:
-///
-/// - `#[track_caller]` functions: the body cannot be wrapped in a closure
-///   without hiding the caller, so calls and panics are recorded but a
-///   returned `Err` is not counted as a failure.
-/// - `-> !` functions: a call is recorded when it panics.
+/// A body whose return value can be a failure runs in a closure, so every
+/// way out (`return`, `?`) is seen; the closure's expected type is the
+/// signature's, so coercions and `?` conversions work as written. Where the
+/// return value cannot fail, the body is left as the function's own and a
+/// guard records the call: `()`, `-> !` (a call is recorded when it panics),
+/// a non-future `impl Trait`, and any type holding an `impl Fn..` (a
+/// returned closure takes its parameter types from the signature, which a
+/// wrapping closure would hide: such a function compiles as written, and a
+/// returned `Err` is not counted as a failure). `#[track_caller]` functions
+/// are guard-only too, so the caller stays visible.
 ///
 /// # Misuse
 ///
-/// On a struct, an `impl` block, a trait, a `const fn` or a method without a
-/// body; an unknown or repeated option; a bad duration: a compile error at the
-/// offending tokens. The item is still emitted so the rest of the crate (and
+/// On a struct, an enum, a closure, a `const fn` or a method without a body;
+/// a name on an `impl` block or trait; an unknown or repeated option; a bad
+/// duration: a compile error at the offending tokens. The item is still emitted so the rest of the crate (and
 /// the IDE) keeps working. Without the runtime's `enabled` feature the
 /// attribute still checks all of this, then leaves the function unchanged.
 #[proc_macro_attribute]

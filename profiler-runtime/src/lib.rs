@@ -17,6 +17,7 @@
 //!     input.split(',').filter_map(|s| s.trim().parse().ok()).collect()
 //! }
 //!
+//! # fn main() {
 //! let m = profiler_runtime::global();
 //! m.start_session("doc-example");
 //! load_config("app.toml").unwrap();
@@ -26,6 +27,7 @@
 //! let report = m.end_session().expect("a session was running");
 //! println!("{report}");
 //! assert_eq!(report.operation("load_config").unwrap().calls, 1);
+//! # }
 //! ```
 //!
 //! # How it stays cheap
@@ -100,6 +102,7 @@ pub use state::stage::{Stage, MAX_STAGES};
 ///     }
 /// }
 ///
+/// # fn main() {
 /// let m = Monitor::new();
 /// m.start_session("names");
 /// m.scope(|| {
@@ -109,6 +112,44 @@ pub use state::stage::{Stage, MAX_STAGES};
 /// let report = m.end_session().unwrap();
 /// assert_eq!(report.operation("parse").unwrap().calls, 1);
 /// assert_eq!(report.operation("Cache::get").unwrap().calls, 1);
+/// # }
+/// ```
+///
+/// On an `impl` block (or a trait), every method with a body is
+/// instrumented and named after its type; a method's own attribute wins:
+///
+/// ```
+/// use profiler_runtime::{monitor, Monitor};
+///
+/// struct Store;
+///
+/// #[monitor(slow = "1s")]
+/// impl Store {
+///     fn get(&self, key: u32) -> Option<u32> {
+///         Some(key)
+///     }
+///
+///     #[monitor("store_put")]
+///     fn put(&self, _key: u32) {}
+///
+///     const fn capacity() -> usize {
+///         64 // left alone: still usable in const context
+///     }
+/// }
+///
+/// const CAPACITY: usize = Store::capacity();
+///
+/// # fn main() {
+/// let m = Monitor::new();
+/// m.start_session("impl");
+/// m.scope(|| {
+///     Store.get(1);
+///     Store.put(CAPACITY as u32);
+/// });
+/// let report = m.end_session().unwrap();
+/// assert_eq!(report.operation("Store::get").unwrap().calls, 1);
+/// assert_eq!(report.operation("store_put").unwrap().calls, 1);
+/// # }
 /// ```
 ///
 /// `slow` counts calls at or over a threshold:
@@ -155,6 +196,7 @@ pub use state::stage::{Stage, MAX_STAGES};
 ///     Ok(port)
 /// }
 ///
+/// # fn main() {
 /// let m = Monitor::new();
 /// m.start_session("outcomes");
 /// m.scope(|| {
@@ -165,6 +207,7 @@ pub use state::stage::{Stage, MAX_STAGES};
 /// let row = report.operation("port").unwrap();
 /// assert_eq!((row.calls, row.failures), (2, 1));
 /// assert_eq!(row.last_error.as_deref(), Some("invalid digit found in string"));
+/// # }
 /// ```
 ///
 /// An `async fn` is timed from its first poll to its completion:
@@ -177,10 +220,12 @@ pub use state::stage::{Stage, MAX_STAGES};
 ///     Ok(id)
 /// }
 ///
+/// # fn main() {
 /// let m = Monitor::new();
 /// m.start_session("async");
 /// let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
 /// rt.block_on(m.bind(fetch(1))).unwrap();
 /// assert_eq!(m.end_session().unwrap().operation("fetch").unwrap().calls, 1);
+/// # }
 /// ```
 pub use profiler_macros::monitor;

@@ -56,7 +56,7 @@ mod frame {
     use profiler_runtime::monitor;
 
     #[derive(Debug)]
-    pub struct Error(pub String);
+    pub struct Error(#[allow(dead_code)] pub String); // only ever built
 
     impl From<std::io::Error> for Error {
         #[monitor]

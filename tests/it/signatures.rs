@@ -260,8 +260,10 @@ fn boxed_empty() -> Box<dyn Fn(&str) -> bool> {
     Box::new(|s| s.is_empty())
 }
 
+type Order<'a> = dyn FnMut(&u8, &u8) -> std::cmp::Ordering + 'a;
+
 #[monitor]
-fn boxed_order<'a>() -> Box<dyn FnMut(&u8, &u8) -> std::cmp::Ordering + 'a> {
+fn boxed_order<'a>() -> Box<Order<'a>> {
     Box::new(|a, b| b.cmp(a))
 }
 

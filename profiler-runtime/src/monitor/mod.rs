@@ -84,7 +84,9 @@ pub fn is_enabled() -> bool {
 /// assert_eq!(report.operation("double").unwrap().calls, 2);
 /// assert_eq!(report.cache.hits, 1);
 /// ```
-#[derive(Clone, Copy)]
+// Not `Copy`: it was `Clone` only, and adding `Copy` would make clippy flag
+// users' existing `.clone()` calls.
+#[derive(Clone)]
 pub struct Monitor {
     inner: &'static Inner,
 }

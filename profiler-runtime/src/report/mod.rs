@@ -5,6 +5,7 @@
 //! load; a change that old readers would misread bumps [`SCHEMA_VERSION`].
 
 pub(crate) mod build;
+mod elide;
 pub(crate) mod findings;
 #[cfg(feature = "json")]
 mod json;

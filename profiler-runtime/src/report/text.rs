@@ -4,13 +4,15 @@
 //! (control characters are escaped, long names shortened from the left so the
 //! function's own name stays visible). Sections with nothing to say are left out.
 
-use super::{width, SessionReport, Severity};
+use super::{elide, width, SessionReport, Severity};
 use std::fmt::{self, Write as _};
 
-/// Width the summary is laid out for.
+/// Width the summary is laid out for, unless asked for a wider one.
 pub(crate) const WIDTH: usize = 100;
-/// Name column of the tables; the operations table's other columns take 77.
+/// Name column of the tables at the default width.
 const NAME_WIDTH: usize = 23;
+/// What the operations table's other columns take.
+const FIGURE_COLUMNS: usize = 77;
 
 /// A duration in the unit that suits it, at most 8 characters wide.
 pub(crate) fn duration(ns: u64) -> String {
@@ -191,11 +193,29 @@ fn heading(out: &mut String, title: &str) {
 }
 
 impl SessionReport {
-    /// The summary as text (what `Display` prints).
+    /// The summary as text (what `Display` prints), laid out for 100 columns.
     pub fn to_text(&self) -> String {
+        self.to_text_width(WIDTH)
+    }
+
+    /// The summary laid out for a terminal `columns` wide (at least 100): the
+    /// operations table's name column takes the extra room, so long names are
+    /// shortened less. `format!("{report:160}")` does the same.
+    ///
+    /// ```
+    /// let m = profiler_runtime::Monitor::new();
+    /// m.start_session("wide");
+    /// m.operation("app::storage::segments::SegmentWriter::flush_pending").start().finish();
+    /// let report = m.end_session().unwrap();
+    /// assert!(report.to_text().contains("…::SegmentWriter::flush_pending"));
+    /// assert!(report.to_text_width(140).contains("app::storage::segments::SegmentWriter::flush_pending"));
+    /// assert!(format!("{report:140}").lines().all(|l| l.chars().count() <= 140));
+    /// ```
+    pub fn to_text_width(&self, columns: usize) -> String {
+        let columns = columns.max(WIDTH);
         let mut out = String::new();
         self.write_header(&mut out);
-        self.write_operations(&mut out);
+        self.write_operations(&mut out, columns);
         self.write_stages(&mut out);
         self.write_counters(&mut out);
         self.write_process(&mut out);
@@ -212,15 +232,22 @@ impl SessionReport {
         let _ = writeln!(out, "{}", "═".repeat(WIDTH.min(title.chars().count() + 40)));
     }
 
-    fn write_operations(&self, out: &mut String) {
+    fn write_operations(&self, out: &mut String, columns: usize) {
         if self.operations.is_empty() {
             return;
         }
         heading(out, "Operations (by total time)");
+        // The name column takes what the figures leave, but no more than the
+        // longest name needs.
+        let longest = self.operations.iter().map(|op| width::width(&sanitize(&op.name))).max();
+        let name_width =
+            (columns - FIGURE_COLUMNS - 2).min(longest.unwrap_or(0)).max(NAME_WIDTH - 2);
+        let names: Vec<&str> = self.operations.iter().map(|op| op.name.as_str()).collect();
+        let shown = elide::fit_all(&names, name_width);
         let _ = writeln!(
             out,
             "  {} {:>9} {:>5} {:>8} {:>6} {:>8} {:>8} {:>8} {:>8} {:>8}",
-            pad("name", NAME_WIDTH - 2),
+            pad("name", name_width),
             "calls",
             "fail",
             "total",
@@ -231,11 +258,11 @@ impl SessionReport {
             "p99",
             "max"
         );
-        for op in &self.operations {
+        for (op, name) in self.operations.iter().zip(&shown) {
             let _ = writeln!(
                 out,
                 "  {} {} {} {} {} {} {} {} {} {}",
-                pad(&fit_left(&op.name, NAME_WIDTH - 2), NAME_WIDTH - 2),
+                pad(name, name_width),
                 lpad(&count_in(op.calls, 9), 9),
                 lpad(&count_in(op.failures, 5), 5),
                 lpad(&duration(op.total_ns), 8),
@@ -247,16 +274,10 @@ impl SessionReport {
                 lpad(&duration(op.max_ns), 8),
             );
         }
-        let notes: Vec<_> = self
-            .operations
-            .iter()
-            .filter(|op| op.last_error.is_some() || op.cancelled > 0)
-            .collect();
-        for op in notes {
-            let name = fit_left(&op.name, NAME_WIDTH);
+        for (op, name) in self.operations.iter().zip(&shown) {
             if let Some(err) = &op.last_error {
                 let line = format!("  {name}: last error: {}", sanitize(err));
-                let _ = writeln!(out, "{}", fit_right(&line, WIDTH));
+                let _ = writeln!(out, "{}", fit_right(&line, columns));
             }
             if op.cancelled > 0 {
                 let _ =
@@ -364,7 +385,7 @@ impl SessionReport {
                 out,
                 "  {}. {} {} {}",
                 i + 1,
-                pad(&fit_left(&b.name, 40), 40),
+                pad(&elide::fit(&b.name, 40), 40),
                 lpad(&duration(b.total_ns), 9),
                 lpad(&share_cell(b.share_of_wall), 7)
             );
@@ -402,7 +423,7 @@ impl SessionReport {
             let status = if e.failed { "failed" } else { "ok" };
             let mut line = format!(
                 "  {} {status} in {}",
-                fit_left(&e.name, NAME_WIDTH),
+                elide::fit(&e.name, NAME_WIDTH),
                 duration(e.duration_ns)
             );
             for (k, v) in &e.metadata {
@@ -416,9 +437,11 @@ impl SessionReport {
     }
 }
 
+/// The summary; a width (`{:160}`) lays it out for that many columns, as
+/// [`SessionReport::to_text_width`] does.
 impl fmt::Display for SessionReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.to_text())
+        f.write_str(&self.to_text_width(f.width().unwrap_or(WIDTH)))
     }
 }
 

@@ -110,6 +110,46 @@ impl Load for Thing {
     }
 }
 
+/// A whole `impl` block and a trait under the attribute, with a `const fn`
+/// and a method with its own attribute among them.
+#[derive(Debug)]
+struct Block;
+
+#[monitor]
+impl Block {
+    const fn limit() -> u32 {
+        3
+    }
+
+    fn size(&self) -> u32 {
+        Self::limit()
+    }
+
+    fn closure(&self) -> impl Fn(&u32) -> u32 {
+        |x| x + 1
+    }
+
+    #[monitor("lints::named")]
+    fn named(&self) -> Result<u32, fmt::Error> {
+        Ok(1)
+    }
+}
+
+#[monitor]
+trait Sized2 {
+    fn twice(&self) -> u32;
+
+    fn four(&self) -> u32 {
+        self.twice() * 2
+    }
+}
+
+impl Sized2 for Block {
+    fn twice(&self) -> u32 {
+        2
+    }
+}
+
 fn main() {
     let m = Monitor::new();
     let session = m.start_session("lints");
@@ -118,6 +158,7 @@ fn main() {
         unit();
         assert_eq!(value(1) + mutated(1), 4);
         assert!(fallible(0).is_err() && question_mark("x").is_err() && opaque_error().is_err());
+        assert_eq!(Block.size() + Block.closure()(&1) + Block.named().unwrap() + Block.four(), 10);
         thing.set(2);
         assert_eq!(thing.get(), 2);
         assert_eq!(thing.to_string(), "thing 2");
@@ -133,5 +174,5 @@ fn main() {
     }));
     assert_eq!(total, 7);
     let report = session.end().unwrap();
-    assert_eq!(report.operations.len(), 15);
+    assert_eq!(report.operations.len(), 19);
 }

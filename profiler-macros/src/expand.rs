@@ -114,7 +114,9 @@ fn generate(args: &Args, f: &Function) -> TokenStream {
     let slow = args.slow_ns.map(|ns| quote!(.slow_ns(#ns)));
     let shape = f.shape();
     let kind = match shape {
-        Shape::Async | Shape::ReturnsFuture { .. } => Some(quote!(.asynchronous())),
+        Shape::Async | Shape::AsyncGuard | Shape::ReturnsFuture { .. } => {
+            Some(quote!(.asynchronous()))
+        }
         Shape::Sync | Shape::Guard => None,
     };
     let private = &gen.private;
@@ -134,7 +136,7 @@ fn generate(args: &Args, f: &Function) -> TokenStream {
     };
 
     let body = match shape {
-        Shape::Guard => gen.guard_only(),
+        Shape::Guard | Shape::AsyncGuard => gen.guard_only(),
         Shape::Sync => gen.sync(),
         Shape::Async => gen.asynchronous(),
         Shape::ReturnsFuture { output, boxed } => gen.returns_future(output, boxed),

@@ -51,6 +51,11 @@ pub(crate) enum Shape<'a> {
     Guard,
     /// `async fn`: time the future from first poll to completion.
     Async,
+    /// `async fn` returning a type that holds an `impl Fn..`: a guard inside
+    /// the body times it (from the first poll to the end of the body), which
+    /// stays the function's own so the closure gets its type from the
+    /// signature. A future dropped early counts as a call, not as cancelled.
+    AsyncGuard,
     /// A plain function returning `impl Future` or `Pin<Box<dyn Future>>`
     /// (as `async-trait` writes them): time the returned future.
     ReturnsFuture { output: Option<&'a Type>, boxed: bool },
@@ -223,7 +228,12 @@ fn not_a_function(tokens: TokenStream) -> Option<syn::Error> {
 impl Function {
     pub(crate) fn shape(&self) -> Shape<'_> {
         if self.sig.asyncness.is_some() {
-            return Shape::Async;
+            return match &self.sig.output {
+                ReturnType::Type(_, ty) if returns_impl_closure(ty.to_token_stream()) => {
+                    Shape::AsyncGuard
+                }
+                _ => Shape::Async,
+            };
         }
         let ty = match &self.sig.output {
             ReturnType::Default => return Shape::Guard,
@@ -424,6 +434,7 @@ mod tests {
                 Shape::Sync => "sync",
                 Shape::Guard => "guard",
                 Shape::Async => "async",
+                Shape::AsyncGuard => "async-guard",
                 Shape::ReturnsFuture { boxed: false, .. } => "impl-future",
                 Shape::ReturnsFuture { boxed: true, .. } => "boxed-future",
             },

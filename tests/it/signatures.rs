@@ -294,6 +294,11 @@ fn parsed_all(text: &str) -> Result<impl Iterator<Item = u8> + '_, String> {
 }
 
 #[monitor]
+async fn async_adder() -> impl Fn(&u8) -> u8 {
+    |x| x + 1
+}
+
+#[monitor]
 fn total(items: &[i32]) -> i32 {
     items.iter().sum()
 }
@@ -322,6 +327,10 @@ fn returned_closures_keep_their_expected_type() {
         assert!(parsed_all("").is_err());
         assert_eq!(total(&[1, 2, 3]), 6);
     });
+    fn assert_send<T: Send>(_: &T) {}
+    assert_send(&async_adder()); // the guard inside it keeps the future `Send`
+    let async_report = record_async(async { assert_eq!(async_adder().await(&1), 2) });
+    assert_calls(&async_report, &[("signatures::async_adder", 1)]);
     assert_calls(
         &report,
         &[

@@ -1,8 +1,8 @@
 //! The per-call path, at the bottom of the crate: what an instrumented call
 //! touches, and the storage it writes into.
 //!
-//! - [`callsite`]: the `static` every `#[monitor]` function owns, and the
-//!   registry that gives it a dense slot index (and its name, via [`naming`]).
+//! - [`callsite`]: the `static` every `#[monitor]` function owns; the
+//!   [`registry`] gives it a dense slot index and its name (via [`naming`]).
 //! - [`clock`]: the time-stamp counter every duration comes from.
 //! - [`switch`]: the off switches and the one flag each call reads first.
 //! - [`recorder`]: one monitor's recording state (its switch, its session
@@ -27,5 +27,6 @@ pub(crate) mod local;
 pub(crate) mod naming;
 pub(crate) mod reading;
 pub(crate) mod recorder;
+pub(crate) mod registry;
 pub(crate) mod shard;
 pub(crate) mod switch;

@@ -6,9 +6,9 @@ use super::{
     findings, ApiStats, CacheStats, Dropped, OperationStats, ProcessStats, SessionReport,
     StageStats, SCHEMA_VERSION,
 };
-use crate::record::callsite::{self, SiteInfo};
 use crate::record::histogram::Histogram;
 use crate::record::reading::SiteTotals;
+use crate::record::registry::{self, SiteInfo};
 use crate::record::{clock, counter};
 use crate::resources;
 use crate::session::SessionData;
@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 /// The report of `data`.
 pub(crate) fn report(data: SessionData) -> SessionReport {
     let wall_ns = data.wall_ns;
-    let sites = callsite::sites();
+    let sites = registry::sites();
 
     // Callsites that share a name share a row: explicit names on purpose, and
     // the registry never gives two functions the same default name.

@@ -8,7 +8,7 @@
 
 use crate::record::reading::Totals;
 use crate::record::recorder::lock;
-use crate::record::{callsite, clock, counter};
+use crate::record::{clock, counter, registry};
 use crate::resources::{self, ProcessSample};
 use crate::state::events::OperationEvent;
 use crate::state::stage::StageTotals;
@@ -104,7 +104,7 @@ impl<R: Clone> Sessions<R> {
             stages_dropped,
             events_from: lock(&core.events).next_seq(),
             process: resources::sample(),
-            callsites_dropped: callsite::dropped(),
+            callsites_dropped: registry::dropped(),
             counters_dropped: counter::dropped(),
         });
         (sequence, previous)
@@ -185,7 +185,7 @@ impl Running {
             events,
             events_dropped,
             process: self.process.zip(resources::sample()),
-            callsites_dropped: callsite::dropped().saturating_sub(self.callsites_dropped),
+            callsites_dropped: registry::dropped().saturating_sub(self.callsites_dropped),
             counters_dropped: counter::dropped().saturating_sub(self.counters_dropped),
         }
     }

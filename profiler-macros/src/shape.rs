@@ -44,7 +44,7 @@ pub(crate) enum Shape<'a> {
     /// A plain function whose return value may be a failure: the body runs
     /// in a closure so every way out (`return`, `?`) is seen and classified.
     Sync,
-    /// A plain function whose return value is not classified (`()`, `!`, an
+    /// A plain function whose return value is not classified (`!`, an
     /// `impl Trait` that is not a future, a returned closure; and
     /// `#[track_caller]` functions): a guard records the call, and the body
     /// stays the function's own, so its expected type is the signature's.
@@ -236,7 +236,11 @@ impl Function {
             };
         }
         let ty = match &self.sig.output {
-            ReturnType::Default => return Shape::Guard,
+            // `()`: nothing to classify, but the closure form is the cheaper
+            // one per call (everything in one out-of-line function), and a
+            // unit body needs no expected type from the signature.
+            ReturnType::Default if self.is_track_caller() => return Shape::Guard,
+            ReturnType::Default => return Shape::Sync,
             ReturnType::Type(_, ty) => &**ty,
         };
         let future = match ty {
@@ -249,8 +253,7 @@ impl Function {
         // A closure around the body would hide the caller from
         // `Location::caller()` and from panics (closures cannot be
         // `#[track_caller]` on stable).
-        let track_caller = self.attrs.iter().any(|a| a.path().is_ident("track_caller"));
-        if track_caller || !may_fail(ty) {
+        if self.is_track_caller() || !may_fail(ty) {
             Shape::Guard
         } else {
             Shape::Sync
@@ -258,8 +261,14 @@ impl Function {
     }
 }
 
-/// Whether a value of `ty` can be a failure worth a closure around the body.
-/// No for `()`, `!` and a non-future `impl Trait`. No, too, for any type that
+impl Function {
+    fn is_track_caller(&self) -> bool {
+        self.attrs.iter().any(|a| a.path().is_ident("track_caller"))
+    }
+}
+
+/// Whether a value of `ty` needs the closure around the body: not for `!`
+/// and a non-future `impl Trait`. No, too, for any type that
 /// holds an `impl` of a closure trait: a closure in the body takes its
 /// parameter types (and its higher-ranked signature) from that expected type,
 /// which a wrapping closure would hide; compiling as written wins over
@@ -267,7 +276,6 @@ impl Function {
 fn may_fail(ty: &Type) -> bool {
     match ty {
         Type::Never(_) | Type::ImplTrait(_) => false,
-        Type::Tuple(t) if t.elems.is_empty() => false,
         Type::Paren(p) => may_fail(&p.elem),
         ty => !returns_impl_closure(ty.to_token_stream()),
     }
@@ -452,11 +460,18 @@ mod tests {
                 quote!(
                     fn f() {}
                 ),
-                "guard",
+                "sync",
             ),
             (
                 quote!(
                     fn f() -> () {}
+                ),
+                "sync",
+            ),
+            (
+                quote!(
+                    #[track_caller]
+                    fn f() {}
                 ),
                 "guard",
             ),

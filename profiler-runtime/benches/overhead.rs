@@ -30,6 +30,14 @@ fn monitored(x: u64) -> u64 {
     black_box(x).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
+/// A function returning a non-future `impl Trait`: a guard records the call
+/// (the body stays the function's own, so no closure around it).
+#[monitor("bench::work_guard")]
+#[inline(never)]
+fn monitored_guard(x: u64) -> impl Copy {
+    black_box(x).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
 #[monitor("bench::work_async")]
 async fn monitored_async(x: u64) -> u64 {
     black_box(x).wrapping_mul(0x9E37_79B9_7F4A_7C15)
@@ -64,6 +72,7 @@ fn single_thread(c: &mut Criterion) {
     g.bench_function("floor", |b| b.iter(|| floor_instant(black_box(7))));
     if cfg!(feature = "enabled") {
         g.bench_function("monitor", |b| b.iter(|| monitored(black_box(7))));
+        g.bench_function("monitor_guard", |b| b.iter(|| monitored_guard(black_box(7))));
         g.bench_function("monitor_async", |b| b.iter(|| poll_ready(monitored_async(black_box(7)))));
         // The two off switches. Both must cost what `baseline` does plus one
         // load and a branch. (This group runs before any `Monitor::new()`

@@ -186,9 +186,10 @@ use proc_macro::TokenStream;
 /// levels) and the body's spans are kept, so type errors point at your code.
 /// A body whose return value can be a failure runs in a closure, so every
 /// way out (`return`, `?`) is seen; the closure's expected type is the
-/// signature's, so coercions and `?` conversions work as written. Where the
-/// return value cannot fail, the body is left as the function's own and a
-/// guard records the call: `()`, `-> !` (a call is recorded when it panics),
+/// signature's, so coercions and `?` conversions work as written (`()`
+/// bodies too: it is the cheaper form per call). Otherwise the body is left
+/// as the function's own and a guard records the call: `-> !` (a call is
+/// recorded when it panics),
 /// a non-future `impl Trait`, and any type holding an `impl Fn..` (a
 /// returned closure takes its parameter types from the signature, which a
 /// wrapping closure would hide: such a function compiles as written, and a

@@ -137,8 +137,8 @@ impl Active {
 }
 
 /// Times one call of an instrumented function whose return value is not
-/// classified: functions returning `()`, `!` or a non-future `impl Trait`,
-/// and `#[track_caller]` ones, whose bodies are not wrapped in a closure (see
+/// classified: functions returning `!`, a non-future `impl Trait` or a type
+/// holding an `impl Fn..`, and `#[track_caller]` ones, whose bodies are not wrapped in a closure (see
 /// [`enter`]). Dropped, it records the call: a failure while a panic unwinds,
 /// a success otherwise. [`crate::private::timed`] uses it too, and finishes it
 /// with the outcome instead.

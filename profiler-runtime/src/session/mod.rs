@@ -85,7 +85,7 @@ impl<R: Clone> Sessions<R> {
     pub(crate) fn start(&mut self, core: &Core, id: String) -> (u64, Option<SessionData>) {
         clock::warm_up();
         let totals = core.recorder.read_totals();
-        let previous = self.running.take().map(|r| r.data(core, &totals, true));
+        let previous = self.running.take().map(|r| r.data(core, totals.clone(), true));
         core.recorder.next_epoch();
         self.last_sequence += 1;
         let sequence = self.last_sequence;
@@ -115,13 +115,13 @@ impl<R: Clone> Sessions<R> {
         let running = self.running.take()?;
         let totals = core.recorder.read_totals();
         core.recorder.next_epoch();
-        Some(running.data(core, &totals, true))
+        Some(running.data(core, totals, true))
     }
 
     /// The running session's data so far; it keeps running.
     pub(crate) fn snapshot(&self, core: &Core) -> Option<SessionData> {
         let running = self.running.as_ref()?;
-        Some(running.data(core, &core.recorder.read_totals(), false))
+        Some(running.data(core, core.recorder.read_totals(), false))
     }
 
     /// Whether session `sequence` is the one running.
@@ -157,7 +157,7 @@ impl<R: Clone> Sessions<R> {
 }
 
 impl Running {
-    fn data(&self, core: &Core, end: &Totals, ended: bool) -> SessionData {
+    fn data(&self, core: &Core, end: Totals, ended: bool) -> SessionData {
         let wall_ns = self.started.elapsed().as_nanos() as u64;
         let totals = end.since(&self.baseline, self.start_stamp);
         let (stages, stages_dropped) = {

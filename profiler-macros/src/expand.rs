@@ -16,36 +16,36 @@ pub(crate) fn monitor(args: TokenStream, item: TokenStream) -> TokenStream {
 /// Checks the arguments and the item whether or not instrumentation is
 /// `enabled`, so a build without it rejects what a build with it would.
 fn expand(args: TokenStream, item: TokenStream, enabled: bool) -> TokenStream {
-    let args = Args::parse(args).and_then(|args| match shape::parse(item.clone()) {
-        Ok(target) => check_block_args(&args, &target).map(|()| (args, target)),
-        Err(e) => Err(e),
-    });
-    // Report both the arguments' and the item's errors, not just the first.
-    let args = match args {
-        Ok((args, target)) => {
-            return match (enabled, target) {
-                (false, _) | (true, Target::Unparsed) => item,
-                (true, Target::Function(function)) => generate(&args, &function),
-                (true, Target::Impl(imp)) => generate_impl(&args, imp),
-                (true, Target::Trait(tr)) => generate_trait(&args, tr),
+    let args = Args::parse(args);
+    let target = shape::parse(item.clone());
+    let fits = match (&args, &target) {
+        (Ok(args), Ok(target)) => check_block_args(args, target),
+        _ => Ok(()),
+    };
+    match (args, target, fits) {
+        (Ok(_), Ok(_), Ok(())) if !enabled => item,
+        (Ok(args), Ok(target), Ok(())) => match target {
+            Target::Unparsed => item,
+            Target::Function(function) => generate(&args, &function),
+            Target::Impl(imp) => generate_impl(&args, imp),
+            Target::Trait(tr) => generate_trait(&args, tr),
+        },
+        (args, target, fits) => {
+            // Keep the user's item so the rest of the crate (and the IDE)
+            // still sees it; report every error at its tokens.
+            let errors: TokenStream = [args.err(), target.err(), fits.err()]
+                .into_iter()
+                .flatten()
+                .map(|e| e.to_compile_error())
+                .collect();
+            if shape::is_expression(&item) {
+                // Where one expression is expected, tokens after it would be
+                // a second error about the expansion itself.
+                quote!({ #errors #item })
+            } else {
+                quote!(#item #errors)
             }
         }
-        Err(e) => e,
-    };
-    let mut errors = args.to_compile_error();
-    if let Err(e) = shape::parse(item.clone()) {
-        if !errors.to_string().contains(&e.to_compile_error().to_string()) {
-            errors.extend(e.to_compile_error());
-        }
-    }
-    // Keep the user's item so the rest of the crate (and the IDE) still sees
-    // it; report every error at its tokens.
-    if shape::is_expression(&item) {
-        // Where one expression is expected, tokens after it would be a
-        // second error about the expansion itself.
-        quote!({ #errors #item })
-    } else {
-        quote!(#item #errors)
     }
 }
 

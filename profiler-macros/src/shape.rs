@@ -114,14 +114,18 @@ pub(crate) fn parse(item: TokenStream) -> syn::Result<Target> {
     Ok(Target::Function(function))
 }
 
-/// Whether the tokens look like an `impl` block or a trait: the keyword
-/// before the first brace.
+/// Whether the tokens look like an `impl` block or a trait: after the
+/// attributes and qualifiers, the keyword `impl` or `trait`.
 fn is_impl_or_trait(item: &TokenStream) -> bool {
     for tt in item.clone() {
         match tt {
-            TokenTree::Ident(id) if id == "impl" || id == "trait" => return true,
-            TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => return false,
-            _ => {}
+            // `#` and `[..]` of an attribute, `(crate)` of `pub(crate)`.
+            TokenTree::Punct(p) if p.as_char() == '#' => {}
+            TokenTree::Group(g) if g.delimiter() != Delimiter::Brace => {}
+            TokenTree::Ident(id)
+                if ["pub", "unsafe", "default", "auto"].iter().any(|q| id == q) => {}
+            TokenTree::Ident(id) => return id == "impl" || id == "trait",
+            _ => return false,
         }
     }
     false
@@ -616,6 +620,13 @@ mod tests {
                 "trait",
             ),
             (quote!(impl S { fn f(&self) { let = ; } }), "unparsed"),
+            (quote!(#[doc = "x"] pub unsafe trait T { fn f(&self) { let = ; } }), "unparsed"),
+            (
+                quote!(
+                    fn f(&self) -> impl Iterator<Item = u8>;
+                ),
+                "error",
+            ),
         ];
         for (tokens, expected) in cases {
             assert_eq!(shape_of(tokens.clone()), expected, "{tokens}");

@@ -8,7 +8,7 @@
 //!
 //! Callers keep raw ticks (`now`) and convert only differences (`nanos_between`).
 
-#[cfg(feature = "tsc")]
+#[cfg(all(feature = "enabled", feature = "tsc"))]
 mod source {
     use std::sync::LazyLock as Lazy;
 
@@ -31,7 +31,7 @@ mod source {
     pub(crate) const NAME: &str = "tsc (quanta)";
 }
 
-#[cfg(not(feature = "tsc"))]
+#[cfg(not(all(feature = "enabled", feature = "tsc")))]
 mod source {
     use std::sync::LazyLock as Lazy;
     use std::time::Instant;

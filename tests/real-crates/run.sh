@@ -9,6 +9,8 @@
 #
 # Options:
 #   --all              the longer list
+#   --blocks           put the attribute on impl blocks and traits (the block form) instead of
+#                      on their methods; free and nested functions keep their own
 #   --runtime DIR      the profiler-runtime to test (default: this checkout's profiler-runtime)
 #   --fresh-baseline   run the unmodified tests again instead of reusing the recorded passes
 #   --no-diagnose      after a failure, do not run the tests with the dependency alone
@@ -47,13 +49,14 @@ PROBE[mini-redis]='let get = mini_redis::cmd::Get::new("key");
     let mut input = std::io::Cursor::new(&b"+OK\r\n"[..]);
     assert!(matches!(mini_redis::Frame::parse(&mut input), Ok(mini_redis::Frame::Simple(_))));'
 
-usage() { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 RUNTIME="$ROOT/profiler-runtime"
 FRESH=0 DIAGNOSE=1 CRATES=() ALL=0
 while (($#)); do
   case "$1" in
     --all) ALL=1 ;;
+    --blocks) export REAL_CRATES_BLOCKS=1 ;;
     --runtime) (($# > 1)) || usage; RUNTIME="$(cd "$2" && pwd)"; shift ;;
     --fresh-baseline) FRESH=1 ;;
     --no-diagnose) DIAGNOSE=0 ;;

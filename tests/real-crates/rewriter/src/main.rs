@@ -18,6 +18,10 @@
 //! `line!()` carry, and `diff` shows only the insertions. Each rewritten file is parsed again
 //! and must now have every candidate annotated and nothing new to annotate.
 //!
+//! With `REAL_CRATES_BLOCKS=1` in the environment, `impl` blocks and traits with methods get
+//! the attribute instead of their methods (the block form), and free and nested functions
+//! still get their own.
+//!
 //! Prints the count per file and a total line. Exits 1 on an I/O error or a rewrite that does
 //! not check out; a file that does not parse to begin with is reported and left alone.
 
@@ -28,7 +32,7 @@ use std::{env, fs};
 use proc_macro2::TokenStream;
 use quote::ToTokens;
 use syn::visit::{self, Visit};
-use syn::{Attribute, ImplItemFn, ItemFn, Signature, TraitItemFn};
+use syn::{Attribute, ImplItemFn, ItemFn, ItemImpl, ItemTrait, Signature, TraitItemFn};
 
 const ATTRIBUTE: &str = "#[::profiler_runtime::monitor] ";
 
@@ -39,6 +43,15 @@ struct Finder {
     insert_at: Vec<usize>,
     const_fns: usize,
     already_annotated: usize,
+    /// Block mode (`REAL_CRATES_BLOCKS=1`): `impl` blocks and traits get the attribute, and
+    /// their methods are left to it; free and nested functions still get their own.
+    blocks: bool,
+    /// Whether the methods being walked belong to a block that carries the attribute.
+    covered: bool,
+}
+
+fn has_monitor(attrs: &[Attribute]) -> bool {
+    attrs.iter().any(|a| a.path().segments.last().is_some_and(|s| s.ident == "monitor"))
 }
 
 impl Finder {
@@ -47,10 +60,7 @@ impl Finder {
     fn consider(&mut self, attrs: &[Attribute], head: &[&dyn ToTokens], sig: &Signature) {
         if sig.constness.is_some() {
             self.const_fns += 1;
-        } else if attrs
-            .iter()
-            .any(|a| a.path().segments.last().is_some_and(|s| s.ident == "monitor"))
-        {
+        } else if has_monitor(attrs) {
             self.already_annotated += 1;
         } else {
             let mut tokens = TokenStream::new();
@@ -63,6 +73,24 @@ impl Finder {
     }
 }
 
+impl Finder {
+    /// In block mode, an `impl` or trait gets the attribute (before `head`'s first token)
+    /// unless it has it; either way its methods are its. Always true.
+    fn block(&mut self, attrs: &[Attribute], head: &[&dyn ToTokens]) -> bool {
+        if has_monitor(attrs) {
+            self.already_annotated += 1;
+        } else {
+            let mut tokens = TokenStream::new();
+            for part in head {
+                part.to_tokens(&mut tokens);
+            }
+            let first = tokens.into_iter().next().expect("an impl has an `impl` token");
+            self.insert_at.push(first.span().byte_range().start);
+        }
+        true
+    }
+}
+
 impl<'ast> Visit<'ast> for Finder {
     fn visit_item_fn(&mut self, f: &'ast ItemFn) {
         self.consider(&f.attrs, &[&f.vis, &f.sig], &f.sig);
@@ -70,15 +98,42 @@ impl<'ast> Visit<'ast> for Finder {
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast ImplItemFn) {
-        self.consider(&f.attrs, &[&f.vis, &f.defaultness, &f.sig], &f.sig);
+        if !self.covered {
+            self.consider(&f.attrs, &[&f.vis, &f.defaultness, &f.sig], &f.sig);
+        }
+        let covered = std::mem::replace(&mut self.covered, false);
         visit::visit_impl_item_fn(self, f);
+        self.covered = covered;
     }
 
     fn visit_trait_item_fn(&mut self, f: &'ast TraitItemFn) {
-        if f.default.is_some() {
+        if f.default.is_some() && !self.covered {
             self.consider(&f.attrs, &[&f.sig], &f.sig);
         }
+        let covered = std::mem::replace(&mut self.covered, false);
         visit::visit_trait_item_fn(self, f);
+        self.covered = covered;
+    }
+
+    fn visit_item_impl(&mut self, i: &'ast ItemImpl) {
+        let has_fns = i.items.iter().any(|item| matches!(item, syn::ImplItem::Fn(_)));
+        let covered = self.blocks
+            && has_fns
+            && self.block(&i.attrs, &[&i.defaultness, &i.unsafety, &i.impl_token]);
+        let outer = std::mem::replace(&mut self.covered, covered);
+        visit::visit_item_impl(self, i);
+        self.covered = outer;
+    }
+
+    fn visit_item_trait(&mut self, t: &'ast ItemTrait) {
+        let has_bodies =
+            t.items.iter().any(|item| matches!(item, syn::TraitItem::Fn(f) if f.default.is_some()));
+        let covered = self.blocks
+            && has_bodies
+            && self.block(&t.attrs, &[&t.vis, &t.unsafety, &t.auto_token, &t.trait_token]);
+        let outer = std::mem::replace(&mut self.covered, covered);
+        visit::visit_item_trait(self, t);
+        self.covered = outer;
     }
 }
 
@@ -95,7 +150,10 @@ fn find(text: &str) -> syn::Result<Finder> {
     };
     parsed.replace_range(..bom + shebang, &" ".repeat(bom + shebang));
     let file = syn::parse_file(&parsed)?;
-    let mut finder = Finder::default();
+    let mut finder = Finder {
+        blocks: env::var_os("REAL_CRATES_BLOCKS").is_some_and(|v| v == "1"),
+        ..Finder::default()
+    };
     finder.visit_file(&file);
     Ok(finder)
 }

@@ -16,7 +16,8 @@ pub(crate) struct Candidates {
     /// `db::Db::new`, `frame::<Error as From<Error>>::from`: paths inside
     /// angle brackets cut to their last segment.
     pub(crate) short: String,
-    /// The same with every path whole (but the crate's own name).
+    /// The whole definition path, crate name included: unique across crates
+    /// (two crates can both have a `db::open`).
     pub(crate) long: String,
 }
 
@@ -35,7 +36,7 @@ pub(crate) fn candidates(def_path: &str, module_path: &str) -> Candidates {
         None => (module_path.split_once("::").map_or("", |(_, m)| m), path),
     };
     let join = |body: String| if module.is_empty() { body } else { format!("{module}::{body}") };
-    Candidates { short: join(shorten(rest, krate, true)), long: join(shorten(rest, krate, false)) }
+    Candidates { short: join(shorten(rest, krate, true)), long: shorten(path, "", false) }
 }
 
 /// `module::fn_name`, for callsites without a definition path.
@@ -47,8 +48,9 @@ pub(crate) fn plain(fn_name: &str, module_path: &str) -> String {
 }
 
 /// Rewrites a type-name string: generic groups that only hold placeholders
-/// (`Guard<_>`) are dropped, the crate's own name is taken off every path,
-/// and with `cut`, paths inside angle brackets keep only their last segment.
+/// (`Guard<_>`) are dropped, the crate's own name (if not empty) is taken off
+/// every path, and with `cut`, paths inside angle brackets keep only their
+/// last segment.
 fn shorten(text: &str, krate: &str, cut: bool) -> String {
     let mut out = String::with_capacity(text.len());
     let mut depth = 0usize;
@@ -63,7 +65,12 @@ fn shorten(text: &str, krate: &str, cut: bool) -> String {
         if ch.is_alphabetic() || ch == '_' {
             let len = path_len(rest);
             let path = &rest[..len];
-            let path = path.strip_prefix(krate).and_then(|p| p.strip_prefix("::")).unwrap_or(path);
+            let path = match krate {
+                "" => path,
+                krate => {
+                    path.strip_prefix(krate).and_then(|p| p.strip_prefix("::")).unwrap_or(path)
+                }
+            };
             let shown =
                 if cut && depth > 0 { path.rsplit("::").next().unwrap_or(path) } else { path };
             out.push_str(shown);
@@ -146,10 +153,7 @@ mod tests {
         let fmt = "<app::frame::Error as core::convert::From<core::fmt::Error>>::from";
         let c = candidates(io, "app::frame");
         assert_eq!(c.short, "frame::<Error as From<Error>>::from");
-        assert_eq!(
-            c.long,
-            "frame::<frame::Error as core::convert::From<std::io::error::Error>>::from"
-        );
+        assert_eq!(c.long, io);
         assert_ne!(c.long, candidates(fmt, "app::frame").long);
         let s = "<app::frame::Error as core::convert::From<alloc::string::String>>::from";
         assert_eq!(short(s, "app::frame"), "frame::<Error as From<String>>::from");
@@ -159,6 +163,15 @@ mod tests {
             "m::<dyn Fn(u8) -> u8 as Tr>::f"
         );
         assert_eq!(short("<&app::m::Db as app::m::Tr>::f", "app::m"), "m::<&Db as Tr>::f");
+    }
+
+    #[test]
+    fn the_long_form_keeps_the_crate_so_two_crates_differ() {
+        let a = candidates("app::db::open::__MonitorSite", "app::db");
+        let b = candidates("lib::db::open::__MonitorSite", "lib::db");
+        assert_eq!((a.short.as_str(), b.short.as_str()), ("db::open", "db::open"));
+        assert_eq!((a.long.as_str(), b.long.as_str()), ("app::db::open", "lib::db::open"));
+        assert_eq!(candidates("app::db::Guard<_>::new", "app::db").long, "app::db::Guard::new");
     }
 
     #[test]

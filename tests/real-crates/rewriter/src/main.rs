@@ -55,39 +55,30 @@ fn has_monitor(attrs: &[Attribute]) -> bool {
 }
 
 impl Finder {
-    /// `head` is what comes between the attributes and the body: visibility, `default`, the
-    /// signature. Its first token is where the new attribute goes.
+    /// A function: annotated unless it is a `const fn` (the attribute rejects those on
+    /// purpose) or already carries the attribute.
     fn consider(&mut self, attrs: &[Attribute], head: &[&dyn ToTokens], sig: &Signature) {
         if sig.constness.is_some() {
             self.const_fns += 1;
-        } else if has_monitor(attrs) {
-            self.already_annotated += 1;
         } else {
-            let mut tokens = TokenStream::new();
-            for part in head {
-                part.to_tokens(&mut tokens);
-            }
-            let first = tokens.into_iter().next().expect("a signature has a `fn` token");
-            self.insert_at.push(first.span().byte_range().start);
+            self.annotate(attrs, head);
         }
     }
-}
 
-impl Finder {
-    /// In block mode, an `impl` or trait gets the attribute (before `head`'s first token)
-    /// unless it has it; either way its methods are its. Always true.
-    fn block(&mut self, attrs: &[Attribute], head: &[&dyn ToTokens]) -> bool {
+    /// An item gets the attribute unless it has it already. `head` is what comes between
+    /// its attributes and its body (visibility, qualifiers, the `fn`, `impl` or `trait`
+    /// keyword...); its first token is where the attribute goes.
+    fn annotate(&mut self, attrs: &[Attribute], head: &[&dyn ToTokens]) {
         if has_monitor(attrs) {
             self.already_annotated += 1;
-        } else {
-            let mut tokens = TokenStream::new();
-            for part in head {
-                part.to_tokens(&mut tokens);
-            }
-            let first = tokens.into_iter().next().expect("an impl has an `impl` token");
-            self.insert_at.push(first.span().byte_range().start);
+            return;
         }
-        true
+        let mut tokens = TokenStream::new();
+        for part in head {
+            part.to_tokens(&mut tokens);
+        }
+        let first = tokens.into_iter().next().expect("an item's head has a keyword token");
+        self.insert_at.push(first.span().byte_range().start);
     }
 }
 
@@ -117,9 +108,10 @@ impl<'ast> Visit<'ast> for Finder {
 
     fn visit_item_impl(&mut self, i: &'ast ItemImpl) {
         let has_fns = i.items.iter().any(|item| matches!(item, syn::ImplItem::Fn(_)));
-        let covered = self.blocks
-            && has_fns
-            && self.block(&i.attrs, &[&i.defaultness, &i.unsafety, &i.impl_token]);
+        let covered = self.blocks && has_fns;
+        if covered {
+            self.annotate(&i.attrs, &[&i.defaultness, &i.unsafety, &i.impl_token]);
+        }
         let outer = std::mem::replace(&mut self.covered, covered);
         visit::visit_item_impl(self, i);
         self.covered = outer;
@@ -128,9 +120,10 @@ impl<'ast> Visit<'ast> for Finder {
     fn visit_item_trait(&mut self, t: &'ast ItemTrait) {
         let has_bodies =
             t.items.iter().any(|item| matches!(item, syn::TraitItem::Fn(f) if f.default.is_some()));
-        let covered = self.blocks
-            && has_bodies
-            && self.block(&t.attrs, &[&t.vis, &t.unsafety, &t.auto_token, &t.trait_token]);
+        let covered = self.blocks && has_bodies;
+        if covered {
+            self.annotate(&t.attrs, &[&t.vis, &t.unsafety, &t.auto_token, &t.trait_token]);
+        }
         let outer = std::mem::replace(&mut self.covered, covered);
         visit::visit_item_trait(self, t);
         self.covered = outer;

@@ -20,6 +20,9 @@
 //!   monitor (no session running).
 //! - `monitor_async`: an `async fn` under `#[monitor]`, a ready future polled
 //!   once with a no-op waker.
+//! - `monitor_sampled_64` and `monitor_async_sampled_64`: the same with
+//!   `#[monitor(sample = 64)]`: every call counted, one in 64 (at random)
+//!   timed.
 //! - `monitor_disabled`: `#[monitor]` after `profiler_runtime::disable()`.
 //! - `monitor_global_disabled`: `#[monitor]` after
 //!   `profiler_runtime::global().disable()` (the monitor's own switch).
@@ -128,6 +131,17 @@ fn monitored(x: u64) -> u64 {
 
 #[monitor("peers::work_async")]
 async fn monitored_async(x: u64) -> u64 {
+    black_box(x).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+#[monitor(name = "peers::work_sampled", sample = 64)]
+#[inline(never)]
+fn monitored_sampled(x: u64) -> u64 {
+    black_box(x).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+#[monitor(name = "peers::work_async_sampled", sample = 64)]
+async fn monitored_async_sampled(x: u64) -> u64 {
     black_box(x).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
@@ -414,6 +428,10 @@ fn single_thread(c: &mut Criterion) {
     g.bench_function("floor_tsc", |b| b.iter(|| floor_tsc(black_box(7))));
     g.bench_function("monitor", |b| b.iter(|| monitored(black_box(7))));
     g.bench_function("monitor_async", |b| b.iter(|| poll_ready(monitored_async(black_box(7)))));
+    g.bench_function("monitor_sampled_64", |b| b.iter(|| monitored_sampled(black_box(7))));
+    g.bench_function("monitor_async_sampled_64", |b| {
+        b.iter(|| poll_ready(monitored_async_sampled(black_box(7))))
+    });
     g.bench_function("monitor_disabled", |b| {
         profiler_runtime::disable();
         b.iter(|| monitored(black_box(7)));

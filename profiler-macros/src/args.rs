@@ -15,6 +15,7 @@ use syn::{Ident, Lit, LitStr, Path, Token};
 const KEYS: &[(&str, &str)] = &[
     ("name", "a string literal, like name = \"load_config\""),
     ("slow", "a duration string, like slow = \"250ms\" (units: ns, us, µs, ms, s)"),
+    ("sample", "a whole number of calls from 1 up, like sample = 64 (time one call in 64)"),
     ("crate", "a path to profiler-runtime, like crate = \"my_profiler\""),
 ];
 
@@ -23,6 +24,8 @@ const KEYS: &[(&str, &str)] = &[
 pub(crate) struct Args {
     pub(crate) name: Option<LitStr>,
     pub(crate) slow_ns: Option<u64>,
+    /// `sample = N`: time one call in N.
+    pub(crate) sample: Option<u32>,
     pub(crate) krate: Option<Path>,
     /// Where each option was set, to report repeats.
     seen: Vec<(String, Span)>,
@@ -63,7 +66,7 @@ impl Parse for Item {
         let key = input.call(Ident::parse_any).map_err(|e| {
             syn::Error::new(
                 e.span(),
-                "expected a string name or `key = value` (keys: name, slow, crate)",
+                "expected a string name or `key = value` (keys: name, slow, sample, crate)",
             )
         })?;
         input.parse::<Token![=]>()?;
@@ -136,6 +139,10 @@ impl Args {
                     syn::Error::new(lit.span(), format!("bad duration {:?}: {why}", lit.value()))
                 })?);
             }
+            "sample" => {
+                self.once("sample", key.span())?;
+                self.sample = Some(parse_sample(value)?);
+            }
             "crate" => {
                 self.once("crate", key.span())?;
                 self.krate = Some(match value {
@@ -154,6 +161,25 @@ impl Args {
             _ => return Err(unknown_key(&key, &key_text)),
         }
         Ok(())
+    }
+}
+
+/// `sample = N`: an integer literal from 1 to `u32::MAX`.
+fn parse_sample(value: Value) -> syn::Result<u32> {
+    let form =
+        "`sample` takes a whole number of calls from 1 up, like sample = 64 (time one call in 64)";
+    let Value::Lit(Lit::Int(int)) = value else {
+        return Err(syn::Error::new(value.span(), form));
+    };
+    match int.base10_parse::<u64>() {
+        Ok(0) => Err(syn::Error::new(
+            int.span(),
+            "`sample = 0` times nothing: use sample = 1 to time every call, or N > 1 to time one call in N",
+        )),
+        Ok(n) => u32::try_from(n).map_err(|_| {
+            syn::Error::new(int.span(), format!("`sample` is at most {} (got {n})", u32::MAX))
+        }),
+        Err(_) => Err(syn::Error::new(int.span(), form)),
     }
 }
 
@@ -243,6 +269,8 @@ mod tests {
         assert_eq!(Args::parse(quote!("load")).unwrap().name.unwrap().value(), "load");
         let a = Args::parse(quote!(name = "x", slow = "1.5ms", crate = "::dep::rt")).unwrap();
         assert_eq!(a.slow_ns, Some(1_500_000));
+        assert_eq!(Args::parse(quote!(sample = 64)).unwrap().sample, Some(64));
+        assert_eq!(Args::parse(quote!("x", sample = 1_000)).unwrap().sample, Some(1000));
         assert!(a.krate.is_some());
         assert!(Args::parse(quote!(crate = my_rt)).unwrap().krate.is_some());
     }
@@ -250,7 +278,13 @@ mod tests {
     #[test]
     fn mistakes_are_named() {
         assert!(err(quote!(nmae = "x")).contains("did you mean `name`?"));
-        assert!(err(quote!(colour = "x")).contains("allowed options are name, slow, crate"));
+        assert!(err(quote!(colour = "x")).contains("allowed options are name, slow, sample, crate"));
+        assert!(err(quote!(sample = 0)).contains("use sample = 1 to time every call"));
+        assert!(err(quote!(sample = "64")).contains("`sample` takes a whole number"));
+        assert!(err(quote!(sample = 1.5)).contains("`sample` takes a whole number"));
+        assert!(err(quote!(sample = 5_000_000_000)).contains("at most 4294967295"));
+        assert!(err(quote!(sample = 2, sample = 4)).contains("duplicate option `sample`"));
+        assert!(err(quote!(sampel = 2)).contains("did you mean `sample`?"));
         assert!(err(quote!("a", name = "b")).contains("duplicate option `name`"));
         assert!(err(quote!(slow = "1ms", slow = "2ms")).contains("duplicate option `slow`"));
         assert!(err(quote!(42)).contains("string literal"));

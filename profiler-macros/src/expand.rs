@@ -105,13 +105,15 @@ fn generate(args: &Args, f: &Function) -> TokenStream {
         Some(path) => path.to_token_stream(),
         None => quote!(::profiler_runtime),
     };
-    let gen = Gen::new(quote!(#root::__private), f);
+    let mut gen = Gen::new(quote!(#root::__private), f);
+    gen.sampled = args.sample.is_some_and(|n| n > 1);
     let Function { attrs, vis, defaultness, sig, inner_attrs, .. } = f;
 
     let ident = &sig.ident;
     let fn_name = syn::ext::IdentExt::unraw(ident).to_string();
     let named = args.name.as_ref().map(|name| quote!(.named(#name)));
     let slow = args.slow_ns.map(|ns| quote!(.slow_ns(#ns)));
+    let sample = args.sample.map(|n| quote!(.sample(#n)));
     let shape = f.shape();
     let kind = match shape {
         Shape::Async | Shape::AsyncGuard | Shape::ReturnsFuture { .. } => {
@@ -132,7 +134,7 @@ fn generate(args: &Args, f: &Function) -> TokenStream {
         static __MONITOR_CALLSITE: #private::Callsite =
             #private::Callsite::new(#fn_name, ::core::module_path!(), ::core::file!(), #line)
                 .defined_at(::core::any::type_name::<#marker>)
-                #named #slow #kind;
+                #named #slow #sample #kind;
     };
 
     let body = match shape {
@@ -166,6 +168,8 @@ struct Gen<'a> {
     guard: Ident,
     value: Ident,
     body: Ident,
+    /// `sample = N` with N > 1: synchronous calls take the sampled entry.
+    sampled: bool,
 }
 
 impl<'a> Gen<'a> {
@@ -186,6 +190,7 @@ impl<'a> Gen<'a> {
             guard: local("__monitor_guard"),
             value: local("__monitor_value"),
             body: local("__monitor_body"),
+            sampled: false,
         }
     }
 
@@ -223,10 +228,11 @@ impl<'a> Gen<'a> {
     fn sync(&self) -> TokenStream {
         let Gen { private, block, ret, value, body, .. } = self;
         let classify = self.classify(value);
+        let entry = if self.sampled { quote!(sampled) } else { quote!(timed) };
         quote! {
             let #body = #private::hint::<#ret, _>(move || #block);
             if #private::enabled() {
-                #private::timed::<#ret, _, _>(&__MONITOR_CALLSITE, #body, |#value| #classify)
+                #private::#entry::<#ret, _, _>(&__MONITOR_CALLSITE, #body, |#value| #classify)
             } else {
                 #body()
             }

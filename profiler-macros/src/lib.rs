@@ -32,9 +32,9 @@ use proc_macro::TokenStream;
 /// - `#[monitor]`: the operation is named after the function's path inside
 ///   its crate (`app::parse`).
 /// - `#[monitor("load_config")]`: an explicit name.
-/// - `#[monitor(name = "load_config", slow = "250ms", crate = "my_rt")]`:
+/// - `#[monitor(name = "load_config", slow = "250ms", sample = 64, crate = "my_rt")]`:
 ///   key-value options, in any order, each at most once.
-/// - `#[monitor]` (or `#[monitor(slow = "..")]`) on an `impl` block or a
+/// - `#[monitor]` (or `#[monitor(slow = "..", sample = N)]`) on an `impl` block or a
 ///   trait: every method with a body is instrumented with those options and
 ///   named after its type. Left alone: `const fn`s, and methods that carry
 ///   their own `#[monitor(..)]`, whose options win. A name is refused there
@@ -104,6 +104,36 @@ use proc_macro::TokenStream;
 /// m.scope(nap);
 /// let report = m.end_session().unwrap();
 /// assert_eq!(report.operation("nap").unwrap().slow_calls, 1);
+/// ```
+///
+/// # `sample`
+///
+/// Times one call in N (on average) instead of every call, for functions
+/// called so often that two clock reads per call matter: `sample = 64`.
+/// Every call is still counted exactly (calls, failures, error texts,
+/// panics, cancellations); total and mean time are estimated from the timed
+/// calls and marked as estimates in the report (`estimated`, `timed_calls`);
+/// percentiles, min and max come from the timed calls. N is any whole number
+/// from 1 up (1 times every call, whatever the process-wide default set by
+/// `profiler_runtime::set_default_sample_rate` says). Which calls are timed
+/// is drawn at random, so the estimates are unbiased even when the work has
+/// a pattern (see the runtime's docs).
+///
+/// ```ignore
+/// use profiler_runtime::{monitor, Monitor};
+///
+/// #[monitor(name = "hash", sample = 64)]
+/// fn hash(x: u64) -> u64 {
+///     x.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+/// }
+///
+/// let m = Monitor::new();
+/// m.start_session("sampled");
+/// m.scope(|| (0..10_000).for_each(|i| { hash(i); }));
+/// let report = m.end_session().unwrap();
+/// let op = report.operation("hash").unwrap();
+/// assert_eq!(op.calls, 10_000);
+/// assert!(op.estimated && op.timed_calls < 1_000);
 /// ```
 ///
 /// # `crate`

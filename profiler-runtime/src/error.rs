@@ -17,6 +17,12 @@ pub enum Error {
         /// The newest version this crate reads.
         supported: u32,
     },
+    /// A sample rate of 0 was given; rates are 1 (time every call) or more
+    /// (time one call in N).
+    SampleRate {
+        /// The rate given.
+        given: u32,
+    },
     /// Reading or writing a file failed.
     Io {
         /// The file.
@@ -36,6 +42,10 @@ impl fmt::Display for Error {
                 "session report has schema version {found}; this version of profiler-runtime reads versions 1 to {supported}"
             ),
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            Error::SampleRate { given } => write!(
+                f,
+                "sample rate {given} is not allowed: give 1 to time every call, or N > 1 to time one call in N"
+            ),
         }
     }
 }
@@ -46,7 +56,7 @@ impl std::error::Error for Error {
             #[cfg(feature = "json")]
             Error::Json(e) => Some(e),
             Error::Io { source, .. } => Some(source),
-            Error::UnsupportedSchema { .. } => None,
+            Error::UnsupportedSchema { .. } | Error::SampleRate { .. } => None,
         }
     }
 }

@@ -62,7 +62,10 @@ pub mod private;
 pub use private as __private;
 
 pub use error::Error;
-pub use monitor::{current, disable, enable, global, is_enabled, Bound, Monitor, Session};
+pub use monitor::{
+    current, default_sample_rate, disable, enable, global, is_enabled, set_default_sample_rate,
+    Bound, Monitor, Session,
+};
 pub use record::callsite::MAX_CALLSITES;
 pub use record::counter::Counter;
 pub use record::error_text::MAX_ERROR_TEXT;
@@ -166,6 +169,27 @@ pub use state::stage::{Stage, MAX_STAGES};
 /// m.start_session("slow");
 /// m.scope(nap);
 /// assert_eq!(m.end_session().unwrap().operation("nap").unwrap().slow_calls, 1);
+/// ```
+///
+/// `sample = N` times one call in N (chosen at random) and counts every call;
+/// the report's total and mean are then estimates, and say so:
+///
+/// ```
+/// use profiler_runtime::{monitor, Monitor};
+///
+/// #[monitor(name = "hash", sample = 64)]
+/// fn hash(x: u64) -> u64 {
+///     x.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+/// }
+///
+/// let m = Monitor::new();
+/// m.start_session("sampled");
+/// m.scope(|| (0..10_000).for_each(|i| { hash(i); }));
+/// let report = m.end_session().unwrap();
+/// let op = report.operation("hash").unwrap();
+/// assert_eq!(op.calls, 10_000);
+/// assert!(op.estimated && op.timed_calls < 1_000);
+/// assert!(report.to_text().contains("calls timed; ~ marks estimates"));
 /// ```
 ///
 /// `crate` points the generated code at a re-export of this crate:

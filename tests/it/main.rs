@@ -22,6 +22,7 @@ mod operations;
 mod properties;
 mod report_json;
 mod routing;
+mod sampling;
 mod sessions;
 mod standalone;
 mod timing;

@@ -39,6 +39,38 @@ thread_local! {
     static ROUTE: Cell<Option<&'static Inner>> = const { Cell::new(None) };
 }
 
+/// Times one call in `rate` (on average) of every `#[monitor]` function
+/// that has no `sample = N` of its own; `1` (the default) times every call.
+///
+/// Every call is still counted exactly, with its failures, error texts,
+/// panics and cancellations; the report estimates total and mean time from
+/// the timed calls and says so (see [`OperationStats::estimated`]). Use it
+/// when functions are called so often that two clock reads per call matter.
+/// Functions with their own `sample = N` (including `sample = 1`) and manual
+/// operations keep their rate. Takes effect for calls that start after it.
+///
+/// ```
+/// profiler_runtime::set_default_sample_rate(64)?;
+/// assert_eq!(profiler_runtime::default_sample_rate(), 64);
+/// assert!(profiler_runtime::set_default_sample_rate(0).is_err());
+/// profiler_runtime::set_default_sample_rate(1)?;
+/// # Ok::<(), profiler_runtime::Error>(())
+/// ```
+///
+/// [`OperationStats::estimated`]: crate::OperationStats::estimated
+pub fn set_default_sample_rate(rate: u32) -> Result<(), crate::Error> {
+    if rate == 0 {
+        return Err(crate::Error::SampleRate { given: rate });
+    }
+    crate::record::sampling::set_default_rate(rate);
+    Ok(())
+}
+
+/// The rate [`set_default_sample_rate`] set: 1 unless it was changed.
+pub fn default_sample_rate() -> u32 {
+    crate::record::sampling::default_rate()
+}
+
 /// Turns recording on for the whole process (it starts on).
 ///
 /// ```

@@ -21,7 +21,9 @@ use super::registry::{self, Names, SiteInfo};
 pub const MAX_CALLSITES: usize = 8192;
 
 const UNREGISTERED: u32 = 0;
-const OVERFLOW: u32 = u32::MAX;
+/// The id bit that marks a sampled callsite (see [`super::sampling`]).
+pub(crate) const SAMPLED: u32 = 1 << 31;
+const OVERFLOW: u32 = SAMPLED - 1;
 
 /// Static description of one instrumented function, built from literals by
 /// `#[monitor]` (so it is legal inside generic functions).
@@ -39,7 +41,10 @@ pub struct Callsite {
     line: u32,
     slow_ns: u64,
     kind: OperationKind,
-    /// 0 until registered, then slot index + 1; `OVERFLOW` past the limit.
+    /// `sample = N`; 0: follow the process-wide default.
+    sample: u32,
+    /// 0 until registered, then slot index + 1, plus [`SAMPLED`] while
+    /// sampled; `OVERFLOW` past the limit.
     id: AtomicU32,
 }
 
@@ -77,6 +82,7 @@ impl Callsite {
             line,
             slow_ns: 0,
             kind: OperationKind::Sync,
+            sample: 0,
             id: AtomicU32::new(UNREGISTERED),
         }
     }
@@ -102,6 +108,22 @@ impl Callsite {
     pub const fn slow_ns(mut self, nanos: u64) -> Callsite {
         self.slow_ns = nanos;
         self
+    }
+
+    /// Times one call in `rate` on average (`#[monitor(sample = N)]`); 1
+    /// times every call whatever the process default says.
+    #[doc(hidden)]
+    pub const fn sample(mut self, rate: u32) -> Callsite {
+        self.sample = if rate == 0 { 1 } else { rate };
+        self
+    }
+
+    /// The sample rate in effect: the callsite's own, else the process default.
+    pub(crate) fn sample_rate(&self) -> u32 {
+        match self.sample {
+            0 => super::sampling::default_rate(),
+            own => own,
+        }
     }
 
     /// The name of a manual operation's callsite.
@@ -148,11 +170,26 @@ impl Callsite {
     /// says which).
     #[inline(always)]
     pub(crate) fn registered_slot(&self) -> Option<u32> {
+        slot_of(self.raw_id())
+    }
+
+    /// The id word: slot index + 1 and the [`SAMPLED`] bit.
+    #[inline(always)]
+    pub(crate) fn raw_id(&self) -> u32 {
         // Relaxed: the index is the only datum published; the metadata it
         // stands for is static or read under the registry's lock.
-        match self.id.load(Ordering::Relaxed) {
-            UNREGISTERED | OVERFLOW => None,
-            id => Some(id - 1),
+        self.id.load(Ordering::Relaxed)
+    }
+
+    /// Stores the registered slot, sampled or not. Called under the registry's lock.
+    pub(crate) fn publish_slot(&self, slot: u32, sampled: bool) {
+        self.id.store((slot + 1) | if sampled { SAMPLED } else { 0 }, Ordering::Relaxed);
+    }
+
+    /// Marks a registered callsite sampled or not (a new process default).
+    pub(crate) fn mark_sampled(&self, sampled: bool) {
+        if let Some(slot) = self.registered_slot() {
+            self.publish_slot(slot, sampled);
         }
     }
 
@@ -162,8 +199,7 @@ impl Callsite {
         let mut registry = registry::lock();
         match self.id.load(Ordering::Relaxed) {
             UNREGISTERED => {}
-            OVERFLOW => return None,
-            id => return Some(id - 1),
+            id => return slot_of(id),
         }
         let names = match (self.name, self.def_path) {
             (Some(name), _) => Names::Explicit(name.to_owned()),
@@ -187,8 +223,25 @@ impl Callsite {
             kind: self.kind,
         };
         let slot = registry.push(info, names);
-        self.id.store(slot.map_or(OVERFLOW, |s| s + 1), Ordering::Relaxed);
+        match slot {
+            Some(slot) => {
+                // Manual operations are always timed: their durations feed the event log.
+                let own = (self.sample != 0 || self.kind == OperationKind::Manual)
+                    .then(|| self.sample.max(1));
+                super::sampling::publish(self, slot, own);
+            }
+            None => self.id.store(OVERFLOW, Ordering::Relaxed),
+        }
         slot
+    }
+}
+
+/// The slot index an id word stands for.
+#[inline(always)]
+pub(crate) fn slot_of(id: u32) -> Option<u32> {
+    match id & !SAMPLED {
+        UNREGISTERED | OVERFLOW => None,
+        id => Some(id - 1),
     }
 }
 

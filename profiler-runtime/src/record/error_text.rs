@@ -1,8 +1,9 @@
 //! The last error text of one slot, written by its owning thread without a
 //! lock or an allocation and read by reports while it writes.
 
+use super::chunks::Chunks;
 use std::fmt::{self, Write as _};
-use std::sync::atomic::{fence, AtomicU64, Ordering::*};
+use std::sync::atomic::{fence, AtomicU32, AtomicU64, Ordering::*};
 
 /// Longest error text kept per operation, in bytes (cut at a character boundary).
 pub const MAX_ERROR_TEXT: usize = 240;
@@ -85,6 +86,43 @@ impl ErrorText {
             }
         }
         None
+    }
+}
+
+/// An error text's id in its shard, from 1; 0 stands for "none yet".
+pub(crate) type ErrorId = u16;
+
+const ERROR_CHUNK: usize = 8;
+
+/// One shard's error texts, one per slot that has failed with a text,
+/// allocated at its first such failure so slots that never fail carry none.
+pub(crate) struct Errors {
+    table: Chunks<ErrorText, ERROR_CHUNK>,
+    /// Texts handed out so far (single writer: the owning thread).
+    used: AtomicU32,
+}
+
+impl Errors {
+    pub(crate) fn new() -> Self {
+        let capacity = super::callsite::MAX_CALLSITES;
+        Errors {
+            table: Chunks::new(capacity.div_ceil(ERROR_CHUNK), ErrorText::new),
+            used: AtomicU32::new(0),
+        }
+    }
+
+    /// A fresh text; `None` once every callsite has one. Owner thread only.
+    #[cold]
+    pub(crate) fn take(&self) -> Option<ErrorId> {
+        let used = self.used.load(Relaxed) as usize;
+        self.table.get_or_alloc(used)?;
+        self.used.store(used as u32 + 1, Relaxed);
+        ErrorId::try_from(used + 1).ok()
+    }
+
+    /// The text with id `id`, if it was handed out.
+    pub(crate) fn get(&self, id: ErrorId) -> Option<&ErrorText> {
+        self.table.get(usize::from(id).checked_sub(1)?)
     }
 }
 

@@ -6,8 +6,10 @@
 //! no hashing: a relaxed load of the on/off switch, the callsite's cached slot
 //! index, two clock reads and a handful of thread-owned stores.
 
-use super::callsite::Callsite;
+use super::callsite::{self, Callsite, SAMPLED};
 use super::recorder::Recorder;
+use super::shard::Shard;
+use super::slot::Slot;
 use super::{clock, local, switch};
 use std::fmt;
 
@@ -30,6 +32,63 @@ impl fmt::Debug for Outcome<'_> {
     }
 }
 
+/// How a call of a sampled callsite starts.
+enum Sampled {
+    Off,
+    Timed(Active),
+    Untimed(Untimed),
+}
+
+/// A sampled call that is not timed, with the slot it counts into.
+#[derive(Clone, Copy)]
+struct Untimed {
+    shard: &'static Shard,
+    slot: &'static Slot,
+    index: usize,
+}
+
+impl Untimed {
+    /// The untimed call of a sampled callsite in its common case (sampled,
+    /// recording, same monitor as the last call, slot allocated, countdown
+    /// not ending): found with loads and one store, no call. `None` sends
+    /// the call down the full path, nothing changed.
+    #[inline(always)]
+    fn try_fast(site: &'static Callsite) -> Option<Untimed> {
+        let id = site.raw_id();
+        if id & SAMPLED == 0 {
+            return None;
+        }
+        let recorder = local::current();
+        if !recorder.is_enabled() {
+            return None;
+        }
+        let index = callsite::slot_of(id)? as usize;
+        let shard = local::last_shard(recorder)?;
+        let slot = shard.allocated_slot(index)?;
+        slot.skip_sample().then_some(Untimed { shard, slot, index })
+    }
+
+    /// Counts the call. Only on the thread that started it (a synchronous
+    /// call); a future looks its slot up again where it ends.
+    #[inline(always)]
+    fn finish(self, outcome: Outcome<'_>) {
+        self.slot.record_untimed(matches!(outcome, Outcome::Failure(_)));
+        if let Outcome::Failure(Some(text)) = outcome {
+            self.failed_with(text);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn failed_with(self, text: &dyn fmt::Display) {
+        // The stamp only orders errors across threads: read the clock for it here.
+        self.slot.record_error(&self.shard.errors, clock::now(), text);
+    }
+}
+
+/// The start of a sampled call that is not timed: no clock reading is `u64::MAX`.
+const UNTIMED: u64 = u64::MAX;
+
 /// A call being timed: where it records and when it started.
 #[derive(Clone, Copy)]
 pub(crate) struct Active {
@@ -39,6 +98,7 @@ pub(crate) struct Active {
     /// it, and a copy made of two half-word stores read back as one word
     /// cannot be forwarded by the CPU (measured: 15-20 ns per async call).
     slot: usize,
+    /// Clock ticks at the start, or [`UNTIMED`].
     start: u64,
 }
 
@@ -66,46 +126,101 @@ impl Active {
         recorder: &'static Recorder,
         site: &'static Callsite,
     ) -> Option<Active> {
-        // The clock first: the checks below then run while the read is still
+        let id = site.raw_id();
+        if id & SAMPLED != 0 {
+            return match Active::start_sampled(recorder, site, id) {
+                Sampled::Timed(active) => Some(active),
+                Sampled::Untimed(call) => {
+                    Some(Active { recorder, site, slot: call.index, start: UNTIMED })
+                }
+                Sampled::Off => None,
+            };
+        }
+        Active::start_unsampled(recorder, site, id)
+    }
+
+    /// A call of a callsite that times every call; `id` is its id word.
+    #[inline(always)]
+    fn start_unsampled(
+        recorder: &'static Recorder,
+        site: &'static Callsite,
+        id: u32,
+    ) -> Option<Active> {
+        // The clock next: the checks below then run while the read is still
         // in flight instead of before it (measured: 1-3 ns less per call).
         // Only a monitor switched off while another is on pays for the read.
         let start = clock::now();
         if !recorder.is_enabled() {
             return None;
         }
-        match site.registered_slot() {
+        match callsite::slot_of(id) {
             Some(slot) => Some(Active { recorder, site, slot: slot as usize, start }),
             None => Active::start_unregistered(recorder, site),
         }
     }
 
-    /// The first call of a callsite: registers it, then starts the clock, so
-    /// the registration is not part of the call's time.
+    /// A call of a sampled callsite: counted always, timed when its slot's
+    /// countdown runs out (see [`super::sampling`]). No clock read otherwise.
+    #[inline(always)]
+    fn start_sampled(recorder: &'static Recorder, site: &'static Callsite, id: u32) -> Sampled {
+        if !recorder.is_enabled() {
+            return Sampled::Off;
+        }
+        let Some(index) = callsite::slot_of(id) else { return Sampled::Off };
+        let index = index as usize;
+        let Some(shard) = local::shard(recorder) else { return Sampled::Off };
+        let Some(slot) = shard.slot(index) else { return Sampled::Off };
+        if slot.take_sample(|| shard.draws.gap(site.sample_rate())) {
+            Sampled::Timed(Active { recorder, site, slot: index, start: clock::now() })
+        } else {
+            Sampled::Untimed(Untimed { shard, slot, index })
+        }
+    }
+
+    /// The first call of a callsite: registers it, then starts again (timed
+    /// or sampled, as registration decided), so the registration is not part
+    /// of the call's time.
     #[cold]
     #[inline(never)]
     fn start_unregistered(recorder: &'static Recorder, site: &'static Callsite) -> Option<Active> {
-        let slot = site.slot()?;
-        Some(Active { recorder, site, slot: slot as usize, start: clock::now() })
+        site.slot()?;
+        Active::start_enabled(recorder, site)
     }
 
-    /// Records the call as ended now with `outcome`; returns its duration.
+    /// Records the call as ended now with `outcome`; returns its duration
+    /// (0 for a sampled call that was not timed).
     #[inline(always)]
     pub(crate) fn finish(self, outcome: Outcome<'_>) -> u64 {
+        if self.start == UNTIMED {
+            self.finish_untimed(outcome);
+            return 0;
+        }
         let end = clock::now();
         let nanos = clock::nanos_between(self.start, end);
         let epoch = self.recorder.epoch();
         let slow = self.site.slow_threshold();
         // No closure here: captured references would be spilled to the stack
         // and passed to an out-of-line call on every recorded call.
-        let Some(slot) = local::shard(self.recorder).and_then(|shard| shard.slot(self.slot)) else {
-            return nanos;
-        };
+        let Some(shard) = local::shard(self.recorder) else { return nanos };
+        let Some(slot) = shard.slot(self.slot) else { return nanos };
         let failed = matches!(outcome, Outcome::Failure(_));
-        slot.record(nanos, failed, slow, epoch);
+        slot.record(&shard.pages, nanos, failed, slow, epoch);
         if let Outcome::Failure(Some(text)) = outcome {
-            slot.record_error(end, text);
+            slot.record_error(&shard.errors, end, text);
         }
         nanos
+    }
+
+    /// Counts a sampled call that was not timed, on the thread it ended on.
+    #[inline(always)]
+    fn finish_untimed(self, outcome: Outcome<'_>) {
+        let Some(shard) = local::shard(self.recorder) else { return };
+        let Some(slot) = shard.slot(self.slot) else { return };
+        slot.record_untimed(matches!(outcome, Outcome::Failure(_)));
+        if let Outcome::Failure(Some(text)) = outcome {
+            // The stamp only orders errors across threads: read the clock for it here.
+            slot.record_error(&shard.errors, clock::now(), text);
+        }
     }
 
     /// Records a future dropped before it completed.
@@ -164,6 +279,93 @@ pub fn enter(site: &'static Callsite) -> CallGuard {
 #[inline(never)]
 fn enter_enabled(site: &'static Callsite) -> CallGuard {
     CallGuard::start_enabled(site)
+}
+
+/// A synchronous call under way: timed (a [`CallGuard`]), or sampled and
+/// not timed, in which case it holds the slot it counts into (a synchronous
+/// call ends on the thread it started on), so it is not looked up twice.
+pub(crate) enum SyncCall {
+    Timed(CallGuard),
+    Untimed(UntimedGuard),
+}
+
+impl SyncCall {
+    /// Starts a call of `site` on this thread's monitor; the caller has seen
+    /// [`switch::fast`] on.
+    #[inline(always)]
+    pub(crate) fn start(site: &'static Callsite) -> SyncCall {
+        let recorder = local::current();
+        let id = site.raw_id();
+        let active = if id & SAMPLED != 0 {
+            match Active::start_sampled(recorder, site, id) {
+                Sampled::Untimed(call) => return SyncCall::Untimed(UntimedGuard(Some(call))),
+                Sampled::Timed(active) => Some(active),
+                Sampled::Off => None,
+            }
+        } else {
+            Active::start_unsampled(recorder, site, id)
+        };
+        SyncCall::Timed(CallGuard { active })
+    }
+
+    /// The untimed call of a sampled callsite, when it takes the common case
+    /// (see `Untimed::try_fast`); `None`: start it with [`SyncCall::start`].
+    #[inline(always)]
+    pub(crate) fn try_untimed(site: &'static Callsite) -> Option<UntimedGuard> {
+        Untimed::try_fast(site).map(|call| UntimedGuard(Some(call)))
+    }
+
+    /// [`SyncCall::start`] for a callsite marked sampled (its id word has
+    /// [`SAMPLED`]); `None` when it is off.
+    #[inline(always)]
+    pub(crate) fn start_sampled(
+        recorder: &'static Recorder,
+        site: &'static Callsite,
+        id: u32,
+    ) -> Option<SyncCall> {
+        match Active::start_sampled(recorder, site, id) {
+            Sampled::Untimed(call) => Some(SyncCall::Untimed(UntimedGuard(Some(call)))),
+            Sampled::Timed(active) => Some(SyncCall::Timed(CallGuard { active: Some(active) })),
+            Sampled::Off => None,
+        }
+    }
+
+    /// Records the call as ended with `outcome`.
+    #[inline(always)]
+    pub(crate) fn finish(self, outcome: Outcome<'_>) {
+        match self {
+            SyncCall::Timed(guard) => guard.finish(outcome),
+            SyncCall::Untimed(guard) => guard.finish(outcome),
+        }
+    }
+}
+
+/// An untimed sampled call; dropped without `finish` only by a panic.
+pub(crate) struct UntimedGuard(Option<Untimed>);
+
+impl UntimedGuard {
+    /// Counts the call as ended with `outcome`.
+    #[inline(always)]
+    pub(crate) fn finish(mut self, outcome: Outcome<'_>) {
+        if let Some(call) = self.0.take() {
+            call.finish(outcome);
+        }
+    }
+}
+
+impl Drop for UntimedGuard {
+    #[inline(always)]
+    fn drop(&mut self) {
+        if let Some(call) = self.0.take() {
+            untimed_panicked(call);
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn untimed_panicked(call: Untimed) {
+    call.finish(Outcome::Failure(Some(&"panicked")));
 }
 
 impl CallGuard {

@@ -34,15 +34,11 @@ pub(crate) fn bucket_of(nanos: u64) -> usize {
     ((shift as usize) << SUB_BITS) + (v >> shift) as usize
 }
 
-/// The power-of-two group a bucket belongs to; the writer keeps one bit per
-/// group so the reader can skip empty ones.
-#[inline(always)]
-pub(crate) fn group_of(bucket: usize) -> u32 {
-    (bucket >> SUB_BITS) as u32
-}
-
-/// Buckets in one group.
+/// Buckets in one group: one power of two of durations (the first group
+/// holds 0 to 15 ns).
 pub(crate) const GROUP: usize = SUB as usize;
+/// Groups in one histogram.
+pub(crate) const GROUPS: usize = BUCKETS / GROUP;
 
 /// The smallest value that falls into `bucket`, and the bucket's width.
 fn bounds(bucket: usize) -> (u64, u64) {

@@ -53,6 +53,16 @@ pub(crate) fn shard(recorder: &'static Recorder) -> Option<&'static Shard> {
     }
 }
 
+/// This thread's shard of `recorder` if it is the one the last call used;
+/// `None` otherwise (then [`shard`] finds it). No call, no registration.
+#[inline(always)]
+pub(crate) fn last_shard(recorder: &'static Recorder) -> Option<&'static Shard> {
+    match LAST.get() {
+        Some((last, shard)) if std::ptr::eq(last, recorder) => Some(shard),
+        _ => None,
+    }
+}
+
 /// Runs `f` with this thread's shard of `recorder`; does nothing during
 /// thread teardown.
 #[inline(always)]

@@ -7,8 +7,10 @@
 //! - [`switch`]: the off switches and the one flag each call reads first.
 //! - [`recorder`]: one monitor's recording state (its switch, its session
 //!   epoch, the pool of shards), and [`local`], which thread writes where.
-//! - [`shard`]: thread-owned slots with a [`histogram`] each; [`error_text`]
-//!   keeps a slot's last error without a lock.
+//! - [`shard`]: thread-owned storage: a [`slot`] per callsite the thread
+//!   called (allocated in [`chunks`]), the [`histogram`] [`pages`] its slots
+//!   point into; [`error_text`] keeps a slot's last error without a lock.
+//! - [`sampling`]: which calls of a `sample = N` callsite are timed.
 //! - [`guard`] and [`future`]: a call being timed, sync and async.
 //! - [`counter`]: custom counters, written through the same shards.
 //! - [`reading`]: what summing every shard gives, and the difference of two.
@@ -17,6 +19,7 @@
 //! pool lock once per callsite and once per thread.
 
 pub(crate) mod callsite;
+pub(crate) mod chunks;
 pub(crate) mod clock;
 pub(crate) mod counter;
 pub(crate) mod error_text;
@@ -25,8 +28,11 @@ pub(crate) mod guard;
 pub(crate) mod histogram;
 pub(crate) mod local;
 pub(crate) mod naming;
+pub(crate) mod pages;
 pub(crate) mod reading;
 pub(crate) mod recorder;
 pub(crate) mod registry;
+pub(crate) mod sampling;
 pub(crate) mod shard;
+pub(crate) mod slot;
 pub(crate) mod switch;

@@ -19,7 +19,10 @@ pub(crate) const FIXED_COUNT: usize = 6;
 /// One callsite's totals across threads.
 #[derive(Clone, Debug)]
 pub(crate) struct SiteTotals {
+    /// Timed calls (every call of a callsite that is not sampled).
     pub(crate) calls: u64,
+    /// Calls of a sampled callsite that were counted but not timed.
+    pub(crate) untimed: u64,
     pub(crate) failures: u64,
     pub(crate) cancelled: u64,
     pub(crate) slow: u64,
@@ -37,6 +40,7 @@ impl Default for SiteTotals {
     fn default() -> Self {
         SiteTotals {
             calls: 0,
+            untimed: 0,
             failures: 0,
             cancelled: 0,
             slow: 0,
@@ -65,6 +69,8 @@ pub(crate) struct Totals {
     pub(crate) sites: Vec<SiteTotals>,
     pub(crate) counters: Vec<u64>,
     pub(crate) fixed: [u64; FIXED_COUNT],
+    /// Histogram values that found a shard's page table full.
+    pub(crate) histogram_dropped: u64,
 }
 
 impl Totals {
@@ -88,6 +94,7 @@ impl Totals {
                 *n = n.saturating_sub(*b);
             }
             end.calls = end.calls.saturating_sub(begin.calls);
+            end.untimed = end.untimed.saturating_sub(begin.untimed);
             end.failures = end.failures.saturating_sub(begin.failures);
             end.cancelled = end.cancelled.saturating_sub(begin.cancelled);
             end.slow = end.slow.saturating_sub(begin.slow);
@@ -104,6 +111,7 @@ impl Totals {
         for (f, s) in self.fixed.iter_mut().zip(start.fixed) {
             *f = f.saturating_sub(s);
         }
+        self.histogram_dropped = self.histogram_dropped.saturating_sub(start.histogram_dropped);
         self
     }
 }

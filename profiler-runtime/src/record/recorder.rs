@@ -119,8 +119,15 @@ impl Recorder {
         let epoch = self.epoch();
         let pool = lock(&self.pool);
         let mut totals = Totals::default();
+        // Shard by shard: a shard's slots sit together in memory, so reading
+        // them in order is what the caches and the TLB do best (callsite by
+        // callsite across shards measured 3.5x slower at 256 threads).
         for shard in &pool.all {
-            shard.read_into(epoch, &mut totals);
+            let reading = shard.reading();
+            for index in 0..reading.extent() {
+                reading.read_site(index, epoch, totals.site_mut(index));
+            }
+            reading.read_rest(&mut totals);
         }
         totals
     }

@@ -25,7 +25,7 @@ pub(crate) fn report(data: SessionData) -> SessionReport {
     // the bulk of a reading.
     let mut rows: BTreeMap<&str, Row<'_>> = BTreeMap::new();
     for (index, totals) in data.totals.sites.into_iter().enumerate() {
-        if totals.calls == 0 && totals.cancelled == 0 {
+        if totals.calls == 0 && totals.untimed == 0 && totals.cancelled == 0 {
             continue;
         }
         let Some(info) = sites.get(index) else { continue };
@@ -101,6 +101,7 @@ pub(crate) fn report(data: SessionData) -> SessionReport {
             counters: data.counters_dropped,
             stages: data.stages_dropped,
             events: data.events_dropped,
+            histogram_values: data.totals.histogram_dropped,
         },
     };
     findings::analyze(&mut report);
@@ -117,6 +118,7 @@ impl Row<'_> {
     fn add(&mut self, t: &SiteTotals) {
         let r = &mut self.totals;
         r.calls += t.calls;
+        r.untimed += t.untimed;
         r.failures += t.failures;
         r.cancelled += t.cancelled;
         r.slow += t.slow;
@@ -147,29 +149,49 @@ impl Row<'_> {
             (histogram.quantile(0.0).unwrap_or(0), histogram.quantile(1.0).unwrap_or(0))
         };
         let pct = |q: f64| histogram.quantile(q).unwrap_or(0).clamp(min_ns, max_ns.max(min_ns));
+        // Sampled: the timed calls are a uniform random sample of all calls
+        // (see `record::sampling`), so their sums scale by calls / timed.
+        let calls = t.calls + t.untimed;
+        let estimated = t.untimed > 0;
+        let (total_ns, slow_calls) = if estimated {
+            (scale(t.total_ns, calls, t.calls), scale(t.slow, calls, t.calls))
+        } else {
+            (t.total_ns, t.slow)
+        };
         OperationStats {
             name: self.info.name.clone(),
             module_path: self.info.module_path.clone(),
             file: self.info.file.clone(),
             line: self.info.line,
             kind: self.info.kind,
-            calls: t.calls,
+            calls,
+            timed_calls: t.calls,
+            estimated,
             failures: t.failures,
             cancelled: t.cancelled,
-            slow_calls: t.slow,
+            slow_calls,
             slow_threshold_ns: self.info.slow_ns,
-            total_ns: t.total_ns,
+            total_ns,
             mean_ns: t.total_ns.checked_div(t.calls).unwrap_or(0),
             min_ns,
             max_ns,
             p50_ns: pct(0.50),
             p90_ns: pct(0.90),
             p99_ns: pct(0.99),
-            share_of_wall: share(t.total_ns, wall_ns),
+            share_of_wall: share(total_ns, wall_ns),
             last_error: t.error.map(|(_, text)| text),
             histogram,
         }
     }
+}
+
+/// `sum` (over `sampled` calls) scaled to `all` calls; 0 with no sample.
+fn scale(sum: u64, all: u64, sampled: u64) -> u64 {
+    if sampled == 0 {
+        return 0;
+    }
+    let scaled = u128::from(sum) * u128::from(all) / u128::from(sampled);
+    u64::try_from(scaled).unwrap_or(u64::MAX)
 }
 
 /// `part_ns` over `wall_ns`, 0 for an empty session.
@@ -178,5 +200,82 @@ pub(crate) fn share(part_ns: u64, wall_ns: u64) -> f64 {
         0.0
     } else {
         part_ns as f64 / wall_ns as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::callsite::OperationKind;
+    use crate::record::pages::Pages;
+    use crate::record::sampling::Draws;
+    use crate::record::slot::{Slot, Storage};
+
+    fn info() -> SiteInfo {
+        SiteInfo {
+            name: "sampled".into(),
+            module_path: "m".into(),
+            file: "f.rs".into(),
+            line: 1,
+            slow_ns: Some(50_000),
+            kind: OperationKind::Sync,
+        }
+    }
+
+    /// Runs `calls` calls of the given durations through one slot sampled
+    /// at `rate`, as the per-call path does, and builds the report row.
+    fn sampled_row(calls: u64, rate: u32, duration: impl Fn(u64) -> u64) -> (OperationStats, u64) {
+        let (slot, pages, draws) = (Slot::new(), Pages::new(), Draws::new());
+        let mut true_total = 0;
+        for i in 0..calls {
+            let nanos = duration(i);
+            true_total += nanos;
+            if slot.take_sample(|| draws.gap(rate)) {
+                slot.record(&pages, nanos, false, 50_000, 1);
+            } else {
+                slot.record_untimed(false);
+            }
+        }
+        let mut totals = SiteTotals::default();
+        let errors = crate::record::error_text::Errors::new();
+        let carries = pages.reading();
+        slot.read_into(
+            Storage { pages: &pages, errors: &errors, carries: &carries },
+            1,
+            &mut totals,
+        );
+        (Row { info: &info(), totals }.finish(1_000_000_000), true_total)
+    }
+
+    #[test]
+    fn a_fixed_duration_is_estimated_exactly() {
+        let (op, truth) = sampled_row(100_000, 64, |_| 1_000);
+        assert_eq!(op.calls, 100_000);
+        assert!(op.estimated);
+        // About 100,000 / 64 timed calls; far from either end.
+        assert!((1_000..2_200).contains(&op.timed_calls), "{} timed", op.timed_calls);
+        assert_eq!(op.total_ns, truth);
+        assert_eq!((op.mean_ns, op.p50_ns, op.p99_ns), (1_000, 1_000, 1_000));
+    }
+
+    #[test]
+    fn a_periodic_workload_is_estimated_without_bias() {
+        // Every 64th call is 100x slower: an every-64th-call rule would time
+        // all of the slow ones or none (39x or 2.5x off); random gaps do not.
+        let slow_every_64th = |i: u64| if i % 64 == 0 { 100_000 } else { 1_000 };
+        let (op, truth) = sampled_row(2_000_000, 64, slow_every_64th);
+        let error = op.total_ns as f64 / truth as f64 - 1.0;
+        // The standard error here is about 2.7 %; 15 % is over five of them.
+        assert!(error.abs() < 0.15, "estimate {} vs {truth}: {error:+.3}", op.total_ns);
+        // 1 call in 64 is slow, so about 1/64 of the calls are estimated slow.
+        let slow_share = op.slow_calls as f64 / op.calls as f64;
+        assert!((slow_share * 64.0 - 1.0).abs() < 0.2, "slow share {slow_share}");
+    }
+
+    #[test]
+    fn every_call_timed_is_not_an_estimate() {
+        let (op, truth) = sampled_row(1_000, 1, |i| 500 + i);
+        assert!(!op.estimated);
+        assert_eq!((op.calls, op.timed_calls, op.total_ns), (1_000, 1_000, truth));
     }
 }

@@ -264,6 +264,7 @@ fn dropped(report: &SessionReport, out: &mut Vec<Finding>) {
         (d.counters, "counter names past the limit"),
         (d.stages, "stage names past the limit"),
         (d.events, "events that fell out of the event log"),
+        (d.histogram_values, "call durations from histograms (a thread's page table was full)"),
     ]
     .iter()
     .filter(|(n, _)| *n > 0)
@@ -293,6 +294,8 @@ mod tests {
             line: 1,
             kind: Default::default(),
             calls,
+            timed_calls: calls,
+            estimated: false,
             failures: 0,
             cancelled: 0,
             slow_calls: 0,

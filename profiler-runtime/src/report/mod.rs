@@ -84,8 +84,19 @@ pub struct OperationStats {
     /// Sync function, future, or manual operation.
     #[serde(default)]
     pub kind: OperationKind,
-    /// Completed calls.
+    /// Completed calls (exact, sampled or not).
     pub calls: u64,
+    /// Calls whose duration was measured: all of `calls` unless the
+    /// operation is sampled (`#[monitor(sample = N)]` or
+    /// [`crate::set_default_sample_rate`]). Percentiles, min and max come
+    /// from these calls.
+    #[serde(default)]
+    pub timed_calls: u64,
+    /// Whether `total_ns`, `mean_ns`, `slow_calls` and `share_of_wall` are
+    /// estimates from the timed calls (scaled to `calls`) rather than sums
+    /// over every call: true when some calls were not timed.
+    #[serde(default)]
+    pub estimated: bool,
     /// Calls that returned `Err` or panicked.
     pub failures: u64,
     /// Futures dropped before they completed (not in `calls`).
@@ -236,6 +247,11 @@ pub struct Dropped {
     pub stages: u64,
     /// Events this session that fell out of the event log.
     pub events: u64,
+    /// Call durations left out of the histograms because a thread's page
+    /// table was full (more than 65,535 distinct callsite-and-power-of-two
+    /// pairs on one thread); counts and totals still include them.
+    #[serde(default)]
+    pub histogram_values: u64,
 }
 
 impl SessionReport {

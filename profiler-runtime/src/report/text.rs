@@ -39,6 +39,21 @@ pub(crate) fn duration(ns: u64) -> String {
     }
 }
 
+/// A duration cell, marked `~` when it is an estimate (at most 8 characters:
+/// the space goes for the few durations that would not fit otherwise).
+fn estimate(ns: u64, estimated: bool) -> String {
+    let text = duration(ns);
+    if !estimated {
+        return text;
+    }
+    let marked = format!("~{text}");
+    if marked.chars().count() <= 8 {
+        marked
+    } else {
+        marked.replace(' ', "")
+    }
+}
+
 /// A fraction as a percentage with one decimal.
 pub(crate) fn percent(fraction: f64) -> String {
     format!("{:.1}%", fraction * 100.0)
@@ -265,9 +280,9 @@ impl SessionReport {
                 pad(name, name_width),
                 lpad(&count_in(op.calls, 9), 9),
                 lpad(&count_in(op.failures, 5), 5),
-                lpad(&duration(op.total_ns), 8),
+                lpad(&estimate(op.total_ns, op.estimated), 8),
                 lpad(&share_cell(op.share_of_wall), 6),
-                lpad(&duration(op.mean_ns), 8),
+                lpad(&estimate(op.mean_ns, op.estimated), 8),
                 lpad(&duration(op.p50_ns), 8),
                 lpad(&duration(op.p90_ns), 8),
                 lpad(&duration(op.p99_ns), 8),
@@ -275,6 +290,14 @@ impl SessionReport {
             );
         }
         for (op, name) in self.operations.iter().zip(&shown) {
+            if op.estimated {
+                let _ = writeln!(
+                    out,
+                    "  {name}: sampled, {} of {} calls timed; ~ marks estimates (total, mean, %wall)",
+                    count(op.timed_calls),
+                    count(op.calls)
+                );
+            }
             if let Some(err) = &op.last_error {
                 let line = format!("  {name}: last error: {}", sanitize(err));
                 let _ = writeln!(out, "{}", fit_right(&line, columns));

@@ -1,0 +1,200 @@
+//! `#[monitor(sample = N)]`: every call counted exactly (calls, failures,
+//! error texts, panics, cancellations), one in N timed, and the report's
+//! totals marked as estimates.
+
+use profiler_runtime::{monitor, Monitor, OperationStats, SessionReport};
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+#[monitor(name = "sampling::parse", sample = 16)]
+fn parse(i: u64) -> Result<u64, String> {
+    if i % 7 == 0 {
+        return Err(format!("row {i} is malformed"));
+    }
+    Ok(i * 2)
+}
+
+#[monitor(name = "sampling::explode", sample = 8)]
+fn explode(i: u64) -> u64 {
+    if i % 5 == 0 {
+        panic!("boom {i}");
+    }
+    i
+}
+
+#[monitor(name = "sampling::fetch", sample = 4)]
+async fn fetch(i: u64, yields: bool) -> Result<u64, &'static str> {
+    if yields {
+        Pending1(false).await;
+    }
+    if i % 3 == 0 {
+        Err("upstream refused")
+    } else {
+        Ok(i)
+    }
+}
+
+/// Pending once, then ready: a future that can be dropped half-way.
+struct Pending1(bool);
+
+impl Future for Pending1 {
+    type Output = ();
+    fn poll(mut self: std::pin::Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            Poll::Ready(())
+        } else {
+            self.0 = true;
+            Poll::Pending
+        }
+    }
+}
+
+fn poll_once<F: Future>(f: std::pin::Pin<&mut F>) -> Poll<F::Output> {
+    f.poll(&mut Context::from_waker(Waker::noop()))
+}
+
+fn row<'a>(report: &'a SessionReport, name: &str) -> &'a OperationStats {
+    report.operation(name).unwrap_or_else(|| panic!("no row {name}"))
+}
+
+#[test]
+fn a_sampled_function_counts_every_call_and_failure_exactly() {
+    let m = Monitor::new();
+    m.start_session("sampling-exact");
+    let failures = m.scope(|| (0..20_000).filter(|&i| parse(i).is_err()).count() as u64);
+    let report = m.end_session().unwrap();
+    let op = row(&report, "sampling::parse");
+    assert_eq!((op.calls, op.failures), (20_000, failures));
+    assert_eq!(failures, 2_858);
+    assert!(op.estimated);
+    // One in 16 on average: 1,250 expected, the bounds are over 8 standard deviations out.
+    assert!((950..1_550).contains(&op.timed_calls), "{} timed", op.timed_calls);
+    assert_eq!(op.histogram.count(), op.timed_calls);
+    // The last error is the last failing call's, timed or not.
+    assert_eq!(op.last_error.as_deref(), Some("row 19999 is malformed"));
+    assert!(op.min_ns <= op.p50_ns && op.p50_ns <= op.max_ns);
+    assert!(op.total_ns > 0 && op.mean_ns > 0);
+}
+
+#[test]
+fn panics_in_a_sampled_function_are_failures_whether_timed_or_not() {
+    let m = Monitor::new();
+    m.start_session("sampling-panics");
+    let panics = m.scope(|| {
+        (0..400u64).filter(|&i| std::panic::catch_unwind(|| explode(i)).is_err()).count() as u64
+    });
+    let report = m.end_session().unwrap();
+    let op = row(&report, "sampling::explode");
+    assert_eq!((op.calls, op.failures, panics), (400, 80, 80));
+    assert_eq!(op.last_error.as_deref(), Some("panicked"));
+    // About 50 timed; all 400 would be a 50-standard-deviation event.
+    assert!(op.timed_calls < 200);
+}
+
+#[test]
+fn sampled_futures_count_calls_failures_and_cancellations_exactly() {
+    let m = Monitor::new();
+    m.start_session("sampling-async");
+    let mut errors = 0;
+    for i in 0..3_000u64 {
+        let mut call = pin!(m.bind(fetch(i, i % 2 == 0)));
+        match poll_once(call.as_mut()) {
+            Poll::Ready(result) => errors += u64::from(result.is_err()),
+            // Every other yielding call is dropped half-way: cancelled.
+            Poll::Pending if i % 4 == 0 => continue,
+            Poll::Pending => match poll_once(call.as_mut()) {
+                Poll::Ready(result) => errors += u64::from(result.is_err()),
+                Poll::Pending => unreachable!("ready on the second poll"),
+            },
+        }
+    }
+    let report = m.end_session().unwrap();
+    let op = row(&report, "sampling::fetch");
+    // 750 of the 3,000 calls are dropped after their first poll.
+    assert_eq!((op.calls, op.cancelled, op.failures), (2_250, 750, errors));
+    assert_eq!(errors, 750);
+    assert_eq!(op.last_error.as_deref(), Some("upstream refused"));
+    assert!(op.estimated && (300..900).contains(&op.timed_calls), "{}", op.timed_calls);
+}
+
+#[monitor(name = "sampling::spin", sample = 4)]
+fn spin_for(at_least: Duration) {
+    let start = Instant::now();
+    while start.elapsed() < at_least {
+        std::hint::spin_loop();
+    }
+}
+
+#[test]
+fn the_estimate_of_a_fixed_duration_function_is_its_duration_times_its_calls() {
+    const CALLS: u32 = 400;
+    const EACH: Duration = Duration::from_micros(50);
+    let m = Monitor::new();
+    m.start_session("sampling-fixed");
+    let outside = Instant::now();
+    m.scope(|| (0..CALLS).for_each(|_| spin_for(EACH)));
+    let outside = outside.elapsed();
+    let report = m.end_session().unwrap();
+    let op = row(&report, "sampling::spin");
+    assert_eq!(op.calls, u64::from(CALLS));
+    // Every call takes at least EACH, so the estimate (calls x the timed
+    // calls' mean) cannot be below CALLS x EACH...
+    assert!(op.total_ns >= u64::from(CALLS) * EACH.as_nanos() as u64);
+    assert!(
+        op.p50_ns as f64 >= EACH.as_nanos() as f64 * (1.0 - profiler_runtime::MAX_RELATIVE_ERROR)
+    );
+    // ...and is near what the whole loop took (a loose bound: a preempted call
+    // that happens to be timed counts four times).
+    assert!((op.total_ns as u128) < outside.as_nanos() * 2, "{} vs {outside:?}", op.total_ns);
+}
+
+#[test]
+fn the_report_marks_estimates_in_text_and_json() {
+    let m = Monitor::new();
+    m.start_session("sampling-render");
+    m.scope(|| (0..5_000).for_each(|i| drop(parse(i))));
+    let report = m.end_session().unwrap();
+    let op = row(&report, "sampling::parse");
+    let text = report.to_text();
+    let table_row = text.lines().find(|l| l.trim_start().starts_with("sampling::parse ")).unwrap();
+    assert_eq!(table_row.matches('~').count(), 2, "total and mean marked: {table_row}");
+    // About 312 timed calls: no thousands separator to format.
+    assert!(op.timed_calls < 1_000);
+    let note = format!(
+        "sampling::parse: sampled, {} of 5,000 calls timed; ~ marks estimates",
+        op.timed_calls
+    );
+    assert!(text.contains(&note), "{text}");
+    let json: serde_json::Value = serde_json::from_str(&report.to_json().unwrap()).unwrap();
+    let row = json["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "sampling::parse")
+        .unwrap();
+    assert_eq!(row["estimated"], true);
+    assert_eq!(row["timed_calls"], op.timed_calls);
+    assert_eq!(row["calls"], 5_000);
+}
+
+#[monitor(name = "sampling::every", sample = 1)]
+fn every(i: u64) -> u64 {
+    i + 1
+}
+
+#[test]
+fn sample_one_times_every_call() {
+    let m = Monitor::new();
+    m.start_session("sampling-one");
+    m.scope(|| {
+        (0..500).for_each(|i| {
+            every(i);
+        })
+    });
+    let report = m.end_session().unwrap();
+    let op = row(&report, "sampling::every");
+    assert_eq!((op.calls, op.timed_calls, op.estimated), (500, 500, false));
+    assert!(!report.to_text().contains("sampled,"));
+}

@@ -47,7 +47,10 @@
 //! - `hotpath`: `#[hotpath::measure]` (feature `hotpath`) with a
 //!   `HotpathGuardBuilder` guard alive for the whole run; the guard prints
 //!   hotpath's own report (calls, mean, p95) after criterion's summary. Its
-//!   row always runs 1 s warm-up + 2 s measurement (see below).
+//!   row always runs 1 s warm-up + 2 s measurement (see below). With
+//!   `PEERS_HOTPATH_SAMPLE=64` in the environment the row is
+//!   `hotpath_sampled_64`: hotpath's own time sampling at 1 in 64
+//!   (`functions_time_sampling_rate`), to compare with `monitor_sampled_64`.
 //! - `autometrics`: `#[autometrics]` with the `prometheus-client` backend;
 //!   the call counter is read back from its registry after the row.
 //!
@@ -335,7 +338,18 @@ fn hotpath_install() -> hotpath::HotpathGuard {
     // Its loopback metrics server (port 6770) is for a TUI nobody runs here.
     // Set before any thread exists, so no other thread reads the environment.
     std::env::set_var("HOTPATH_METRICS_SERVER_OFF", "1");
-    hotpath::HotpathGuardBuilder::new("peers").functions_limit(5).build()
+    let builder = hotpath::HotpathGuardBuilder::new("peers").functions_limit(5);
+    match hotpath_sample() {
+        Some(n) => builder.functions_time_sampling_rate(1.0 / f64::from(n)).build(),
+        None => builder.build(),
+    }
+}
+
+/// `PEERS_HOTPATH_SAMPLE=N`: hotpath times one call in N (its sampling rate
+/// is process-wide, set once when its guard is built, so a run measures its
+/// row either sampled or not).
+fn hotpath_sample() -> Option<u32> {
+    std::env::var("PEERS_HOTPATH_SAMPLE").ok()?.parse().ok().filter(|&n| n > 1)
 }
 
 #[hotpath::measure]
@@ -503,9 +517,13 @@ fn single_thread(c: &mut Criterion) {
     // 1 s + 2 s whatever the command line says, and it sits out `threads`.
     let mut g = c.benchmark_group("call");
     g.warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(2));
+    let id = match hotpath_sample() {
+        Some(n) => format!("hotpath_sampled_{n}"),
+        None => "hotpath".to_owned(),
+    };
     row(
         &mut g,
-        "hotpath",
+        &id,
         |b| b.iter(|| hotpathed(black_box(7))),
         || "its report follows the criterion summary".to_owned(),
     );

@@ -266,7 +266,7 @@ pub struct CallGuard {
 /// Starts timing a call of the function `site` describes, on the monitor in
 /// effect on this thread.
 ///
-/// Only [`switch::fast`] is checked inline; the rest is out of line so a
+/// Only `switch::fast` is checked inline; the rest is out of line so a
 /// disabled call adds one load and a branch to the caller.
 #[inline(always)]
 pub fn enter(site: &'static Callsite) -> CallGuard {

@@ -18,7 +18,7 @@ pub use crate::state::events::OperationEvent;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Version of the JSON layout written by [`SessionReport::to_json`].
+/// Version of the JSON layout written by `SessionReport::to_json` (feature `json`).
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// Everything one session recorded, with the findings drawn from it.

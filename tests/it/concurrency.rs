@@ -140,6 +140,47 @@ fn threads_that_exit_mid_session_keep_their_calls_in_the_report() {
 }
 
 #[test]
+fn a_reading_of_many_threads_split_across_readers_adds_up_exactly() {
+    // 48 live threads: past the size at which a reading is shared between
+    // helper threads, so the merged reading is checked against the truth.
+    const THREADS: u64 = 48;
+    let m = Monitor::new();
+    m.start_session("wide");
+    let ready = std::sync::Barrier::new(THREADS as usize + 1);
+    let done = std::sync::Barrier::new(THREADS as usize + 1);
+    std::thread::scope(|s| {
+        for t in 0..THREADS {
+            let (m, ready, done) = (&m, &ready, &done);
+            s.spawn(move || {
+                m.scope(|| {
+                    for i in 0..(100 + t * 10) {
+                        let _ = beat(i % 7 == 0);
+                        SITES[(t % 50) as usize].0(i);
+                    }
+                    m.add_count("concurrency::wide", t);
+                });
+                ready.wait();
+                done.wait();
+            });
+        }
+        ready.wait();
+        let live = m.current_report().unwrap();
+        done.wait();
+        let calls: u64 = (0..THREADS).map(|t| 100 + t * 10).sum();
+        let failures: u64 = (0..THREADS).map(|t| (100 + t * 10).div_ceil(7)).sum();
+        assert_eq!(beats(&live), (calls, failures));
+        let beat_row = live.operation("concurrency::beat").unwrap();
+        assert_eq!(beat_row.histogram.count(), calls);
+        assert_eq!(beat_row.last_error.as_deref(), Some("beat failed"));
+        assert_eq!(live.counters.get("concurrency::wide"), Some(&(0..THREADS).sum::<u64>()));
+        let site_calls: u64 =
+            SITES.iter().filter_map(|(_, n)| live.operation(n)).map(|op| op.calls).sum();
+        assert_eq!(site_calls, calls);
+    });
+    assert_eq!(beats(&m.end_session().unwrap()).0, (0..THREADS).map(|t| 100 + t * 10).sum::<u64>());
+}
+
+#[test]
 fn many_short_threads_in_sequence_lose_nothing() {
     let m = Monitor::new();
     m.start_session("churn");

@@ -204,7 +204,7 @@ impl Active {
         let Some(shard) = local::shard(self.recorder) else { return nanos };
         let Some(slot) = shard.slot(self.slot) else { return nanos };
         let failed = matches!(outcome, Outcome::Failure(_));
-        slot.record(&shard.pages, nanos, failed, slow, epoch);
+        slot.record(&shard.pages, self.slot, nanos, failed, slow, epoch);
         if let Outcome::Failure(Some(text)) = outcome {
             slot.record_error(&shard.errors, end, text);
         }

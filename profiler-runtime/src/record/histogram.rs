@@ -70,6 +70,16 @@ pub struct Histogram {
 }
 
 impl Histogram {
+    /// Builds a histogram from `(bucket, count)` pairs in bucket order.
+    pub(crate) fn from_counts(counts: impl IntoIterator<Item = (usize, u64)>) -> Histogram {
+        let counts = counts
+            .into_iter()
+            .filter(|&(b, c)| c > 0 && b < BUCKETS)
+            .map(|(b, c)| (b as u16, c))
+            .collect();
+        Histogram { counts }
+    }
+
     /// Builds a histogram from dense per-bucket counts.
     pub(crate) fn from_dense(dense: &[u64]) -> Histogram {
         let counts =

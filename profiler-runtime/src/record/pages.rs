@@ -16,6 +16,7 @@
 
 use super::chunks::Chunks;
 use super::histogram::GROUP;
+use super::reading::Totals;
 use super::recorder::lock;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::*};
 use std::sync::{Mutex, MutexGuard};
@@ -23,9 +24,11 @@ use std::sync::{Mutex, MutexGuard};
 /// A page's id in its shard, from 1; 0 stands for "no page yet".
 pub(crate) type PageId = u16;
 
-/// The most pages one shard hands out (4 MiB of them); calls landing in a
-/// group that finds the table full are counted as dropped histogram values.
-const MAX_PAGES: usize = PageId::MAX as usize;
+/// The most pages one shard hands out (2 MiB of them: four powers of two
+/// for each of 8,192 callsites); calls landing in a group that finds the
+/// table full are counted as dropped histogram values. A bound rather than
+/// `u16::MAX` so a thread's table of chunk pointers stays 8 KiB.
+pub(crate) const MAX_PAGES: usize = 32_768;
 /// Pages allocated together: 4 KiB, one memory page.
 const PAGE_CHUNK: usize = 64;
 
@@ -45,6 +48,9 @@ pub(crate) struct Carry {
 /// One shard's histogram pages. Owner thread writes; readers read.
 pub(crate) struct Pages {
     table: Chunks<Page, PAGE_CHUNK>,
+    /// Whose each page is: slot index << 8 | group. Readers go through the
+    /// pages in this order (sequential memory) rather than slot by slot.
+    owners: Chunks<AtomicU32, PAGE_CHUNK>,
     /// Pages handed out so far (single writer: the owning thread).
     used: AtomicU32,
     /// Histogram values with no page to go to (the table was full).
@@ -58,23 +64,30 @@ impl Pages {
             table: Chunks::new(MAX_PAGES.div_ceil(PAGE_CHUNK), || {
                 Page([const { AtomicU32::new(0) }; GROUP])
             }),
+            owners: Chunks::new(MAX_PAGES.div_ceil(PAGE_CHUNK), || AtomicU32::new(0)),
             used: AtomicU32::new(0),
             lost: AtomicU64::new(0),
             carries: Mutex::new(Vec::new()),
         }
     }
 
-    /// A fresh, zeroed page; `None` when the table is full (the value is
-    /// counted as lost). Owner thread only; once per (slot, group).
+    /// A fresh, zeroed page for group `group` of slot `slot`; `None` when
+    /// the table is full (the value is counted as lost). Owner thread only;
+    /// once per (slot, group).
     #[cold]
     #[inline(never)]
-    pub(crate) fn take(&self) -> Option<PageId> {
+    pub(crate) fn take(&self, slot: usize, group: usize) -> Option<PageId> {
         let used = self.used.load(Relaxed) as usize;
-        if used >= MAX_PAGES || self.table.get_or_alloc(used).is_none() {
+        let owner = self.owners.get_or_alloc(used);
+        if used >= MAX_PAGES || self.table.get_or_alloc(used).is_none() || owner.is_none() {
             super::shard::bump(&self.lost, 1);
             return None;
         }
-        self.used.store(used as u32 + 1, Relaxed);
+        if let Some(owner) = owner {
+            owner.store((slot as u32) << 8 | group as u32, Relaxed);
+        }
+        // Release: a reader that sees the count sees the page and its owner.
+        self.used.store(used as u32 + 1, Release);
         Some((used + 1) as PageId)
     }
 
@@ -111,17 +124,25 @@ impl Pages {
         lock(&self.carries)
     }
 
-    /// Adds page `id`'s counts (with their carries) to `out`, 16 buckets.
-    pub(crate) fn read_into(&self, id: PageId, carries: &[Carry], out: &mut [u64]) {
-        let Some(page) = usize::from(id).checked_sub(1).and_then(|i| self.table.get(i)) else {
-            return;
-        };
-        for (dst, src) in out.iter_mut().zip(&page.0) {
-            *dst += u64::from(src.load(Relaxed));
-        }
-        for c in carries.iter().filter(|c| c.page == id) {
-            if let Some(dst) = out.get_mut(usize::from(c.cell)) {
-                *dst += c.wraps << 32;
+    /// Adds every page's counts (with their carries) to its slot's totals in
+    /// `out`, page by page in the order they were taken.
+    pub(crate) fn read_into(&self, carries: &[Carry], out: &mut Totals) {
+        let used = self.used.load(Acquire) as usize;
+        for index in 0..used {
+            let (Some(page), Some(owner)) = (self.table.get(index), self.owners.get(index)) else {
+                continue;
+            };
+            let owner = owner.load(Relaxed);
+            let (slot, group) = ((owner >> 8) as usize, (owner & 0xFF) as usize);
+            let counts = out.site_mut(slot).buckets.group_mut(group);
+            for (dst, src) in counts.iter_mut().zip(&page.0) {
+                *dst += u64::from(src.load(Relaxed));
+            }
+            let id = (index + 1) as PageId;
+            for c in carries.iter().filter(|c| c.page == id) {
+                if let Some(dst) = counts.get_mut(usize::from(c.cell)) {
+                    *dst += c.wraps << 32;
+                }
             }
         }
     }
@@ -144,18 +165,19 @@ impl Pages {
 mod tests {
     use super::*;
 
+    /// Page `id`'s counts as a reading sees them (tests give page `n` to slot `n`).
     fn read(pages: &Pages, id: PageId) -> Vec<u64> {
-        let mut out = vec![0; GROUP];
-        let carries = pages.reading();
-        pages.read_into(id, &carries, &mut out);
-        out
+        let mut out = Totals::default();
+        pages.read_into(&pages.reading(), &mut out);
+        let counts = out.site_mut(usize::from(id)).buckets.group_mut(0);
+        counts.to_vec()
     }
 
     #[test]
     fn pages_count_per_cell() {
         let pages = Pages::new();
-        let a = pages.take().unwrap();
-        let b = pages.take().unwrap();
+        let a = pages.take(1, 0).unwrap();
+        let b = pages.take(2, 0).unwrap();
         assert_ne!(a, b);
         pages.count(a, 3);
         pages.count(a, 3);
@@ -166,9 +188,20 @@ mod tests {
     }
 
     #[test]
+    fn a_full_table_refuses_pages_and_counts_what_it_lost() {
+        let pages = Pages::new();
+        let ids: Vec<PageId> = (0..MAX_PAGES).map(|i| pages.take(i % 8192, 3).unwrap()).collect();
+        assert_eq!((ids[0], ids[MAX_PAGES - 1]), (1, MAX_PAGES as PageId));
+        assert_eq!(pages.lost(), 0);
+        assert_eq!(pages.take(0, 4), None);
+        assert_eq!(pages.take(0, 5), None);
+        assert_eq!(pages.lost(), 2);
+    }
+
+    #[test]
     fn a_full_cell_carries_into_the_ledger_without_losing_a_count() {
         let pages = Pages::new();
-        let id = pages.take().unwrap();
+        let id = pages.take(1, 0).unwrap();
         pages.set(id, 5, u32::MAX - 1);
         pages.count(id, 5);
         assert_eq!(read(&pages, id)[5], u64::from(u32::MAX));

@@ -9,7 +9,7 @@
 //! sees every value) only when the thread exits.
 //!
 //! A shard holds a [`Slot`] per callsite the thread has called (allocated
-//! eight at a time, on first use), the histogram [`Pages`] those slots point
+//! sixteen at a time, on first use), the histogram [`Pages`] those slots point
 //! into, and the thread's cache, API and custom counters. What one thread
 //! costs is therefore what it called: about 200 bytes per callsite plus 64
 //! bytes per power of two its durations took (see `examples/scale.rs`).
@@ -17,9 +17,9 @@
 use super::chunks::Chunks;
 use super::error_text::Errors;
 use super::pages::{Carry, Pages};
-use super::reading::{Fixed, SiteTotals, Totals, FIXED_COUNT};
+use super::reading::{Fixed, Totals, FIXED_COUNT};
 use super::sampling::Draws;
-use super::slot::{Slot, Storage};
+use super::slot::Slot;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::MutexGuard;
 
@@ -33,7 +33,9 @@ pub(crate) fn bump(cell: &AtomicU64, by: u64) {
 /// The most distinct custom counter names; later ones are counted as dropped.
 pub const MAX_COUNTERS: usize = 4096;
 const COUNTER_CHUNK: usize = 64;
-const SLOT_CHUNK: usize = 8;
+/// Slots allocated together (3 KiB): a thread's table of chunk pointers
+/// stays 8 KiB.
+const SLOT_CHUNK: usize = 16;
 
 /// One thread's share of one monitor.
 pub(crate) struct Shard {
@@ -95,27 +97,18 @@ pub(crate) struct Reading<'a> {
 }
 
 impl Reading<'_> {
-    /// One past the highest slot index this shard may hold.
-    pub(crate) fn extent(&self) -> usize {
-        self.shard.slots.extent()
-    }
-
-    /// Adds slot `index`'s values to `out`.
-    #[inline]
-    pub(crate) fn read_site(&self, index: usize, epoch: u64, out: &mut SiteTotals) {
-        if let Some(slot) = self.shard.slots.get(index) {
-            let storage = Storage {
-                pages: &self.shard.pages,
-                errors: &self.shard.errors,
-                carries: &self.carries,
-            };
-            slot.read_into(storage, epoch, out);
-        }
-    }
-
-    /// Adds what is not per callsite (counters, dropped values) to `out`.
-    pub(crate) fn read_rest(&self, out: &mut Totals) {
+    /// Adds everything this shard holds to `out`: the histogram pages in
+    /// the order they were taken, then the slots in index order (both
+    /// sequential in memory), then the counters. Pages before slots: see
+    /// [`Slot::record`] for why that never counts a call twice.
+    pub(crate) fn read_into(&self, epoch: u64, out: &mut Totals) {
         let shard = self.shard;
+        shard.pages.read_into(&self.carries, out);
+        for index in 0..shard.slots.extent() {
+            if let Some(slot) = shard.slots.get(index) {
+                slot.read_into(&shard.errors, epoch, out.site_mut(index));
+            }
+        }
         out.histogram_dropped += shard.pages.lost();
         for (index, cell) in shard.counters.iter() {
             let value = cell.load(Relaxed);

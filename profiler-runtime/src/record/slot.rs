@@ -9,8 +9,12 @@
 //! | line | fields | written by |
 //! |------|--------|------------|
 //! | 1 | `calls`, `total_ns`, `pending`, `epoch`, `min_ns`, `max_ns`, `failures`, `slow` | every timed call (failures and slow only when they happen) |
-//! | 2-3 | `untimed`, `countdown` | every call of a sampled callsite that is not timed |
-//! | 2-3 | `cancelled`, `error`, `pages` | cancellations, failures with a text (the text itself lives in the shard), a call in a new power of two |
+//! | 2 | `untimed`, `countdown` | every call of a sampled callsite that is not timed |
+//! | 2 | `cancelled`, `error` | cancellations, a slot's first failure with a text (the text itself lives in the shard) |
+//! | 2-3 | `pages` | read by every timed call (its page), written at a call in a new power of two |
+//!
+//! A reading touches lines 1 and 2; the pages are read from the shard, in
+//! the order they were taken.
 //!
 //! Per call, at each kind of callsite:
 //!
@@ -28,8 +32,8 @@
 //!
 //! # Room for the next measures
 //!
-//! Lines 2-3 have 18 bytes spare, enough for two more `u64`s every call
-//! writes (self time fits there). Measures that only some levels want
+//! The slot has 18 bytes spare (at the end of line 3), enough for two more
+//! `u64`s every call writes (self time fits there). Measures that only some levels want
 //! (allocation bytes, CPU time, busy time and polls) do not widen the slot:
 //! they go in a block of their own that the slot points to, allocated the
 //! first time a call at that level records into the slot, so a slot at the
@@ -39,20 +43,11 @@
 
 use super::error_text::Errors;
 use super::histogram::{self, GROUP, GROUPS};
-use super::pages::{Carry, PageId, Pages};
+use super::pages::{PageId, Pages};
 use super::reading::SiteTotals;
 use super::shard::bump;
 use std::fmt;
 use std::sync::atomic::{AtomicU16, AtomicU32, AtomicU64, Ordering::*};
-
-/// What a slot's reading needs from its shard: the pages and error texts
-/// its ids point into, and the carry ledger, locked for the reading.
-#[derive(Clone, Copy)]
-pub(crate) struct Storage<'a> {
-    pub(crate) pages: &'a Pages,
-    pub(crate) errors: &'a Errors,
-    pub(crate) carries: &'a [Carry],
-}
 
 /// One callsite's measures on one thread. Single writer: the owning thread
 /// (see [`super::shard`]).
@@ -70,17 +65,18 @@ pub(crate) struct Slot {
     max_ns: AtomicU64,
     failures: AtomicU64,
     slow: AtomicU64,
-    // Lines 2-3.
+    // Line 2 (with the start of the page words): what readers also read.
     /// Calls counted but not timed (sampled callsites only).
     untimed: AtomicU64,
     cancelled: AtomicU64,
-    /// The page holding each group's buckets, four 16-bit ids to a word (0:
-    /// none yet), so a reader skips four empty groups per load.
-    pages: [AtomicU64; PAGE_WORDS],
     /// Calls left until the next timed one, that one included; 0: draw anew.
     countdown: AtomicU32,
     /// The shard's text of this slot's last error; 0: no failure with a text yet.
     error: AtomicU16,
+    /// The page holding each group's buckets, four 16-bit ids to a word (0:
+    /// none yet). Only the owner reads them: readers go through the shard's
+    /// pages in order, so a reading touches two of the slot's three lines.
+    pages: [AtomicU64; PAGE_WORDS],
 }
 
 const PAGE_WORDS: usize = GROUPS.div_ceil(4);
@@ -100,9 +96,9 @@ impl Slot {
             slow: AtomicU64::new(0),
             untimed: AtomicU64::new(0),
             cancelled: AtomicU64::new(0),
-            pages: [const { AtomicU64::new(0) }; PAGE_WORDS],
             countdown: AtomicU32::new(0),
             error: AtomicU16::new(0),
+            pages: [const { AtomicU64::new(0) }; PAGE_WORDS],
         }
     }
 
@@ -118,9 +114,17 @@ impl Slot {
     /// its bucket is found while this call's clock read is still in flight.
     /// Everything else here (sums, min, max) writes fixed addresses.
     #[inline(always)]
-    pub(crate) fn record(&self, pages: &Pages, nanos: u64, failed: bool, slow_ns: u64, epoch: u64) {
+    pub(crate) fn record(
+        &self,
+        pages: &Pages,
+        index: usize,
+        nanos: u64,
+        failed: bool,
+        slow_ns: u64,
+        epoch: u64,
+    ) {
         let previous = self.pending.load(Relaxed);
-        // Pending first, then the bucket; readers read the buckets first, then
+        // Pending first, then the bucket; readers read the pages first, then
         // pending. So a reading taken between the two stores sees this call
         // in place of the previous one, and never the previous one twice
         // (x86 keeps stores and loads in order; on weaker memory models one
@@ -128,7 +132,7 @@ impl Slot {
         // between readings absorbs). Quiescent readings are always exact.
         self.pending.store(nanos.saturating_add(1), Relaxed);
         if previous != 0 {
-            self.count_in_histogram(pages, previous - 1);
+            self.count_in_histogram(pages, index, previous - 1);
         }
         bump(&self.total_ns, nanos);
         if self.epoch.load(Relaxed) != epoch {
@@ -153,13 +157,13 @@ impl Slot {
     }
 
     #[inline(always)]
-    fn count_in_histogram(&self, pages: &Pages, nanos: u64) {
+    fn count_in_histogram(&self, pages: &Pages, index: usize, nanos: u64) {
         let bucket = histogram::bucket_of(nanos);
         let group = bucket / GROUP;
         let Some(word) = self.pages.get(group / 4) else { return };
         let mut id = (word.load(Relaxed) >> (16 * (group % 4))) as PageId;
         if id == 0 {
-            match self.add_page(pages, group) {
+            match self.add_page(pages, index, group) {
                 Some(new) => id = new,
                 None => return,
             }
@@ -170,8 +174,8 @@ impl Slot {
     /// The first value in `group`: takes a page for it.
     #[cold]
     #[inline(never)]
-    fn add_page(&self, pages: &Pages, group: usize) -> Option<PageId> {
-        let id = pages.take()?;
+    fn add_page(&self, pages: &Pages, index: usize, group: usize) -> Option<PageId> {
+        let id = pages.take(index, group)?;
         let word = &self.pages[group / 4];
         let ids = word.load(Relaxed) | u64::from(id) << (16 * (group % 4));
         // Release: a reader that sees the id sees the page's zeroed cells.
@@ -239,9 +243,10 @@ impl Slot {
         }
     }
 
-    /// Adds this slot's values to `out`; `carries` is the shard's ledger,
-    /// locked for the reading.
-    pub(crate) fn read_into(&self, shard: Storage<'_>, epoch: u64, out: &mut SiteTotals) {
+    /// Adds this slot's values to `out`, but for the histogram pages, which
+    /// the shard reads before its slots, in the order they were taken
+    /// ([`Pages::read_into`]); `errors` is the shard's table of error texts.
+    pub(crate) fn read_into(&self, errors: &Errors, epoch: u64, out: &mut SiteTotals) {
         let calls = self.calls.load(Relaxed);
         let untimed = self.untimed.load(Relaxed);
         let cancelled = self.cancelled.load(Relaxed);
@@ -258,25 +263,13 @@ impl Slot {
             out.min_ns = out.min_ns.min(self.min_ns.load(Relaxed));
             out.max_ns = out.max_ns.max(self.max_ns.load(Relaxed));
         }
-        for (w, word) in self.pages.iter().enumerate() {
-            let mut ids = word.load(Acquire);
-            while ids != 0 {
-                let lane = ids.trailing_zeros() / 16;
-                let id = (ids >> (16 * lane)) as PageId;
-                ids &= !(0xFFFF << (16 * lane));
-                let group = w * 4 + lane as usize;
-                let range = group * GROUP..(group + 1) * GROUP;
-                shard.pages.read_into(id, shard.carries, &mut out.dense_buckets()[range]);
-            }
-        }
-        // After the buckets (see `record`): a bucket that already holds the
-        // previous call is only seen once the newer pending value is.
+        // The pending call, read after the shard's pages (see `record`).
         let pending = self.pending.load(Relaxed);
         if pending != 0 {
-            out.dense_buckets()[histogram::bucket_of(pending - 1)] += 1;
+            out.buckets.add(histogram::bucket_of(pending - 1), 1);
         }
         let error = self.error.load(Acquire);
-        if let Some((stamp, text)) = shard.errors.get(error).and_then(|e| e.read()) {
+        if let Some((stamp, text)) = errors.get(error).and_then(|e| e.read()) {
             if out.error.as_ref().is_none_or(|(s, _)| stamp > *s) {
                 out.error = Some((stamp, text));
             }
@@ -293,23 +286,30 @@ mod tests {
         read_with(slot, pages, &Errors::new(), epoch)
     }
 
+    /// The reading of `slot` as slot 0 of a shard with these pages and errors.
     fn read_with(slot: &Slot, pages: &Pages, errors: &Errors, epoch: u64) -> SiteTotals {
-        let mut out = SiteTotals::default();
-        let carries = pages.reading();
-        slot.read_into(Storage { pages, errors, carries: &carries }, epoch, &mut out);
-        out
+        let mut out = crate::record::reading::Totals::default();
+        pages.read_into(&pages.reading(), &mut out);
+        slot.read_into(errors, epoch, out.site_mut(0));
+        out.sites.swap_remove(0)
+    }
+
+    fn dense(out: &SiteTotals) -> Vec<u64> {
+        let mut dense = vec![0u64; BUCKETS];
+        out.buckets.counts().for_each(|(b, n)| dense[b] += n);
+        dense
     }
 
     #[test]
     fn a_slot_resets_min_and_max_for_a_new_epoch() {
         let (slot, pages) = (Slot::new(), Pages::new());
-        slot.record(&pages, 100, false, 90, 1);
-        slot.record(&pages, 50, true, 90, 1);
-        slot.record(&pages, 70, false, 90, 2);
+        slot.record(&pages, 0, 100, false, 90, 1);
+        slot.record(&pages, 0, 50, true, 90, 1);
+        slot.record(&pages, 0, 70, false, 90, 2);
         let out = read(&slot, &pages, 2);
         assert_eq!((out.calls, out.failures, out.slow, out.total_ns), (3, 1, 1, 220));
         assert_eq!((out.min_ns, out.max_ns), (70, 70));
-        assert_eq!(out.buckets.iter().sum::<u64>(), 3);
+        assert_eq!(dense(&out).iter().sum::<u64>(), 3);
     }
 
     #[test]
@@ -317,11 +317,11 @@ mod tests {
         let (slot, pages) = (Slot::new(), Pages::new());
         let durations = [7, 1_000, 1_000, 250_000, 3];
         for (i, &nanos) in durations.iter().enumerate() {
-            slot.record(&pages, nanos, false, 0, 1);
+            slot.record(&pages, 0, nanos, false, 0, 1);
             // After each call, the reading holds exactly the calls made so far.
             let mut expected = vec![0u64; BUCKETS];
             durations[..=i].iter().for_each(|&d| expected[histogram::bucket_of(d)] += 1);
-            assert_eq!(read(&slot, &pages, 1).buckets, expected, "after call {i}");
+            assert_eq!(dense(&read(&slot, &pages, 1)), expected, "after call {i}");
         }
         // Pages only for the powers of two that were counted (the last call
         // is pending): 7 ns, 1,000 ns and 250,000 ns.
@@ -338,12 +338,12 @@ mod tests {
     #[test]
     fn untimed_calls_count_and_fail_without_touching_the_timing() {
         let (slot, pages) = (Slot::new(), Pages::new());
-        slot.record(&pages, 40, false, 0, 1);
+        slot.record(&pages, 0, 40, false, 0, 1);
         slot.record_untimed(false);
         slot.record_untimed(true);
         let out = read(&slot, &pages, 1);
         assert_eq!((out.calls, out.untimed, out.failures, out.total_ns), (1, 2, 1, 40));
-        assert_eq!(out.buckets.iter().sum::<u64>(), 1);
+        assert_eq!(dense(&out).iter().sum::<u64>(), 1);
     }
 
     #[test]
@@ -378,10 +378,10 @@ mod tests {
         ) {
             let (slot, pages) = (Slot::new(), Pages::new());
             for &d in &durations {
-                slot.record(&pages, d, false, 0, 1);
+                slot.record(&pages, 0, d, false, 0, 1);
             }
             let out = read(&slot, &pages, 1);
-            let histogram = histogram::Histogram::from_dense(&out.buckets);
+            let histogram = histogram::Histogram::from_counts(out.buckets.counts());
             prop_assert_eq!(histogram.count(), durations.len() as u64);
             prop_assert_eq!(out.total_ns, durations.iter().sum::<u64>());
             let mut sorted = durations.clone();
@@ -400,15 +400,15 @@ mod tests {
     #[test]
     fn counts_past_a_cells_width_carry_into_the_reading() {
         let (slot, pages) = (Slot::new(), Pages::new());
-        slot.record(&pages, 100, false, 0, 1);
-        slot.record(&pages, 100, false, 0, 1); // counts the first 100 ns call
+        slot.record(&pages, 0, 100, false, 0, 1);
+        slot.record(&pages, 0, 100, false, 0, 1); // counts the first 100 ns call
         let group = histogram::bucket_of(100) / GROUP;
         let id = (slot.pages[group / 4].load(Relaxed) >> (16 * (group % 4))) as PageId;
         pages.set(id, histogram::bucket_of(100) % GROUP, u32::MAX);
-        slot.record(&pages, 100, false, 0, 1);
+        slot.record(&pages, 0, 100, false, 0, 1);
         let out = read(&slot, &pages, 1);
         // u32::MAX, plus the one just counted (carried), plus the pending call.
-        assert_eq!(out.buckets[histogram::bucket_of(100)], u64::from(u32::MAX) + 2);
+        assert_eq!(dense(&out)[histogram::bucket_of(100)], u64::from(u32::MAX) + 2);
     }
 
     #[test]
@@ -416,7 +416,7 @@ mod tests {
         let (slot, pages, errors) = (Slot::new(), Pages::new(), Errors::new());
         let other = Slot::new();
         assert_eq!(slot.error.load(Relaxed), 0);
-        slot.record(&pages, 10, true, 0, 1);
+        slot.record(&pages, 0, 10, true, 0, 1);
         slot.record_error(&errors, 5, &"disk full");
         other.record_untimed(true);
         other.record_error(&errors, 6, &"timeout");

@@ -116,30 +116,12 @@ struct Row<'a> {
 
 impl Row<'_> {
     fn add(&mut self, t: &SiteTotals) {
-        let r = &mut self.totals;
-        r.calls += t.calls;
-        r.untimed += t.untimed;
-        r.failures += t.failures;
-        r.cancelled += t.cancelled;
-        r.slow += t.slow;
-        r.total_ns += t.total_ns;
-        r.min_ns = r.min_ns.min(t.min_ns);
-        r.max_ns = r.max_ns.max(t.max_ns);
-        if !t.buckets.is_empty() {
-            for (a, b) in r.dense_buckets().iter_mut().zip(&t.buckets) {
-                *a += b;
-            }
-        }
-        if let Some((stamp, text)) = &t.error {
-            if r.error.as_ref().is_none_or(|(s, _)| stamp > s) {
-                r.error = Some((*stamp, text.clone()));
-            }
-        }
+        self.totals.add(t);
     }
 
     fn finish(self, wall_ns: u64) -> OperationStats {
         let t = self.totals;
-        let histogram = Histogram::from_dense(&t.buckets);
+        let histogram = Histogram::from_counts(t.buckets.counts());
         let recorded = histogram.count() > 0;
         // min/max come from the slots when this session's epoch saw a call;
         // otherwise (a call that straddled the session start) from the histogram.
@@ -209,7 +191,7 @@ mod tests {
     use crate::record::callsite::OperationKind;
     use crate::record::pages::Pages;
     use crate::record::sampling::Draws;
-    use crate::record::slot::{Slot, Storage};
+    use crate::record::slot::Slot;
 
     fn info() -> SiteInfo {
         SiteInfo {
@@ -231,19 +213,16 @@ mod tests {
             let nanos = duration(i);
             true_total += nanos;
             if slot.take_sample(|| draws.gap(rate)) {
-                slot.record(&pages, nanos, false, 50_000, 1);
+                slot.record(&pages, 0, nanos, false, 50_000, 1);
             } else {
                 slot.record_untimed(false);
             }
         }
-        let mut totals = SiteTotals::default();
+        let mut reading = crate::record::reading::Totals::default();
         let errors = crate::record::error_text::Errors::new();
-        let carries = pages.reading();
-        slot.read_into(
-            Storage { pages: &pages, errors: &errors, carries: &carries },
-            1,
-            &mut totals,
-        );
+        pages.read_into(&pages.reading(), &mut reading);
+        slot.read_into(&errors, 1, reading.site_mut(0));
+        let totals = reading.sites.swap_remove(0);
         (Row { info: &info(), totals }.finish(1_000_000_000), true_total)
     }
 

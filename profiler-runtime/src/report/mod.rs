@@ -248,7 +248,7 @@ pub struct Dropped {
     /// Events this session that fell out of the event log.
     pub events: u64,
     /// Call durations left out of the histograms because a thread's page
-    /// table was full (more than 65,535 distinct callsite-and-power-of-two
+    /// table was full (more than 32,768 distinct callsite-and-power-of-two
     /// pairs on one thread); counts and totals still include them.
     #[serde(default)]
     pub histogram_values: u64,

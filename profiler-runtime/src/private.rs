@@ -7,7 +7,8 @@ use crate::record::callsite::SAMPLED;
 pub use crate::record::callsite::{Callsite, DefPath};
 pub use crate::record::future::{always_success, instrument, Instrumented};
 use crate::record::guard::SyncCall;
-pub use crate::record::guard::{enter, CallGuard, Outcome};
+pub use crate::record::guard::{enter, CallGuard};
+pub use crate::record::outcome::Outcome;
 use crate::record::{local, switch};
 
 pub use std::boxed::Box;

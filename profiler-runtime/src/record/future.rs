@@ -8,8 +8,9 @@
 //! exactly when the inner future is.
 
 use super::callsite::Callsite;
-use super::guard::{Active, Outcome};
+use super::guard::Active;
 use super::local;
+use super::outcome::Outcome;
 use pin_project_lite::pin_project;
 use std::fmt;
 use std::future::Future;

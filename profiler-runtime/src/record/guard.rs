@@ -7,83 +7,17 @@
 //! index, two clock reads and a handful of thread-owned stores.
 
 use super::callsite::{self, Callsite, SAMPLED};
+use super::outcome::Outcome;
 use super::recorder::Recorder;
-use super::shard::Shard;
-use super::slot::Slot;
+use super::untimed::{Untimed, UntimedGuard};
 use super::{clock, local, switch};
 use std::fmt;
-
-/// How a call ended, as the instrumented function's return value says.
-#[derive(Clone, Copy)]
-pub enum Outcome<'a> {
-    /// The call succeeded.
-    Success,
-    /// The call failed (`Err`, or a panic), with the error's text when it has one.
-    Failure(Option<&'a dyn fmt::Display>),
-}
-
-impl fmt::Debug for Outcome<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Outcome::Success => f.write_str("Success"),
-            Outcome::Failure(None) => f.write_str("Failure"),
-            Outcome::Failure(Some(e)) => write!(f, "Failure({e})"),
-        }
-    }
-}
 
 /// How a call of a sampled callsite starts.
 enum Sampled {
     Off,
     Timed(Active),
     Untimed(Untimed),
-}
-
-/// A sampled call that is not timed, with the slot it counts into.
-#[derive(Clone, Copy)]
-struct Untimed {
-    shard: &'static Shard,
-    slot: &'static Slot,
-    index: usize,
-}
-
-impl Untimed {
-    /// The untimed call of a sampled callsite in its common case (sampled,
-    /// recording, same monitor as the last call, slot allocated, countdown
-    /// not ending): found with loads and one store, no call. `None` sends
-    /// the call down the full path, nothing changed.
-    #[inline(always)]
-    fn try_fast(site: &'static Callsite) -> Option<Untimed> {
-        let id = site.raw_id();
-        if id & SAMPLED == 0 {
-            return None;
-        }
-        let recorder = local::current();
-        if !recorder.is_enabled() {
-            return None;
-        }
-        let index = callsite::slot_of(id)? as usize;
-        let shard = local::last_shard(recorder)?;
-        let slot = shard.allocated_slot(index)?;
-        slot.skip_sample().then_some(Untimed { shard, slot, index })
-    }
-
-    /// Counts the call. Only on the thread that started it (a synchronous
-    /// call); a future looks its slot up again where it ends.
-    #[inline(always)]
-    fn finish(self, outcome: Outcome<'_>) {
-        self.slot.record_untimed(matches!(outcome, Outcome::Failure(_)));
-        if let Outcome::Failure(Some(text)) = outcome {
-            self.failed_with(text);
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn failed_with(self, text: &dyn fmt::Display) {
-        // The stamp only orders errors across threads: read the clock for it here.
-        self.slot.record_error(&self.shard.errors, clock::now(), text);
-    }
 }
 
 /// The start of a sampled call that is not timed: no clock reading is `u64::MAX`.
@@ -173,7 +107,7 @@ impl Active {
         if slot.take_sample(|| shard.draws.gap(site.sample_rate())) {
             Sampled::Timed(Active { recorder, site, slot: index, start: clock::now() })
         } else {
-            Sampled::Untimed(Untimed { shard, slot, index })
+            Sampled::Untimed(Untimed::new(shard, slot, index))
         }
     }
 
@@ -298,7 +232,7 @@ impl SyncCall {
         let id = site.raw_id();
         let active = if id & SAMPLED != 0 {
             match Active::start_sampled(recorder, site, id) {
-                Sampled::Untimed(call) => return SyncCall::Untimed(UntimedGuard(Some(call))),
+                Sampled::Untimed(call) => return SyncCall::Untimed(call.into()),
                 Sampled::Timed(active) => Some(active),
                 Sampled::Off => None,
             }
@@ -312,7 +246,7 @@ impl SyncCall {
     /// (see `Untimed::try_fast`); `None`: start it with [`SyncCall::start`].
     #[inline(always)]
     pub(crate) fn try_untimed(site: &'static Callsite) -> Option<UntimedGuard> {
-        Untimed::try_fast(site).map(|call| UntimedGuard(Some(call)))
+        Untimed::try_fast(site).map(UntimedGuard::from)
     }
 
     /// [`SyncCall::start`] for a callsite marked sampled (its id word has
@@ -324,7 +258,7 @@ impl SyncCall {
         id: u32,
     ) -> Option<SyncCall> {
         match Active::start_sampled(recorder, site, id) {
-            Sampled::Untimed(call) => Some(SyncCall::Untimed(UntimedGuard(Some(call)))),
+            Sampled::Untimed(call) => Some(SyncCall::Untimed(call.into())),
             Sampled::Timed(active) => Some(SyncCall::Timed(CallGuard { active: Some(active) })),
             Sampled::Off => None,
         }
@@ -338,34 +272,6 @@ impl SyncCall {
             SyncCall::Untimed(guard) => guard.finish(outcome),
         }
     }
-}
-
-/// An untimed sampled call; dropped without `finish` only by a panic.
-pub(crate) struct UntimedGuard(Option<Untimed>);
-
-impl UntimedGuard {
-    /// Counts the call as ended with `outcome`.
-    #[inline(always)]
-    pub(crate) fn finish(mut self, outcome: Outcome<'_>) {
-        if let Some(call) = self.0.take() {
-            call.finish(outcome);
-        }
-    }
-}
-
-impl Drop for UntimedGuard {
-    #[inline(always)]
-    fn drop(&mut self) {
-        if let Some(call) = self.0.take() {
-            untimed_panicked(call);
-        }
-    }
-}
-
-#[cold]
-#[inline(never)]
-fn untimed_panicked(call: Untimed) {
-    call.finish(Outcome::Failure(Some(&"panicked")));
 }
 
 impl CallGuard {

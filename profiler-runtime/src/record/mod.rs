@@ -11,7 +11,8 @@
 //!   called (allocated in [`chunks`]), the [`histogram`] [`pages`] its slots
 //!   point into; [`error_text`] keeps a slot's last error without a lock.
 //! - [`sampling`]: which calls of a `sample = N` callsite are timed.
-//! - [`guard`] and [`future`]: a call being timed, sync and async.
+//! - [`guard`] and [`future`]: a call being timed, sync and async (its
+//!   [`outcome`]); [`untimed`]: a sampled call that is not.
 //! - [`counter`]: custom counters, written through the same shards.
 //! - [`reading`]: what summing every shard gives, and the difference of two.
 //!
@@ -28,6 +29,7 @@ pub(crate) mod guard;
 pub(crate) mod histogram;
 pub(crate) mod local;
 pub(crate) mod naming;
+pub(crate) mod outcome;
 pub(crate) mod pages;
 pub(crate) mod reading;
 pub(crate) mod recorder;
@@ -36,3 +38,4 @@ pub(crate) mod sampling;
 pub(crate) mod shard;
 pub(crate) mod slot;
 pub(crate) mod switch;
+pub(crate) mod untimed;

@@ -4,7 +4,8 @@
 use super::events::{self, OperationEvent, MAX_METADATA, MAX_METADATA_TEXT};
 use super::Core;
 use crate::record::callsite::{self, Callsite};
-use crate::record::guard::{Active, Outcome};
+use crate::record::guard::Active;
+use crate::record::outcome::Outcome;
 use crate::record::recorder::lock;
 use std::fmt;
 

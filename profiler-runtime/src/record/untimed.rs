@@ -1,0 +1,98 @@
+//! A call of a sampled callsite that is not timed: counted, with its
+//! outcome, and no clock read (see [`super::sampling`] for which calls).
+
+use super::callsite::{self, Callsite, SAMPLED};
+use super::outcome::Outcome;
+use super::shard::Shard;
+use super::slot::Slot;
+use super::{clock, local};
+use std::fmt;
+
+/// A sampled call that is not timed, with the slot it counts into.
+#[derive(Clone, Copy)]
+pub(crate) struct Untimed {
+    shard: &'static Shard,
+    slot: &'static Slot,
+    /// The slot's index, for a future that looks its slot up again where it ends.
+    pub(crate) index: usize,
+}
+
+impl Untimed {
+    /// The untimed call of a sampled callsite in its common case (sampled,
+    /// recording, same monitor as the last call, slot allocated, countdown
+    /// not ending): found with loads and one store, no call. `None` sends
+    /// the call down the full path, nothing changed.
+    #[inline(always)]
+    pub(crate) fn try_fast(site: &'static Callsite) -> Option<Untimed> {
+        let id = site.raw_id();
+        if id & SAMPLED == 0 {
+            return None;
+        }
+        let recorder = local::current();
+        if !recorder.is_enabled() {
+            return None;
+        }
+        let index = callsite::slot_of(id)? as usize;
+        let shard = local::last_shard(recorder)?;
+        let slot = shard.allocated_slot(index)?;
+        slot.skip_sample().then_some(Untimed { shard, slot, index })
+    }
+
+    /// An untimed call of `slot` (index `index`) of `shard`.
+    #[inline(always)]
+    pub(crate) fn new(shard: &'static Shard, slot: &'static Slot, index: usize) -> Untimed {
+        Untimed { shard, slot, index }
+    }
+
+    /// Counts the call. Only on the thread that started it (a synchronous
+    /// call); a future looks its slot up again where it ends.
+    #[inline(always)]
+    fn finish(self, outcome: Outcome<'_>) {
+        self.slot.record_untimed(matches!(outcome, Outcome::Failure(_)));
+        if let Outcome::Failure(Some(text)) = outcome {
+            self.failed_with(text);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn failed_with(self, text: &dyn fmt::Display) {
+        // The stamp only orders errors across threads: read the clock for it here.
+        self.slot.record_error(&self.shard.errors, clock::now(), text);
+    }
+}
+
+/// An untimed sampled call; dropped without `finish` only by a panic.
+pub(crate) struct UntimedGuard(Option<Untimed>);
+
+impl From<Untimed> for UntimedGuard {
+    #[inline(always)]
+    fn from(call: Untimed) -> Self {
+        UntimedGuard(Some(call))
+    }
+}
+
+impl UntimedGuard {
+    /// Counts the call as ended with `outcome`.
+    #[inline(always)]
+    pub(crate) fn finish(mut self, outcome: Outcome<'_>) {
+        if let Some(call) = self.0.take() {
+            call.finish(outcome);
+        }
+    }
+}
+
+impl Drop for UntimedGuard {
+    #[inline(always)]
+    fn drop(&mut self) {
+        if let Some(call) = self.0.take() {
+            untimed_panicked(call);
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn untimed_panicked(call: Untimed) {
+    call.finish(Outcome::Failure(Some(&"panicked")));
+}

@@ -179,6 +179,30 @@ fn the_report_marks_estimates_in_text_and_json() {
     assert_eq!(row["calls"], 5_000);
 }
 
+#[monitor(name = "sampling::hot", sample = 8, slow = "1ns")]
+fn hot(i: u64) -> u64 {
+    std::hint::black_box(i).wrapping_mul(3)
+}
+
+#[test]
+fn findings_about_a_sampled_operation_say_they_are_estimates() {
+    let m = Monitor::new();
+    m.start_session("sampling-findings");
+    m.scope(|| {
+        for i in 0..20_000 {
+            hot(i);
+        }
+    });
+    let report = m.end_session().unwrap();
+    let op = row(&report, "sampling::hot");
+    // Every timed call is at least 1 ns, so every call is estimated slow.
+    assert_eq!(op.slow_calls, op.calls);
+    let slow = report.findings.iter().find(|f| f.kind == "slow_calls").unwrap();
+    let expected = format!("estimated from {} timed calls", op.timed_calls);
+    assert!(slow.message.contains("about 20000 of 20000 calls"), "{}", slow.message);
+    assert!(slow.message.ends_with(&expected), "{}", slow.message);
+}
+
 #[monitor(name = "sampling::every", sample = 1)]
 fn every(i: u64) -> u64 {
     i + 1

@@ -4,7 +4,7 @@
 //! the message, so a reader can check the conclusion.
 
 use super::text::{duration, percent, sanitize};
-use super::{Bottleneck, Finding, OperationKind, SessionReport, Severity};
+use super::{Bottleneck, Finding, OperationKind, OperationStats, SessionReport, Severity};
 
 /// Operations taking more than this share of the session's wall time get a warning.
 pub const DOMINANT_SHARE: f64 = 0.20;
@@ -92,14 +92,34 @@ fn dominant_operations(report: &SessionReport, out: &mut Vec<Finding>) {
             "dominant_operation",
             Some(&op.name),
             format!(
-                "`{}` took {} of the session's wall time ({} over {} calls{overlap})",
+                "`{}` took {}{} of the session's wall time ({} over {} calls{overlap}{})",
                 sanitize(&op.name),
+                about(op),
                 percent(op.share_of_wall),
                 duration(op.total_ns),
-                op.calls
+                op.calls,
+                estimated_from(op)
             ),
             Some(format!("Start here: {advice}.")),
         ));
+    }
+}
+
+/// "about " before a sampled operation's estimated figures.
+fn about(op: &OperationStats) -> &'static str {
+    if op.estimated {
+        "about "
+    } else {
+        ""
+    }
+}
+
+/// "; estimated from N timed calls" after a sampled operation's figures.
+fn estimated_from(op: &OperationStats) -> String {
+    if op.estimated {
+        format!("; estimated from {} timed calls", op.timed_calls)
+    } else {
+        String::new()
     }
 }
 
@@ -135,13 +155,15 @@ fn slow_calls(report: &SessionReport, out: &mut Vec<Finding>) {
             "slow_calls",
             Some(&op.name),
             format!(
-                "`{}`: {} of {} calls ({}) took {} or more; the slowest took {}",
+                "`{}`: {}{} of {} calls ({}) took {} or more; the slowest took {}{}",
                 sanitize(&op.name),
+                about(op),
                 op.slow_calls,
                 op.calls,
                 percent(op.slow_calls as f64 / op.calls.max(1) as f64),
                 duration(threshold),
-                duration(op.max_ns)
+                duration(op.max_ns),
+                estimated_from(op)
             ),
             None,
         ));
@@ -284,7 +306,7 @@ fn dropped(report: &SessionReport, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{OperationStats, SCHEMA_VERSION};
+    use crate::report::SCHEMA_VERSION;
 
     fn op(name: &str, calls: u64, total_ns: u64, wall_ns: u64) -> OperationStats {
         OperationStats {

@@ -89,7 +89,8 @@ pub struct OperationStats {
     /// Calls whose duration was measured: all of `calls` unless the
     /// operation is sampled (`#[monitor(sample = N)]` or
     /// [`crate::set_default_sample_rate`]). Percentiles, min and max come
-    /// from these calls.
+    /// from these calls. 0 in reports saved before sampling existed (their
+    /// `estimated` is false: every call was timed).
     #[serde(default)]
     pub timed_calls: u64,
     /// Whether `total_ns`, `mean_ns`, `slow_calls` and `share_of_wall` are

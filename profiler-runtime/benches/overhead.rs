@@ -43,6 +43,20 @@ async fn monitored_async(x: u64) -> u64 {
     black_box(x).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
+/// One call in 64 timed, every call counted.
+#[monitor(name = "bench::work_sampled", sample = 64)]
+#[inline(never)]
+fn monitored_sampled(x: u64) -> u64 {
+    black_box(x).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// A guard-only function (see `monitored_guard`) sampled one in 64.
+#[monitor(name = "bench::work_guard_sampled", sample = 64)]
+#[inline(never)]
+fn monitored_guard_sampled(x: u64) -> impl Copy {
+    black_box(x).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
 thread_local! {
     static FLOOR_SUM: Cell<u64> = const { Cell::new(0) };
 }
@@ -74,6 +88,10 @@ fn single_thread(c: &mut Criterion) {
         g.bench_function("monitor", |b| b.iter(|| monitored(black_box(7))));
         g.bench_function("monitor_guard", |b| b.iter(|| monitored_guard(black_box(7))));
         g.bench_function("monitor_async", |b| b.iter(|| poll_ready(monitored_async(black_box(7)))));
+        g.bench_function("monitor_sampled_64", |b| b.iter(|| monitored_sampled(black_box(7))));
+        g.bench_function("monitor_guard_sampled_64", |b| {
+            b.iter(|| monitored_guard_sampled(black_box(7)))
+        });
         // The two off switches. Both must cost what `baseline` does plus one
         // load and a branch. (This group runs before any `Monitor::new()`
         // of this process, so the global monitor is the only one.)

@@ -17,7 +17,10 @@
 //! - [`reading`]: what summing every shard gives, and the difference of two.
 //!
 //! Nothing here locks, allocates or hashes per call; the registry and the
-//! pool lock once per callsite and once per thread.
+//! pool lock once per callsite and once per thread, a thread allocates its
+//! slots 16 at a time and its histogram pages 64 at a time at their first
+//! use, and an error text at a slot's first failure with one. A histogram
+//! cell's 2^32-th count takes its shard's carry lock (see [`pages`]).
 
 pub(crate) mod callsite;
 pub(crate) mod chunks;

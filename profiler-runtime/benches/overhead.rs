@@ -50,6 +50,12 @@ fn monitored_sampled(x: u64) -> u64 {
     black_box(x).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
+/// An `async fn` sampled one in 64.
+#[monitor(name = "bench::work_async_sampled", sample = 64)]
+async fn monitored_async_sampled(x: u64) -> u64 {
+    black_box(x).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
 /// A guard-only function (see `monitored_guard`) sampled one in 64.
 #[monitor(name = "bench::work_guard_sampled", sample = 64)]
 #[inline(never)]
@@ -89,6 +95,9 @@ fn single_thread(c: &mut Criterion) {
         g.bench_function("monitor_guard", |b| b.iter(|| monitored_guard(black_box(7))));
         g.bench_function("monitor_async", |b| b.iter(|| poll_ready(monitored_async(black_box(7)))));
         g.bench_function("monitor_sampled_64", |b| b.iter(|| monitored_sampled(black_box(7))));
+        g.bench_function("monitor_async_sampled_64", |b| {
+            b.iter(|| poll_ready(monitored_async_sampled(black_box(7))))
+        });
         g.bench_function("monitor_guard_sampled_64", |b| {
             b.iter(|| monitored_guard_sampled(black_box(7)))
         });

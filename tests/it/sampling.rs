@@ -222,3 +222,54 @@ fn sample_one_times_every_call() {
     assert_eq!((op.calls, op.timed_calls, op.estimated), (500, 500, false));
     assert!(!report.to_text().contains("sampled,"));
 }
+
+#[monitor("sampling::plain")]
+fn plain(i: u64) -> u64 {
+    i + 1
+}
+
+/// Makes sampled and plain calls into its monitor when dropped.
+struct CallsOnExit(Monitor);
+
+impl Drop for CallsOnExit {
+    fn drop(&mut self) {
+        // Runs during thread exit, before or after the thread's shards are
+        // handed back (the order of thread-local destructors is not fixed).
+        self.0.scope(|| {
+            for i in 0..100 {
+                let _ = parse(i);
+                plain(i);
+            }
+        });
+    }
+}
+
+thread_local! {
+    static ON_EXIT: std::cell::RefCell<Option<CallsOnExit>> = const { std::cell::RefCell::new(None) };
+}
+
+#[test]
+fn calls_from_a_thread_local_destructor_do_not_panic_and_count_at_most_once() {
+    let m = Monitor::new();
+    m.start_session("sampling-teardown");
+    let theirs = m.clone();
+    std::thread::spawn(move || {
+        theirs.scope(|| {
+            for i in 0..1_000 {
+                let _ = parse(i);
+                plain(i);
+            }
+        });
+        ON_EXIT.with(|slot| *slot.borrow_mut() = Some(CallsOnExit(theirs)));
+    })
+    .join()
+    .expect("a call during thread teardown must not panic");
+    let report = m.end_session().unwrap();
+    // The destructor's calls are counted if the shard was still the
+    // thread's, and dropped if it had been handed back: never half-way.
+    for name in ["sampling::parse", "sampling::plain"] {
+        let calls = row(&report, name).calls;
+        assert!(calls == 1_000 || calls == 1_100, "{name}: {calls}");
+    }
+    assert_eq!(row(&report, "sampling::parse").calls, row(&report, "sampling::plain").calls);
+}

@@ -26,6 +26,13 @@ pub(crate) const READERS: usize = 4;
 /// helper (tens of microseconds) would cost more than it saves.
 const PARALLEL_FROM: usize = 32;
 
+/// Threads a large reading may use: the cores this process may run on (asked
+/// once: the answer reads cgroup files on Linux), at most [`READERS`].
+fn reader_count() -> usize {
+    static COUNT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *COUNT.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()).min(READERS))
+}
+
 /// Shard by shard: a shard's slots sit together in memory, so reading them
 /// in order is what the caches and the TLB do best (callsite by callsite
 /// across shards measured 3.5x slower at 256 threads).
@@ -142,7 +149,7 @@ impl Recorder {
         let epoch = self.epoch();
         let pool = lock(&self.pool);
         let shards: &[&'static Shard] = &pool.all;
-        let readers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(READERS);
+        let readers = reader_count();
         if readers < 2 || shards.len() < PARALLEL_FROM {
             return read_shards(shards, epoch);
         }

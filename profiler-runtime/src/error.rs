@@ -23,6 +23,11 @@ pub enum Error {
         /// The rate given.
         given: u32,
     },
+    /// A memory-sampler interval outside 1 ms to 1 hour.
+    MemoryInterval {
+        /// The interval given.
+        given: std::time::Duration,
+    },
     /// Reading or writing a file failed.
     Io {
         /// The file.
@@ -42,6 +47,10 @@ impl fmt::Display for Error {
                 "session report has schema version {found}; this version of profiler-runtime reads versions 1 to {supported}"
             ),
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            Error::MemoryInterval { given } => write!(
+                f,
+                "memory sample interval {given:?} is not allowed: give 1 ms to 1 hour (the default is 100 ms)"
+            ),
             Error::SampleRate { given } => write!(
                 f,
                 "sample rate {given} is not allowed: give 1 to time every call, or N > 1 to time one call in N"
@@ -56,7 +65,9 @@ impl std::error::Error for Error {
             #[cfg(feature = "json")]
             Error::Json(e) => Some(e),
             Error::Io { source, .. } => Some(source),
-            Error::UnsupportedSchema { .. } | Error::SampleRate { .. } => None,
+            Error::UnsupportedSchema { .. }
+            | Error::SampleRate { .. }
+            | Error::MemoryInterval { .. } => None,
         }
     }
 }

@@ -73,11 +73,14 @@ pub use record::histogram::{Histogram, MAX_RELATIVE_ERROR};
 pub use record::shard::MAX_COUNTERS;
 pub use report::findings::{BOTTLENECK_COUNT, DOMINANT_SHARE};
 pub use report::{
-    ApiStats, Bottleneck, CacheStats, Dropped, Finding, OperationEvent, OperationKind,
-    OperationStats, ProcessStats, SessionReport, Severity, StageStats, SCHEMA_VERSION,
+    ApiStats, Bottleneck, CacheStats, Dropped, Finding, MemoryPoint, MemoryStats, OperationEvent,
+    OperationKind, OperationStats, ProcessStats, SessionReport, Severity, StageStats,
+    SCHEMA_VERSION,
 };
+pub use resources::timeline::TIMELINE_POINTS;
 pub use session::DEFAULT_HISTORY_CAPACITY;
 pub use state::events::{EVENT_LOG_CAPACITY, MAX_METADATA, MAX_METADATA_TEXT};
+pub use state::level::{Level, DEFAULT_MEMORY_INTERVAL, MAX_MEMORY_INTERVAL, MIN_MEMORY_INTERVAL};
 pub use state::operation::{Operation, OperationSite};
 pub use state::stage::{Stage, MAX_STAGES};
 

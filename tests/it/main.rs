@@ -17,6 +17,7 @@ mod calls;
 mod concurrency;
 mod counters;
 mod hostile;
+mod memory;
 mod names;
 mod operations;
 mod properties;

@@ -15,6 +15,7 @@ pub use sessions::Session;
 use crate::record::{local, switch};
 use crate::report::SessionReport;
 use crate::session::Sessions;
+use crate::state::level::Level;
 use crate::state::{self, Core};
 use pin_project_lite::pin_project;
 use std::cell::Cell;
@@ -212,6 +213,39 @@ impl Monitor {
     /// Resumes recording into this monitor.
     pub fn enable(&self) {
         self.core().recorder.set_enabled(true);
+    }
+
+    /// Sets what the monitor records beyond call timing, from the next
+    /// session on (see [`Level`]): at [`Level::Detailed`] and up a sampler
+    /// thread reads the process's resident memory while a session runs.
+    ///
+    /// ```
+    /// use profiler_runtime::{Level, Monitor};
+    /// use std::time::Duration;
+    ///
+    /// let m = Monitor::new();
+    /// m.set_level(Level::Detailed);
+    /// m.set_memory_interval(Duration::from_millis(5)).unwrap();
+    /// m.start_session("job");
+    /// std::thread::sleep(Duration::from_millis(30));
+    /// let report = m.end_session().unwrap();
+    /// let memory = report.memory.expect("detailed sessions read memory");
+    /// assert!(memory.readings >= 2 && memory.peak_bytes >= memory.start_bytes);
+    /// ```
+    pub fn set_level(&self, level: Level) {
+        self.core().settings.set_level(level);
+    }
+
+    /// The monitor's level ([`Level::Basic`] unless set).
+    pub fn level(&self) -> Level {
+        self.core().settings.level()
+    }
+
+    /// How often the memory sampler reads, from the next session on (default
+    /// 100 ms); an interval under 1 ms or over an hour is an
+    /// [`Error::MemoryInterval`](crate::Error::MemoryInterval).
+    pub fn set_memory_interval(&self, interval: std::time::Duration) -> Result<(), crate::Error> {
+        self.core().settings.set_memory_interval(interval)
     }
 
     /// Stops recording into this monitor: calls routed here are not timed,

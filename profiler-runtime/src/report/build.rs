@@ -95,6 +95,10 @@ pub(crate) fn report(data: SessionData) -> SessionReport {
         process,
         bottlenecks: Vec::new(),
         findings: Vec::new(),
+        level: data.level,
+        memory: data.memory.as_ref().and_then(|timeline| {
+            super::memory::stats(timeline, data.memory_interval.as_secs_f64() * 1e3)
+        }),
         events: data.events,
         dropped: Dropped {
             callsites: data.callsites_dropped,

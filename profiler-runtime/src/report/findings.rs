@@ -3,7 +3,7 @@
 //! Each rule is a small function over the report that states its figures in
 //! the message, so a reader can check the conclusion.
 
-use super::text::{duration, percent, sanitize};
+use super::text::{bytes, duration, percent, sanitize};
 use super::{Bottleneck, Finding, OperationKind, OperationStats, SessionReport, Severity};
 
 /// Operations taking more than this share of the session's wall time get a warning.
@@ -34,6 +34,7 @@ pub(crate) fn analyze(report: &mut SessionReport) {
     cache(report, &mut findings);
     api(report, &mut findings);
     waiting(report, &mut findings);
+    memory(report, &mut findings);
     dropped(report, &mut findings);
     // Stable: warnings first, each group in rule order.
     findings.sort_by_key(|f| f.severity);
@@ -279,6 +280,45 @@ fn waiting(report: &SessionReport, out: &mut Vec<Finding>) {
     }
 }
 
+fn memory(report: &SessionReport, out: &mut Vec<Finding>) {
+    let Some(memory) = &report.memory else { return };
+    if let Some(g) = super::memory::steady_growth(&memory.timeline) {
+        out.push(finding(
+            Severity::Warning,
+            "memory_growth",
+            None,
+            format!(
+                "memory grew {}/min steadily since {} into the session ({} to {})",
+                bytes(g.bytes_per_min.max(0.0) as u64),
+                duration(g.since_ns),
+                bytes(g.from_bytes),
+                bytes(g.to_bytes)
+            ),
+            Some(
+                "A steady rise is what a leak looks like: look for what is kept and never released (caches without a bound, growing collections, handles)."
+                    .to_owned(),
+            ),
+        ));
+    }
+    if let Some(s) = super::memory::largest_spike(&memory.timeline) {
+        out.push(finding(
+            Severity::Warning,
+            "memory_spike",
+            None,
+            format!(
+                "memory jumped from {} to {} at {} into the session, then fell back",
+                bytes(s.from_bytes),
+                bytes(s.to_bytes),
+                duration(s.at_ns)
+            ),
+            Some(
+                "Something built a large temporary at that moment: stream it, or bound its size."
+                    .to_owned(),
+            ),
+        ));
+    }
+}
+
 fn dropped(report: &SessionReport, out: &mut Vec<Finding>) {
     let d = &report.dropped;
     let parts: Vec<String> = [
@@ -350,11 +390,50 @@ mod tests {
             api: Default::default(),
             counters: Default::default(),
             process: None,
+            level: Default::default(),
+            memory: None,
             bottlenecks: vec![],
             findings: vec![],
             events: vec![],
             dropped: Default::default(),
         }
+    }
+
+    #[test]
+    fn steady_memory_growth_and_a_spike_are_findings() {
+        use crate::report::{MemoryPoint, MemoryStats};
+        const MIB: u64 = 1 << 20;
+        let points = |level: &dyn Fn(u64) -> u64| {
+            (0..100u64)
+                .map(|i| MemoryPoint {
+                    at_ns: i * 100_000_000,
+                    mean_bytes: level(i),
+                    max_bytes: level(i),
+                })
+                .collect::<Vec<_>>()
+        };
+        let mut r = report(vec![]);
+        r.memory =
+            Some(MemoryStats { timeline: points(&|i| 100 * MIB + i * MIB), ..Default::default() });
+        analyze(&mut r);
+        let growth = r.findings.iter().find(|f| f.kind == "memory_growth").expect("growth");
+        assert!(
+            growth.message.starts_with("memory grew 600.0 MiB/min steadily since"),
+            "{}",
+            growth.message
+        );
+        let mut r = report(vec![]);
+        r.memory = Some(MemoryStats {
+            timeline: points(&|i| if i == 50 { 500 * MIB } else { 100 * MIB }),
+            ..Default::default()
+        });
+        analyze(&mut r);
+        let spike = r.findings.iter().find(|f| f.kind == "memory_spike").expect("spike");
+        assert_eq!(
+            spike.message,
+            "memory jumped from 100.0 MiB to 500.0 MiB at 5.00 s into the session, then fell back"
+        );
+        assert!(!r.findings.iter().any(|f| f.kind == "memory_growth"));
     }
 
     #[test]

@@ -9,12 +9,14 @@ mod elide;
 pub(crate) mod findings;
 #[cfg(feature = "json")]
 mod json;
+pub(crate) mod memory;
 pub(crate) mod text;
 mod width;
 
 pub use crate::record::callsite::OperationKind;
 use crate::record::histogram::Histogram;
 pub use crate::state::events::OperationEvent;
+use crate::state::level::Level;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -55,6 +57,12 @@ pub struct SessionReport {
     /// Process memory and CPU, where the platform reports them.
     #[serde(default)]
     pub process: Option<ProcessStats>,
+    /// The level the session ran at.
+    #[serde(default)]
+    pub level: Level,
+    /// Resident memory over the session (the detailed level and up).
+    #[serde(default)]
+    pub memory: Option<MemoryStats>,
     /// The slowest operations by total time (at most five).
     #[serde(default)]
     pub bottlenecks: Vec<Bottleneck>,
@@ -196,6 +204,38 @@ pub struct ProcessStats {
     pub cpu_time_ms: u64,
     /// CPU time over wall time: 1.0 is one core busy throughout.
     pub cpu_utilization: f64,
+}
+
+/// The process's resident memory over a session, read by the sampler every
+/// `interval_ms` (see [`crate::Monitor::set_level`]).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct MemoryStats {
+    /// The first reading.
+    pub start_bytes: u64,
+    /// The last reading (at the session's end, for an ended session).
+    pub end_bytes: u64,
+    /// The highest reading.
+    pub peak_bytes: u64,
+    /// When the highest reading was taken, from the session's start.
+    pub peak_at_ns: u64,
+    /// The sampler's interval.
+    pub interval_ms: f64,
+    /// Readings taken.
+    pub readings: u64,
+    /// The readings, at most [`crate::TIMELINE_POINTS`] points evenly spread
+    /// over the session (each the mean and maximum of the readings it stands for).
+    pub timeline: Vec<MemoryPoint>,
+}
+
+/// One point of a memory timeline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemoryPoint {
+    /// When its first reading was taken, from the session's start.
+    pub at_ns: u64,
+    /// The mean of its readings.
+    pub mean_bytes: u64,
+    /// The highest of its readings.
+    pub max_bytes: u64,
 }
 
 /// An operation that takes a large part of the session.

@@ -54,6 +54,19 @@ fn estimate(ns: u64, estimated: bool) -> String {
     }
 }
 
+/// The timeline's highest readings as a line of block characters, at most
+/// `columns` wide (neighbouring points share a character, keeping their max).
+fn sparkline(points: &[super::MemoryPoint], columns: usize) -> String {
+    const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let per = points.len().div_ceil(columns).max(1);
+    let tops: Vec<u64> =
+        points.chunks(per).map(|c| c.iter().map(|p| p.max_bytes).max().unwrap_or(0)).collect();
+    let (low, high) =
+        (tops.iter().min().copied().unwrap_or(0), tops.iter().max().copied().unwrap_or(0));
+    let span = (high - low).max(1) as f64;
+    tops.iter().map(|&t| BLOCKS[(((t - low) as f64 / span) * 7.0).round() as usize]).collect()
+}
+
 /// A fraction as a percentage with one decimal.
 pub(crate) fn percent(fraction: f64) -> String {
     format!("{:.1}%", fraction * 100.0)
@@ -83,7 +96,7 @@ pub(crate) fn count(n: u64) -> String {
 }
 
 /// Bytes in binary units.
-fn bytes(n: u64) -> String {
+pub(crate) fn bytes(n: u64) -> String {
     let v = n as f64;
     if v >= 1024.0 * 1024.0 * 1024.0 {
         format!("{:.2} GiB", v / (1024.0 * 1024.0 * 1024.0))
@@ -234,6 +247,7 @@ impl SessionReport {
         self.write_stages(&mut out);
         self.write_counters(&mut out);
         self.write_process(&mut out);
+        self.write_memory(&mut out);
         self.write_bottlenecks(&mut out);
         self.write_findings(&mut out);
         self.write_events(&mut out);
@@ -306,6 +320,25 @@ impl SessionReport {
                 let _ =
                     writeln!(out, "  {name}: {} cancelled before completing", count(op.cancelled));
             }
+        }
+    }
+
+    fn write_memory(&self, out: &mut String) {
+        let Some(m) = &self.memory else { return };
+        heading(
+            out,
+            &format!("Memory ({} readings, every {} ms)", count(m.readings), m.interval_ms),
+        );
+        let _ = writeln!(
+            out,
+            "  start {}   end {}   peak {} at {}",
+            bytes(m.start_bytes),
+            bytes(m.end_bytes),
+            bytes(m.peak_bytes),
+            duration(m.peak_at_ns)
+        );
+        if m.timeline.len() >= 2 {
+            let _ = writeln!(out, "  {}", sparkline(&m.timeline, WIDTH - 4));
         }
     }
 

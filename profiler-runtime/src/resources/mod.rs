@@ -1,6 +1,12 @@
 //! Process memory and CPU time, read through `sysinfo` at session boundaries
-//! (never on the per-call path). Compiled out (without the `enabled`
-//! feature) there is no `sysinfo` and no sample.
+//! (never on the per-call path), and at the detailed level a [`sampler`]
+//! thread that reads resident memory the cheap way ([`memory`]) into a
+//! bounded [`timeline`]. Compiled out (without the `enabled` feature) there is
+//! no `sysinfo` and no sample.
+
+pub(crate) mod memory;
+pub(crate) mod sampler;
+pub(crate) mod timeline;
 
 /// One reading of the process's resources.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -9,8 +9,11 @@
 use crate::record::reading::Totals;
 use crate::record::recorder::lock;
 use crate::record::{clock, counter, registry};
+use crate::resources::sampler::Sampler;
+use crate::resources::timeline::Timeline;
 use crate::resources::{self, ProcessSample};
 use crate::state::events::OperationEvent;
+use crate::state::level::Level;
 use crate::state::stage::StageTotals;
 use crate::state::Core;
 use std::collections::{BTreeMap, VecDeque};
@@ -39,6 +42,10 @@ struct Running {
     stages_dropped: u64,
     events_from: u64,
     process: Option<ProcessSample>,
+    level: Level,
+    memory_interval: std::time::Duration,
+    /// Reads memory over the session, from the detailed level up.
+    sampler: Option<Sampler>,
     /// Process-wide refusals before the session, so it reports only its own.
     callsites_dropped: u64,
     counters_dropped: u64,
@@ -61,6 +68,12 @@ pub(crate) struct SessionData {
     pub(crate) events_dropped: u64,
     /// The process at the start and now, where the platform says.
     pub(crate) process: Option<(ProcessSample, ProcessSample)>,
+    /// The level the session ran at.
+    pub(crate) level: Level,
+    /// Memory over the session (detailed level and up).
+    pub(crate) memory: Option<Timeline>,
+    /// The sampler's interval.
+    pub(crate) memory_interval: std::time::Duration,
     pub(crate) callsites_dropped: u64,
     pub(crate) counters_dropped: u64,
 }
@@ -85,7 +98,7 @@ impl<R: Clone> Sessions<R> {
     pub(crate) fn start(&mut self, core: &Core, id: String) -> (u64, Option<SessionData>) {
         clock::warm_up();
         let totals = core.recorder.read_totals();
-        let previous = self.running.take().map(|r| r.data(core, totals.clone(), true));
+        let previous = self.running.take().map(|r| r.finish(core, totals.clone()));
         core.recorder.next_epoch();
         self.last_sequence += 1;
         let sequence = self.last_sequence;
@@ -104,6 +117,9 @@ impl<R: Clone> Sessions<R> {
             stages_dropped,
             events_from: lock(&core.events).next_seq(),
             process: resources::sample(),
+            level: core.settings.level(),
+            memory_interval: core.settings.memory_interval(),
+            sampler: start_sampler(core),
             callsites_dropped: registry::dropped(),
             counters_dropped: counter::dropped(),
         });
@@ -115,13 +131,14 @@ impl<R: Clone> Sessions<R> {
         let running = self.running.take()?;
         let totals = core.recorder.read_totals();
         core.recorder.next_epoch();
-        Some(running.data(core, totals, true))
+        Some(running.finish(core, totals))
     }
 
     /// The running session's data so far; it keeps running.
     pub(crate) fn snapshot(&self, core: &Core) -> Option<SessionData> {
         let running = self.running.as_ref()?;
-        Some(running.data(core, core.recorder.read_totals(), false))
+        let memory = running.sampler.as_ref().map(Sampler::snapshot);
+        Some(running.data(core, core.recorder.read_totals(), false, memory))
     }
 
     /// Whether session `sequence` is the one running.
@@ -156,8 +173,24 @@ impl<R: Clone> Sessions<R> {
     }
 }
 
+/// A sampler for a session starting now, if the monitor's level asks for one
+/// (never when compiled out).
+fn start_sampler(core: &Core) -> Option<Sampler> {
+    if !cfg!(feature = "enabled") || core.settings.level() < Level::Detailed {
+        return None;
+    }
+    Sampler::start(core.settings.memory_interval())
+}
+
 impl Running {
-    fn data(&self, core: &Core, end: Totals, ended: bool) -> SessionData {
+    /// The ended session's data: its sampler stopped first, so the timeline
+    /// ends with the session.
+    fn finish(mut self, core: &Core, end: Totals) -> SessionData {
+        let memory = self.sampler.take().map(Sampler::stop);
+        self.data(core, end, true, memory)
+    }
+
+    fn data(&self, core: &Core, end: Totals, ended: bool, memory: Option<Timeline>) -> SessionData {
         let wall_ns = self.started.elapsed().as_nanos() as u64;
         let totals = end.since(&self.baseline, self.start_stamp);
         let (stages, stages_dropped) = {
@@ -185,6 +218,9 @@ impl Running {
             events,
             events_dropped,
             process: self.process.zip(resources::sample()),
+            level: self.level,
+            memory,
+            memory_interval: self.memory_interval,
             callsites_dropped: registry::dropped().saturating_sub(self.callsites_dropped),
             counters_dropped: counter::dropped().saturating_sub(self.counters_dropped),
         }

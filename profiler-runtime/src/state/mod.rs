@@ -3,11 +3,13 @@
 //! handles users hold ([`stage::Stage`], [`operation::Operation`]) write it.
 
 pub(crate) mod events;
+pub(crate) mod level;
 pub(crate) mod operation;
 pub(crate) mod stage;
 
 use crate::record::recorder::{self, Recorder};
 use events::EventLog;
+use level::Settings;
 use stage::StageTable;
 use std::sync::Mutex;
 
@@ -16,6 +18,8 @@ pub(crate) struct Core {
     pub(crate) recorder: &'static Recorder,
     pub(crate) stages: Mutex<StageTable>,
     pub(crate) events: Mutex<EventLog>,
+    /// Its level and memory-sampler interval.
+    pub(crate) settings: Settings,
 }
 
 /// The global monitor's state.
@@ -27,6 +31,7 @@ impl Core {
             recorder,
             stages: Mutex::new(StageTable::new()),
             events: Mutex::new(EventLog::new()),
+            settings: Settings::new(),
         }
     }
 

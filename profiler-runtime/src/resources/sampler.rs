@@ -1,0 +1,116 @@
+//! The memory sampler: one thread per running session at the detailed level
+//! and above, reading resident memory every interval into the session's
+//! timeline, stopped (and joined) when the session ends. At the basic level
+//! there is no thread and no reading.
+
+use super::memory::RssReader;
+use super::timeline::Timeline;
+use crate::record::recorder::lock;
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+struct Shared {
+    stop: Mutex<bool>,
+    wake: Condvar,
+    timeline: Mutex<Timeline>,
+}
+
+/// A running sampler; dropping it stops it.
+pub(crate) struct Sampler {
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Sampler {
+    /// Starts reading every `interval`, the first reading at once; `None` if
+    /// the thread cannot be started (the session then has no timeline).
+    pub(crate) fn start(interval: Duration) -> Option<Sampler> {
+        let shared = Arc::new(Shared {
+            stop: Mutex::new(false),
+            wake: Condvar::new(),
+            timeline: Mutex::new(Timeline::new()),
+        });
+        let theirs = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("profiler-memory".into())
+            .spawn(move || run(&theirs, interval))
+            .ok()?;
+        Some(Sampler { shared, thread: Some(thread) })
+    }
+
+    /// The timeline so far.
+    pub(crate) fn snapshot(&self) -> Timeline {
+        lock(&self.shared.timeline).clone()
+    }
+
+    /// Stops the thread (after one last reading) and returns the timeline.
+    pub(crate) fn stop(mut self) -> Timeline {
+        self.halt();
+        std::mem::take(&mut *lock(&self.shared.timeline))
+    }
+
+    fn halt(&mut self) {
+        *lock(&self.shared.stop) = true;
+        self.shared.wake.notify_all();
+        if let Some(thread) = self.thread.take() {
+            // The thread never panics (it only reads and pushes); if it did,
+            // the timeline it left is still there.
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Sampler {
+    fn drop(&mut self) {
+        self.halt();
+    }
+}
+
+fn run(shared: &Shared, interval: Duration) {
+    let started = Instant::now();
+    let mut reader = RssReader::open();
+    let read = |reader: &mut RssReader| {
+        if let Some(bytes) = reader.read() {
+            lock(&shared.timeline).push(started.elapsed().as_nanos() as u64, bytes);
+        }
+    };
+    read(&mut reader);
+    let mut next = started + interval;
+    let mut stop = lock(&shared.stop);
+    loop {
+        let now = Instant::now();
+        if !*stop && now < next {
+            stop = shared
+                .wake
+                .wait_timeout(stop, next - now)
+                .map_or_else(|e| e.into_inner().0, |r| r.0);
+            continue;
+        }
+        drop(stop);
+        read(&mut reader);
+        stop = lock(&shared.stop);
+        if *stop {
+            return;
+        }
+        // Keep to the schedule; after a long stall, start again from now.
+        next = (next + interval).max(Instant::now());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[cfg(feature = "enabled")]
+    fn the_sampler_reads_until_stopped_and_then_stops() {
+        let sampler = Sampler::start(Duration::from_millis(2)).expect("a thread can start");
+        std::thread::sleep(Duration::from_millis(60));
+        let live = sampler.snapshot();
+        assert!(live.readings >= 3, "{} readings", live.readings);
+        let done = sampler.stop();
+        assert!(done.readings > live.readings, "a last reading at the stop");
+        assert!(done.peak.is_some_and(|(_, bytes)| bytes > 1 << 20));
+    }
+}

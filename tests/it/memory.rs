@@ -1,7 +1,8 @@
 //! Memory over a session at the detailed level: the sampler thread starts
 //! and stops with sessions, the timeline is bounded, and the report shows it.
 //! (The one test here that counts the sampler's threads must be the only
-//! one in this binary that runs detailed sessions.)
+//! one in this binary that runs detailed sessions: the stage-memory checks
+//! run inside it.)
 
 use profiler_runtime::{Level, Monitor, TIMELINE_POINTS};
 use std::time::Duration;
@@ -77,6 +78,9 @@ fn a_detailed_session_samples_memory_and_its_end_stops_the_sampler() {
     let basic = m.end_session().unwrap();
     assert!(basic.memory.is_none());
     assert!(!basic.to_text().contains("\nMemory ("));
+    assert!(basic.stages.iter().all(|s| s.memory.is_none()));
+
+    a_stage_that_keeps_its_memory_scores_low_and_one_that_frees_it_scores_high();
 }
 
 #[test]
@@ -86,4 +90,45 @@ fn a_bad_interval_is_refused_and_keeps_the_old_one() {
     assert!(err.to_string().contains("give 1 ms to 1 hour"), "{err}");
     assert!(m.set_memory_interval(Duration::from_secs(86_400)).is_err());
     assert_eq!(m.level(), Level::Basic);
+}
+
+/// Run by the test above, after its thread counts (two detailed sessions at
+/// once would make those counts meaningless).
+fn a_stage_that_keeps_its_memory_scores_low_and_one_that_frees_it_scores_high() {
+    let m = Monitor::new();
+    m.set_level(Level::Detailed);
+    m.set_memory_interval(Duration::from_millis(1)).unwrap();
+    m.start_session("stage-memory");
+    let kept = {
+        let _stage = m.stage("memory::keeps");
+        let block = vec![5u8; 64 << 20];
+        std::thread::sleep(Duration::from_millis(20));
+        block
+    };
+    {
+        let _stage = m.stage("memory::frees");
+        let block = vec![6u8; 64 << 20];
+        std::thread::sleep(Duration::from_millis(20));
+        drop(block);
+    }
+    let report = m.end_session().unwrap();
+    drop(kept);
+    let keeps = report.stage("memory::keeps").unwrap().memory.clone().expect("measured");
+    let frees = report.stage("memory::frees").unwrap().memory.clone().expect("measured");
+    assert!(keeps.growth_bytes >= 48 << 20, "{keeps:?}");
+    assert!(keeps.efficiency < 30.0, "{keeps:?}");
+    assert!(
+        frees.peak_bytes >= frees.start_bytes + (48 << 20),
+        "the sampler saw the peak: {frees:?}"
+    );
+    assert!(frees.efficiency > 70.0, "{frees:?}");
+    let flagged: Vec<&str> = report
+        .findings
+        .iter()
+        .filter(|f| f.kind == "stage_memory")
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(flagged.len(), 1, "{flagged:?}");
+    assert!(flagged[0].starts_with("stage `memory::keeps` kept "), "{}", flagged[0]);
+    assert!(report.to_text().contains("Stage memory"));
 }

@@ -48,6 +48,7 @@ pub(crate) fn report(data: SessionData) -> SessionReport {
             total_ns: t.total_ns,
             items: t.items,
             items_per_sec: (t.total_ns > 0).then(|| t.items as f64 * 1e9 / t.total_ns as f64),
+            memory: stage_memory(&t.memory),
         })
         .collect();
 
@@ -171,6 +172,29 @@ impl Row<'_> {
     }
 }
 
+/// A stage's memory figures, if its runs were measured.
+fn stage_memory(m: &crate::state::stage::StageMemoryTotals) -> Option<super::StageMemory> {
+    if m.runs == 0 {
+        return None;
+    }
+    let (start_bytes, end_bytes, peak_bytes) = m.last;
+    // growth = sum(end - start) = sum(peak - start) - sum(peak - end).
+    let growth_bytes = m.peak_growth as i64 - m.released as i64;
+    let efficiency = if m.peak_growth < 1 << 20 {
+        100.0
+    } else {
+        (100.0 * m.released as f64 / m.peak_growth as f64).clamp(0.0, 100.0)
+    };
+    Some(super::StageMemory {
+        runs: m.runs,
+        start_bytes,
+        end_bytes,
+        peak_bytes,
+        growth_bytes,
+        efficiency,
+    })
+}
+
 /// `sum` (over `sampled` calls) scaled to `all` calls; 0 with no sample.
 fn scale(sum: u64, all: u64, sampled: u64) -> u64 {
     if sampled == 0 {
@@ -253,6 +277,27 @@ mod tests {
         // 1 call in 64 is slow, so about 1/64 of the calls are estimated slow.
         let slow_share = op.slow_calls as f64 / op.calls as f64;
         assert!((slow_share * 64.0 - 1.0).abs() < 0.2, "slow share {slow_share}");
+    }
+
+    #[test]
+    fn stage_memory_efficiency_is_the_share_of_its_growth_given_back() {
+        use crate::state::stage::StageMemoryTotals;
+        const MIB: u64 = 1 << 20;
+        // Two runs: grew 100 MiB and gave back 80; grew 50 and gave back 10.
+        let m = StageMemoryTotals {
+            runs: 2,
+            peak_growth: 150 * MIB,
+            released: 90 * MIB,
+            last: (200 * MIB, 240 * MIB, 250 * MIB),
+        };
+        let s = stage_memory(&m).unwrap();
+        assert_eq!((s.runs, s.growth_bytes), (2, 60 * MIB as i64));
+        assert!((s.efficiency - 60.0).abs() < 1e-9);
+        assert_eq!((s.start_bytes, s.end_bytes, s.peak_bytes), (200 * MIB, 240 * MIB, 250 * MIB));
+        // Under 1 MiB of growth in all is noise: full marks.
+        let tiny = StageMemoryTotals { runs: 1, peak_growth: 4096, released: 0, last: (1, 2, 3) };
+        assert_eq!(stage_memory(&tiny).unwrap().efficiency, 100.0);
+        assert!(stage_memory(&StageMemoryTotals::default()).is_none());
     }
 
     #[test]

@@ -35,6 +35,7 @@ pub(crate) fn analyze(report: &mut SessionReport) {
     api(report, &mut findings);
     waiting(report, &mut findings);
     memory(report, &mut findings);
+    stage_memory(report, &mut findings);
     dropped(report, &mut findings);
     // Stable: warnings first, each group in rule order.
     findings.sort_by_key(|f| f.severity);
@@ -315,6 +316,31 @@ fn memory(report: &SessionReport, out: &mut Vec<Finding>) {
                 "Something built a large temporary at that moment: stream it, or bound its size."
                     .to_owned(),
             ),
+        ));
+    }
+}
+
+fn stage_memory(report: &SessionReport, out: &mut Vec<Finding>) {
+    for stage in &report.stages {
+        let Some(m) = &stage.memory else { continue };
+        if m.efficiency >= super::STAGE_EFFICIENCY_THRESHOLD {
+            continue;
+        }
+        out.push(finding(
+            Severity::Warning,
+            "stage_memory",
+            None,
+            format!(
+                "stage `{}` kept {} of its memory growth (efficiency {:.0} of 100, under {:.0}; latest run {} to {}, peak {})",
+                sanitize(&stage.name),
+                bytes(m.growth_bytes.max(0) as u64),
+                m.efficiency,
+                super::STAGE_EFFICIENCY_THRESHOLD,
+                bytes(m.start_bytes),
+                bytes(m.end_bytes),
+                bytes(m.peak_bytes)
+            ),
+            Some("Release what the stage built once it is done with it, or bound it; if it is kept on purpose, this is expected.".to_owned()),
         ));
     }
 }

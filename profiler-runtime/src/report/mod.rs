@@ -164,7 +164,37 @@ pub struct StageStats {
     pub items: u64,
     /// Items per second of stage time; `None` when it took no measurable time.
     pub items_per_sec: Option<f64>,
+    /// Resident memory around its runs (the detailed level).
+    #[serde(default)]
+    pub memory: Option<StageMemory>,
 }
+
+/// Resident memory around a stage's runs in the session (detailed level).
+///
+/// `efficiency` is how much of the memory the stage grew by it gave back by
+/// its end: over the session's runs, 100 x (sum of peak - end) / (sum of
+/// peak - start). 100: everything it took was released; 0: it kept all of
+/// it. A stage whose runs grew by under 1 MiB in all scores 100. Stages
+/// under [`STAGE_EFFICIENCY_THRESHOLD`] are a finding.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StageMemory {
+    /// Runs measured.
+    pub runs: u64,
+    /// Resident memory at the start of its latest run.
+    pub start_bytes: u64,
+    /// At the end of its latest run.
+    pub end_bytes: u64,
+    /// The highest reading during its latest run.
+    pub peak_bytes: u64,
+    /// End minus start over all its runs in the session (negative: it freed
+    /// more than it took).
+    pub growth_bytes: i64,
+    /// 0 to 100, see above.
+    pub efficiency: f64,
+}
+
+/// Stages whose memory efficiency is under this are a finding.
+pub const STAGE_EFFICIENCY_THRESHOLD: f64 = 70.0;
 
 /// Cache effectiveness.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -245,6 +245,7 @@ impl SessionReport {
         self.write_header(&mut out);
         self.write_operations(&mut out, columns);
         self.write_stages(&mut out);
+        self.write_stage_memory(&mut out);
         self.write_counters(&mut out);
         self.write_process(&mut out);
         self.write_memory(&mut out);
@@ -367,6 +368,44 @@ impl SessionReport {
                 lpad(&duration(s.total_ns), 9),
                 lpad(&count_in(s.items, 12), 12),
                 lpad(&rate, 14)
+            );
+        }
+    }
+
+    fn write_stage_memory(&self, out: &mut String) {
+        if self.stages.iter().all(|s| s.memory.is_none()) {
+            return;
+        }
+        heading(
+            out,
+            "Stage memory (latest run; efficiency: share of its growth given back, 0-100)",
+        );
+        let _ = writeln!(
+            out,
+            "  {} {:>10} {:>10} {:>10} {:>11} {:>10}",
+            pad("name", NAME_WIDTH),
+            "start",
+            "end",
+            "peak",
+            "growth",
+            "efficiency"
+        );
+        for s in &self.stages {
+            let Some(m) = &s.memory else { continue };
+            let growth = if m.growth_bytes < 0 {
+                format!("-{}", bytes(m.growth_bytes.unsigned_abs()))
+            } else {
+                format!("+{}", bytes(m.growth_bytes as u64))
+            };
+            let _ = writeln!(
+                out,
+                "  {} {} {} {} {} {}",
+                pad(&fit_left(&s.name, NAME_WIDTH), NAME_WIDTH),
+                lpad(&bytes(m.start_bytes), 10),
+                lpad(&bytes(m.end_bytes), 10),
+                lpad(&bytes(m.peak_bytes), 10),
+                lpad(&growth, 11),
+                lpad(&format!("{:.0}", m.efficiency), 10)
             );
         }
     }

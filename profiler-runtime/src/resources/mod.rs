@@ -7,6 +7,7 @@
 pub(crate) mod memory;
 pub(crate) mod sampler;
 pub(crate) mod timeline;
+pub(crate) mod watch;
 
 /// One reading of the process's resources.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

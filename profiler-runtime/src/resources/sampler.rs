@@ -5,6 +5,7 @@
 
 use super::memory::RssReader;
 use super::timeline::Timeline;
+use super::watch::Watchers;
 use crate::record::recorder::lock;
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
@@ -25,7 +26,8 @@ pub(crate) struct Sampler {
 impl Sampler {
     /// Starts reading every `interval`, the first reading at once; `None` if
     /// the thread cannot be started (the session then has no timeline).
-    pub(crate) fn start(interval: Duration) -> Option<Sampler> {
+    /// Each reading also raises the running stages' peaks in `stages`.
+    pub(crate) fn start(interval: Duration, stages: &'static Watchers) -> Option<Sampler> {
         let shared = Arc::new(Shared {
             stop: Mutex::new(false),
             wake: Condvar::new(),
@@ -34,7 +36,7 @@ impl Sampler {
         let theirs = shared.clone();
         let thread = std::thread::Builder::new()
             .name("profiler-memory".into())
-            .spawn(move || run(&theirs, interval))
+            .spawn(move || run(&theirs, interval, stages))
             .ok()?;
         Some(Sampler { shared, thread: Some(thread) })
     }
@@ -67,12 +69,13 @@ impl Drop for Sampler {
     }
 }
 
-fn run(shared: &Shared, interval: Duration) {
+fn run(shared: &Shared, interval: Duration, stages: &Watchers) {
     let started = Instant::now();
     let mut reader = RssReader::open();
     let read = |reader: &mut RssReader| {
         if let Some(bytes) = reader.read() {
             lock(&shared.timeline).push(started.elapsed().as_nanos() as u64, bytes);
+            stages.raise(bytes);
         }
     };
     read(&mut reader);
@@ -105,12 +108,16 @@ mod tests {
     #[test]
     #[cfg(feature = "enabled")]
     fn the_sampler_reads_until_stopped_and_then_stops() {
-        let sampler = Sampler::start(Duration::from_millis(2)).expect("a thread can start");
+        static STAGES: Watchers = Watchers::new();
+        let peak = STAGES.watch(0);
+        let sampler =
+            Sampler::start(Duration::from_millis(2), &STAGES).expect("a thread can start");
         std::thread::sleep(Duration::from_millis(60));
         let live = sampler.snapshot();
         assert!(live.readings >= 3, "{} readings", live.readings);
         let done = sampler.stop();
         assert!(done.readings > live.readings, "a last reading at the stop");
         assert!(done.peak.is_some_and(|(_, bytes)| bytes > 1 << 20));
+        assert_eq!(peak.load(std::sync::atomic::Ordering::Relaxed), done.peak.unwrap().1);
     }
 }

@@ -95,7 +95,7 @@ impl<R: Clone> Sessions<R> {
     /// Starts session `id`, returning its sequence number and, if a session
     /// was running, that one's data, ended at the same reading the new one
     /// starts from (so nothing is lost or counted twice).
-    pub(crate) fn start(&mut self, core: &Core, id: String) -> (u64, Option<SessionData>) {
+    pub(crate) fn start(&mut self, core: &'static Core, id: String) -> (u64, Option<SessionData>) {
         clock::warm_up();
         let totals = core.recorder.read_totals();
         let previous = self.running.take().map(|r| r.finish(core, totals.clone()));
@@ -175,11 +175,11 @@ impl<R: Clone> Sessions<R> {
 
 /// A sampler for a session starting now, if the monitor's level asks for one
 /// (never when compiled out).
-fn start_sampler(core: &Core) -> Option<Sampler> {
+fn start_sampler(core: &'static Core) -> Option<Sampler> {
     if !cfg!(feature = "enabled") || core.settings.level() < Level::Detailed {
         return None;
     }
-    Sampler::start(core.settings.memory_interval())
+    Sampler::start(core.settings.memory_interval(), &core.watchers)
 }
 
 impl Running {

@@ -8,6 +8,7 @@ pub(crate) mod operation;
 pub(crate) mod stage;
 
 use crate::record::recorder::{self, Recorder};
+use crate::resources::watch::Watchers;
 use events::EventLog;
 use level::Settings;
 use stage::StageTable;
@@ -20,6 +21,8 @@ pub(crate) struct Core {
     pub(crate) events: Mutex<EventLog>,
     /// Its level and memory-sampler interval.
     pub(crate) settings: Settings,
+    /// The memory peaks of its running stages (detailed level).
+    pub(crate) watchers: Watchers,
 }
 
 /// The global monitor's state.
@@ -32,6 +35,7 @@ impl Core {
             stages: Mutex::new(StageTable::new()),
             events: Mutex::new(EventLog::new()),
             settings: Settings::new(),
+            watchers: Watchers::new(),
         }
     }
 

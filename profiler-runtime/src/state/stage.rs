@@ -1,12 +1,21 @@
 //! Stages: coarse phases of work with an item count, reported as items per
 //! second (rows parsed, segments written, ...).
 
+use super::level::Level;
 use super::Core;
 use crate::record::clock;
 use crate::record::recorder::lock;
+use crate::resources::memory::RssReader;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
+
+/// Resident memory now, for a stage's start or end (a file opened and read
+/// once: tens of microseconds, once per stage run at the detailed level).
+fn resident_bytes() -> Option<u64> {
+    RssReader::open().read()
+}
 
 /// The most distinct stage names per monitor; later ones are counted as dropped.
 pub const MAX_STAGES: usize = 1024;
@@ -17,6 +26,29 @@ pub(crate) struct StageTotals {
     pub(crate) runs: u64,
     pub(crate) total_ns: u64,
     pub(crate) items: u64,
+    /// Resident memory around its runs at the detailed level.
+    pub(crate) memory: StageMemoryTotals,
+}
+
+/// Resident memory around one stage name's runs (detailed level): sums, so
+/// a session's share is a difference, and the latest run's readings.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct StageMemoryTotals {
+    pub(crate) runs: u64,
+    /// Sum over runs of peak minus start.
+    pub(crate) peak_growth: u64,
+    /// Sum over runs of peak minus end: what the runs gave back.
+    pub(crate) released: u64,
+    /// The latest run: start, end and peak.
+    pub(crate) last: (u64, u64, u64),
+}
+
+/// Resident memory at a stage run's start and end, and its peak in between.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RunMemory {
+    pub(crate) start: u64,
+    pub(crate) end: u64,
+    pub(crate) peak: u64,
 }
 
 pub(crate) struct StageTable {
@@ -31,6 +63,12 @@ impl StageTotals {
             runs: self.runs - before.runs,
             total_ns: self.total_ns - before.total_ns,
             items: self.items - before.items,
+            memory: StageMemoryTotals {
+                runs: self.memory.runs - before.memory.runs,
+                peak_growth: self.memory.peak_growth - before.memory.peak_growth,
+                released: self.memory.released - before.memory.released,
+                last: self.memory.last,
+            },
         }
     }
 }
@@ -40,7 +78,7 @@ impl StageTable {
         StageTable { totals: BTreeMap::new(), dropped: 0 }
     }
 
-    fn add(&mut self, name: &str, nanos: u64, items: u64) {
+    fn add(&mut self, name: &str, nanos: u64, items: u64, memory: Option<RunMemory>) {
         if !self.totals.contains_key(name) && self.totals.len() >= MAX_STAGES {
             self.dropped += 1;
             return;
@@ -49,6 +87,13 @@ impl StageTable {
         t.runs += 1;
         t.total_ns += nanos;
         t.items += items;
+        if let Some(m) = memory {
+            let peak = m.peak.max(m.start).max(m.end);
+            t.memory.runs += 1;
+            t.memory.peak_growth += peak - m.start;
+            t.memory.released += peak - m.end;
+            t.memory.last = (m.start, m.end, peak);
+        }
     }
 }
 
@@ -62,6 +107,9 @@ pub struct Stage {
     name: String,
     start: u64,
     items: AtomicU64,
+    /// At the detailed level: resident memory at the start, and the peak
+    /// since (raised by the memory sampler).
+    memory: Option<(u64, Arc<AtomicU64>)>,
 }
 
 impl fmt::Debug for Stage {
@@ -76,7 +124,13 @@ impl fmt::Debug for Stage {
 impl Stage {
     pub(crate) fn start(core: &'static Core, name: &str) -> Stage {
         let core = core.recorder.records().then_some(core);
-        Stage { core, name: name.to_owned(), start: clock::now(), items: AtomicU64::new(0) }
+        let detailed =
+            |c: &&'static Core| cfg!(feature = "enabled") && c.settings.level() >= Level::Detailed;
+        let memory = core.filter(detailed).and_then(|c| {
+            let start = resident_bytes()?;
+            Some((start, c.watchers.watch(start)))
+        });
+        Stage { core, name: name.to_owned(), start: clock::now(), items: AtomicU64::new(0), memory }
     }
 
     /// Adds `n` processed items to the stage.
@@ -93,6 +147,10 @@ impl Drop for Stage {
     fn drop(&mut self) {
         let Some(core) = self.core else { return };
         let nanos = clock::nanos_between(self.start, clock::now());
-        lock(&core.stages).add(&self.name, nanos, self.items.load(Relaxed));
+        let memory = self.memory.as_ref().and_then(|(start, peak)| {
+            let end = resident_bytes()?;
+            Some(RunMemory { start: *start, end, peak: peak.load(Relaxed) })
+        });
+        lock(&core.stages).add(&self.name, nanos, self.items.load(Relaxed), memory);
     }
 }

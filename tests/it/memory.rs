@@ -131,4 +131,11 @@ fn a_stage_that_keeps_its_memory_scores_low_and_one_that_frees_it_scores_high() 
     assert_eq!(flagged.len(), 1, "{flagged:?}");
     assert!(flagged[0].starts_with("stage `memory::keeps` kept "), "{}", flagged[0]);
     assert!(report.to_text().contains("Stage memory"));
+    // Both runs are on the memory timeline's clock, in order.
+    let spans = &report.memory.as_ref().unwrap().stages;
+    let names: Vec<&str> = spans.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["memory::keeps", "memory::frees"]);
+    assert!(spans[0].end_ns <= spans[1].start_ns && spans[1].end_ns <= report.wall_ns);
+    let middle = (spans[1].start_ns + spans[1].end_ns) / 2;
+    assert_eq!(report.memory.as_ref().unwrap().stage_at(middle), Some("memory::frees"));
 }

@@ -98,7 +98,18 @@ pub(crate) fn report(data: SessionData) -> SessionReport {
         findings: Vec::new(),
         level: data.level,
         memory: data.memory.as_ref().and_then(|timeline| {
-            super::memory::stats(timeline, data.memory_interval.as_secs_f64() * 1e3)
+            let mut stats =
+                super::memory::stats(timeline, data.memory_interval.as_secs_f64() * 1e3)?;
+            stats.stages = data
+                .stage_runs
+                .iter()
+                .map(|(name, start_ns, end_ns)| super::StageSpan {
+                    name: name.clone(),
+                    start_ns: *start_ns,
+                    end_ns: *end_ns,
+                })
+                .collect();
+            Some(stats)
         }),
         events: data.events,
         dropped: Dropped {

@@ -302,12 +302,16 @@ fn memory(report: &SessionReport, out: &mut Vec<Finding>) {
         ));
     }
     if let Some(s) = super::memory::largest_spike(&memory.timeline) {
+        let during = memory
+            .stage_at(s.at_ns)
+            .map(|stage| format!(", while stage `{}` ran", sanitize(stage)))
+            .unwrap_or_default();
         out.push(finding(
             Severity::Warning,
             "memory_spike",
             None,
             format!(
-                "memory jumped from {} to {} at {} into the session, then fell back",
+                "memory jumped from {} to {} at {} into the session{during}, then fell back",
                 bytes(s.from_bytes),
                 bytes(s.to_bytes),
                 duration(s.at_ns)
@@ -458,6 +462,26 @@ mod tests {
         assert_eq!(
             spike.message,
             "memory jumped from 100.0 MiB to 500.0 MiB at 5.00 s into the session, then fell back"
+        );
+        // With the stage runs on the same clock, the spike names its stage.
+        let memory = r.memory.as_mut().unwrap();
+        memory.stages = vec![
+            crate::report::StageSpan { name: "load".into(), start_ns: 0, end_ns: 9_000_000_000 },
+            crate::report::StageSpan {
+                name: "join".into(),
+                start_ns: 4_500_000_000,
+                end_ns: 5_500_000_000,
+            },
+        ];
+        r.findings.clear();
+        analyze(&mut r);
+        let spike = r.findings.iter().find(|f| f.kind == "memory_spike").unwrap();
+        assert!(
+            spike
+                .message
+                .contains("at 5.00 s into the session, while stage `join` ran, then fell back"),
+            "{}",
+            spike.message
         );
         assert!(!r.findings.iter().any(|f| f.kind == "memory_growth"));
     }

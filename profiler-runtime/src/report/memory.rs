@@ -34,6 +34,7 @@ pub(crate) fn stats(timeline: &Timeline, interval_ms: f64) -> Option<MemoryStats
         interval_ms,
         readings: timeline.readings,
         timeline: points,
+        stages: Vec::new(),
     })
 }
 

@@ -255,6 +255,32 @@ pub struct MemoryStats {
     /// The readings, at most [`crate::TIMELINE_POINTS`] points evenly spread
     /// over the session (each the mean and maximum of the readings it stands for).
     pub timeline: Vec<MemoryPoint>,
+    /// The stage runs that ended during the session (the latest 1,024), on
+    /// the timeline's clock, so a reading can be placed within a stage.
+    #[serde(default)]
+    pub stages: Vec<StageSpan>,
+}
+
+/// One stage run on a memory timeline's clock.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageSpan {
+    /// The stage's name.
+    pub name: String,
+    /// When the run began, from the session's start (0 if before it).
+    pub start_ns: u64,
+    /// When it ended.
+    pub end_ns: u64,
+}
+
+impl MemoryStats {
+    /// The stage running at `at_ns` (the innermost, if runs nest), if any.
+    pub fn stage_at(&self, at_ns: u64) -> Option<&str> {
+        self.stages
+            .iter()
+            .filter(|s| s.start_ns <= at_ns && at_ns <= s.end_ns)
+            .min_by_key(|s| s.end_ns - s.start_ns)
+            .map(|s| s.name.as_str())
+    }
 }
 
 /// One point of a memory timeline.

@@ -6,6 +6,7 @@
 use super::memory::RssReader;
 use super::timeline::Timeline;
 use super::watch::Watchers;
+use crate::record::clock;
 use crate::record::recorder::lock;
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
@@ -26,8 +27,14 @@ pub(crate) struct Sampler {
 impl Sampler {
     /// Starts reading every `interval`, the first reading at once; `None` if
     /// the thread cannot be started (the session then has no timeline).
-    /// Each reading also raises the running stages' peaks in `stages`.
-    pub(crate) fn start(interval: Duration, stages: &'static Watchers) -> Option<Sampler> {
+    /// Each reading also raises the running stages' peaks in `stages`, and
+    /// is stamped in nanoseconds since `origin` (clock ticks: the session's
+    /// start, so readings and stage runs share one time line).
+    pub(crate) fn start(
+        interval: Duration,
+        stages: &'static Watchers,
+        origin: u64,
+    ) -> Option<Sampler> {
         let shared = Arc::new(Shared {
             stop: Mutex::new(false),
             wake: Condvar::new(),
@@ -36,7 +43,7 @@ impl Sampler {
         let theirs = shared.clone();
         let thread = std::thread::Builder::new()
             .name("profiler-memory".into())
-            .spawn(move || run(&theirs, interval, stages))
+            .spawn(move || run(&theirs, interval, stages, origin))
             .ok()?;
         Some(Sampler { shared, thread: Some(thread) })
     }
@@ -69,12 +76,13 @@ impl Drop for Sampler {
     }
 }
 
-fn run(shared: &Shared, interval: Duration, stages: &Watchers) {
+fn run(shared: &Shared, interval: Duration, stages: &Watchers, origin: u64) {
     let started = Instant::now();
     let mut reader = RssReader::open();
     let read = |reader: &mut RssReader| {
         if let Some(bytes) = reader.read() {
-            lock(&shared.timeline).push(started.elapsed().as_nanos() as u64, bytes);
+            let at_ns = clock::nanos_between(origin, clock::now());
+            lock(&shared.timeline).push(at_ns, bytes);
             stages.raise(bytes);
         }
     };
@@ -110,8 +118,8 @@ mod tests {
     fn the_sampler_reads_until_stopped_and_then_stops() {
         static STAGES: Watchers = Watchers::new();
         let peak = STAGES.watch(0);
-        let sampler =
-            Sampler::start(Duration::from_millis(2), &STAGES).expect("a thread can start");
+        let sampler = Sampler::start(Duration::from_millis(2), &STAGES, clock::now())
+            .expect("a thread can start");
         std::thread::sleep(Duration::from_millis(60));
         let live = sampler.snapshot();
         assert!(live.readings >= 3, "{} readings", live.readings);

@@ -74,6 +74,9 @@ pub(crate) struct SessionData {
     pub(crate) memory: Option<Timeline>,
     /// The sampler's interval.
     pub(crate) memory_interval: std::time::Duration,
+    /// Stage runs that ended during the session (detailed level), as
+    /// (name, start, end) in nanoseconds since the session's start.
+    pub(crate) stage_runs: Vec<(String, u64, u64)>,
     pub(crate) callsites_dropped: u64,
     pub(crate) counters_dropped: u64,
 }
@@ -106,12 +109,13 @@ impl<R: Clone> Sessions<R> {
             let table = lock(&core.stages);
             (table.totals.clone(), table.dropped)
         };
+        let start_stamp = clock::now();
         self.running = Some(Running {
             id,
             sequence,
             started: Instant::now(),
             started_unix_ms: unix_ms(),
-            start_stamp: clock::now(),
+            start_stamp,
             baseline: totals,
             stages,
             stages_dropped,
@@ -119,7 +123,7 @@ impl<R: Clone> Sessions<R> {
             process: resources::sample(),
             level: core.settings.level(),
             memory_interval: core.settings.memory_interval(),
-            sampler: start_sampler(core),
+            sampler: start_sampler(core, start_stamp),
             callsites_dropped: registry::dropped(),
             counters_dropped: counter::dropped(),
         });
@@ -175,11 +179,11 @@ impl<R: Clone> Sessions<R> {
 
 /// A sampler for a session starting now, if the monitor's level asks for one
 /// (never when compiled out).
-fn start_sampler(core: &'static Core) -> Option<Sampler> {
+fn start_sampler(core: &'static Core, origin: u64) -> Option<Sampler> {
     if !cfg!(feature = "enabled") || core.settings.level() < Level::Detailed {
         return None;
     }
-    Sampler::start(core.settings.memory_interval(), &core.watchers)
+    Sampler::start(core.settings.memory_interval(), &core.watchers, origin)
 }
 
 impl Running {
@@ -221,6 +225,7 @@ impl Running {
             level: self.level,
             memory,
             memory_interval: self.memory_interval,
+            stage_runs: lock(&core.stage_runs).since(self.start_stamp),
             callsites_dropped: registry::dropped().saturating_sub(self.callsites_dropped),
             counters_dropped: counter::dropped().saturating_sub(self.counters_dropped),
         }

@@ -11,7 +11,7 @@ use crate::record::recorder::{self, Recorder};
 use crate::resources::watch::Watchers;
 use events::EventLog;
 use level::Settings;
-use stage::StageTable;
+use stage::{StageRuns, StageTable};
 use std::sync::Mutex;
 
 /// One monitor's shared state. Lives for the rest of the process.
@@ -23,6 +23,8 @@ pub(crate) struct Core {
     pub(crate) settings: Settings,
     /// The memory peaks of its running stages (detailed level).
     pub(crate) watchers: Watchers,
+    /// Its latest stage runs (detailed level).
+    pub(crate) stage_runs: Mutex<StageRuns>,
 }
 
 /// The global monitor's state.
@@ -36,6 +38,7 @@ impl Core {
             events: Mutex::new(EventLog::new()),
             settings: Settings::new(),
             watchers: Watchers::new(),
+            stage_runs: Mutex::new(StageRuns::new()),
         }
     }
 

@@ -20,6 +20,41 @@ fn resident_bytes() -> Option<u64> {
 /// The most distinct stage names per monitor; later ones are counted as dropped.
 pub const MAX_STAGES: usize = 1024;
 
+/// The latest stage runs at the detailed level, for placing memory readings
+/// (a spike) within the stage that was running: at most this many are kept.
+pub(crate) const STAGE_RUNS_KEPT: usize = 1024;
+
+/// Ended stage runs, oldest first, as (name, start, end) clock ticks.
+pub(crate) struct StageRuns {
+    runs: std::collections::VecDeque<(String, u64, u64)>,
+}
+
+impl StageRuns {
+    pub(crate) const fn new() -> StageRuns {
+        StageRuns { runs: std::collections::VecDeque::new() }
+    }
+
+    fn push(&mut self, name: &str, start: u64, end: u64) {
+        if self.runs.len() >= STAGE_RUNS_KEPT {
+            self.runs.pop_front();
+        }
+        self.runs.push_back((name.to_owned(), start, end));
+    }
+
+    /// Runs that ended after `origin`, in nanoseconds since it (a run that
+    /// began before it starts at 0).
+    pub(crate) fn since(&self, origin: u64) -> Vec<(String, u64, u64)> {
+        self.runs
+            .iter()
+            .filter(|(_, _, end)| *end > origin)
+            .map(|(name, start, end)| {
+                let from = if *start > origin { clock::nanos_between(origin, *start) } else { 0 };
+                (name.clone(), from, clock::nanos_between(origin, *end))
+            })
+            .collect()
+    }
+}
+
 /// Cumulative totals of one stage name.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct StageTotals {
@@ -146,7 +181,11 @@ impl Stage {
 impl Drop for Stage {
     fn drop(&mut self) {
         let Some(core) = self.core else { return };
-        let nanos = clock::nanos_between(self.start, clock::now());
+        let end = clock::now();
+        let nanos = clock::nanos_between(self.start, end);
+        if self.memory.is_some() {
+            lock(&core.stage_runs).push(&self.name, self.start, end);
+        }
         let memory = self.memory.as_ref().and_then(|(start, peak)| {
             let end = resident_bytes()?;
             Some(RunMemory { start: *start, end, peak: peak.load(Relaxed) })

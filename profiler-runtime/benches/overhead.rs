@@ -190,5 +190,28 @@ fn end_session(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, single_thread, contended, end_session);
+/// What the detailed level's memory sampler does per reading, beside the
+/// slower way: `/proc/self/statm` kept open and re-read with one `pread`
+/// (the sampler's way, restated here: the reader is internal), and the file
+/// opened, read and closed each time. Linux only.
+fn memory_reading(c: &mut Criterion) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::FileExt;
+        let Ok(statm) = std::fs::File::open("/proc/self/statm") else { return };
+        let mut g = c.benchmark_group("resources");
+        g.bench_function("statm_kept_open", |b| {
+            let mut buf = [0u8; 128];
+            b.iter(|| statm.read_at(&mut buf, 0).map(|n| black_box(buf[..n].len())))
+        });
+        g.bench_function("statm_opened_each_time", |b| {
+            b.iter(|| std::fs::read_to_string("/proc/self/statm").map(|t| black_box(t.len())))
+        });
+        g.finish();
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = c;
+}
+
+criterion_group!(benches, single_thread, contended, end_session, memory_reading);
 criterion_main!(benches);

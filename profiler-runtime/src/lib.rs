@@ -74,8 +74,9 @@ pub use record::shard::MAX_COUNTERS;
 pub use report::findings::{BOTTLENECK_COUNT, DOMINANT_SHARE};
 pub use report::{
     ApiStats, Bottleneck, CacheStats, Dropped, Finding, MemoryPoint, MemoryStats, OperationEvent,
-    OperationKind, OperationStats, ProcessStats, SessionReport, Severity, StageMemory, StageSpan,
-    StageStats, SCHEMA_VERSION, STAGE_EFFICIENCY_THRESHOLD,
+    OperationKind, OperationStats, ProcessStats, SessionReport, Severity, StageMemory,
+    StageProgress, StageSpan, StageStats, SCHEMA_VERSION, STAGE_EFFICIENCY_THRESHOLD,
+    STAGE_MIN_ITEMS_PER_SEC,
 };
 pub use resources::timeline::TIMELINE_POINTS;
 pub use session::DEFAULT_HISTORY_CAPACITY;

@@ -176,6 +176,32 @@ fn a_stage_shared_by_threads_adds_every_threads_items() {
     assert_eq!(report.stage("scoring").map(|s| (s.runs, s.items)), Some((1, 2000)));
 }
 
+#[test]
+fn a_running_stage_shows_its_progress_live_and_disappears_when_it_ends() {
+    let m = fresh("progress");
+    let parse = m.stage("operations::progress").expect(1_000);
+    parse.add(250);
+    std::thread::sleep(Duration::from_millis(5));
+    let live = m.current_report().unwrap();
+    let running = live.running_stages.iter().find(|s| s.name == "operations::progress").unwrap();
+    assert_eq!(
+        (running.items, running.expected, running.percent_done),
+        (250, Some(1_000), Some(25.0))
+    );
+    let rate = running.items_per_sec.unwrap();
+    let eta = running.eta_ns.unwrap() as f64;
+    // Three times as many left as done: three times the elapsed time to go.
+    assert!((eta - 750.0 / rate * 1e9).abs() <= 1.0, "{eta} vs rate {rate}");
+    assert!(running.elapsed_ns >= 5_000_000);
+    let text = live.to_text();
+    assert!(text.contains("operations::progress (running) 250 of 1,000 (25.0%)"), "{text}");
+    assert!(live.stage("operations::progress").is_none(), "not ended yet");
+    parse.end();
+    let report = m.end_session().unwrap();
+    assert!(report.running_stages.iter().all(|s| s.name != "operations::progress"));
+    assert_eq!(report.stage("operations::progress").map(|s| s.items), Some(250));
+}
+
 /// Everything a monitor can record, once: a call, a manual operation, a stage,
 /// a custom counter (by name and by handle), cache lookups and an API call.
 fn record_one_of_everything(m: &Monitor, tag: &str) {

@@ -96,6 +96,13 @@ pub(crate) fn report(data: SessionData) -> SessionReport {
         process,
         bottlenecks: Vec::new(),
         findings: Vec::new(),
+        running_stages: data
+            .running_stages
+            .iter()
+            .map(|(name, items, expected, elapsed_ns)| {
+                progress(name, *items, *expected, *elapsed_ns)
+            })
+            .collect(),
         level: data.level,
         memory: data.memory.as_ref().and_then(|timeline| {
             let mut stats =
@@ -180,6 +187,29 @@ impl Row<'_> {
             last_error: t.error.map(|(_, text)| text),
             histogram,
         }
+    }
+}
+
+/// A running stage's progress: rate so far, share done and time left.
+fn progress(name: &str, items: u64, expected: u64, elapsed_ns: u64) -> super::StageProgress {
+    let rate = (elapsed_ns > 0).then(|| items as f64 * 1e9 / elapsed_ns as f64);
+    let expected = (expected > 0).then_some(expected);
+    let percent_done = expected.map(|total| (100.0 * items as f64 / total as f64).min(100.0));
+    let eta_ns = match (expected, rate) {
+        (Some(total), _) if items >= total => Some(0),
+        (Some(total), Some(rate)) if rate > 0.0 => {
+            Some(((total - items) as f64 / rate * 1e9) as u64)
+        }
+        _ => None,
+    };
+    super::StageProgress {
+        name: name.to_owned(),
+        items,
+        expected,
+        elapsed_ns,
+        items_per_sec: rate,
+        percent_done,
+        eta_ns,
     }
 }
 
@@ -288,6 +318,20 @@ mod tests {
         // 1 call in 64 is slow, so about 1/64 of the calls are estimated slow.
         let slow_share = op.slow_calls as f64 / op.calls as f64;
         assert!((slow_share * 64.0 - 1.0).abs() < 0.2, "slow share {slow_share}");
+    }
+
+    #[test]
+    fn a_running_stage_says_how_far_it_is_and_when_it_ends() {
+        // 25,000 of 100,000 items in 5 s: 5,000/s, 15 s to go.
+        let p = progress("parse", 25_000, 100_000, 5_000_000_000);
+        assert_eq!((p.percent_done, p.eta_ns), (Some(25.0), Some(15_000_000_000)));
+        assert_eq!(p.items_per_sec, Some(5_000.0));
+        let open = progress("scan", 10, 0, 1_000_000_000);
+        assert_eq!((open.expected, open.percent_done, open.eta_ns), (None, None, None));
+        let done = progress("write", 120, 100, 1);
+        assert_eq!((done.percent_done, done.eta_ns), (Some(100.0), Some(0)));
+        let idle = progress("wait", 0, 100, 1_000);
+        assert_eq!(idle.eta_ns, None, "no items yet: no rate to go by");
     }
 
     #[test]

@@ -36,6 +36,7 @@ pub(crate) fn analyze(report: &mut SessionReport) {
     waiting(report, &mut findings);
     memory(report, &mut findings);
     stage_memory(report, &mut findings);
+    slow_stages(report, &mut findings);
     dropped(report, &mut findings);
     // Stable: warnings first, each group in rule order.
     findings.sort_by_key(|f| f.severity);
@@ -324,6 +325,27 @@ fn memory(report: &SessionReport, out: &mut Vec<Finding>) {
     }
 }
 
+fn slow_stages(report: &SessionReport, out: &mut Vec<Finding>) {
+    let floor = super::STAGE_MIN_ITEMS_PER_SEC;
+    for stage in report.stages.iter().filter(|s| s.items > 0) {
+        let Some(rate) = stage.items_per_sec.filter(|r| *r < floor) else { continue };
+        out.push(finding(
+            Severity::Warning,
+            "slow_stage",
+            None,
+            format!(
+                "stage `{}` processed {:.0} items/s, under the floor of {:.0} ({} items in {})",
+                sanitize(&stage.name),
+                rate,
+                floor,
+                stage.items,
+                duration(stage.total_ns)
+            ),
+            None,
+        ));
+    }
+}
+
 fn stage_memory(report: &SessionReport, out: &mut Vec<Finding>) {
     for stage in &report.stages {
         let Some(m) = &stage.memory else { continue };
@@ -422,11 +444,42 @@ mod tests {
             process: None,
             level: Default::default(),
             memory: None,
+            running_stages: vec![],
             bottlenecks: vec![],
             findings: vec![],
             events: vec![],
             dropped: Default::default(),
         }
+    }
+
+    #[test]
+    fn a_stage_under_the_items_per_second_floor_is_a_finding() {
+        use crate::report::StageStats;
+        let stage = |name: &str, items: u64, total_ns: u64| StageStats {
+            name: name.into(),
+            runs: 1,
+            total_ns,
+            items,
+            items_per_sec: Some(items as f64 * 1e9 / total_ns as f64),
+            memory: None,
+        };
+        let mut r = report(vec![]);
+        r.stages = vec![
+            stage("enrich", 500, 1_000_000_000),
+            stage("parse", 50_000, 1_000_000_000),
+            stage("setup", 0, 5),
+        ];
+        analyze(&mut r);
+        let slow: Vec<&str> = r
+            .findings
+            .iter()
+            .filter(|f| f.kind == "slow_stage")
+            .map(|f| f.message.as_str())
+            .collect();
+        assert_eq!(
+            slow,
+            ["stage `enrich` processed 500 items/s, under the floor of 1000 (500 items in 1.00 s)"]
+        );
     }
 
     #[test]

@@ -42,9 +42,12 @@ pub struct SessionReport {
     pub clock: String,
     /// One row per operation name, slowest total first.
     pub operations: Vec<OperationStats>,
-    /// Stages by name.
+    /// Stages by name (runs that ended).
     #[serde(default)]
     pub stages: Vec<StageStats>,
+    /// Stages running when the report was taken, with their progress.
+    #[serde(default)]
+    pub running_stages: Vec<StageProgress>,
     /// Cache hits and misses.
     #[serde(default)]
     pub cache: CacheStats,
@@ -168,6 +171,29 @@ pub struct StageStats {
     #[serde(default)]
     pub memory: Option<StageMemory>,
 }
+
+/// A stage still running: how far it has got (see [`crate::Stage::expect`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StageProgress {
+    /// The stage's name.
+    pub name: String,
+    /// Items done so far.
+    pub items: u64,
+    /// Items expected in all, if the stage said.
+    pub expected: Option<u64>,
+    /// Time since the stage started.
+    pub elapsed_ns: u64,
+    /// Items per second so far; `None` before any time passed.
+    pub items_per_sec: Option<f64>,
+    /// Share done, 0 to 100, when the total is known.
+    pub percent_done: Option<f64>,
+    /// Time left at the rate so far, when the total is known and items are moving.
+    pub eta_ns: Option<u64>,
+}
+
+/// Stages that ended slower than this many items per second (having
+/// processed any) are a finding.
+pub const STAGE_MIN_ITEMS_PER_SEC: f64 = 1_000.0;
 
 /// Resident memory around a stage's runs in the session (detailed level).
 ///

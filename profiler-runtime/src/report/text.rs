@@ -344,7 +344,7 @@ impl SessionReport {
     }
 
     fn write_stages(&self, out: &mut String) {
-        if self.stages.is_empty() {
+        if self.stages.is_empty() && self.running_stages.is_empty() {
             return;
         }
         heading(out, "Stages");
@@ -369,6 +369,20 @@ impl SessionReport {
                 lpad(&count_in(s.items, 12), 12),
                 lpad(&rate, 14)
             );
+        }
+        for s in &self.running_stages {
+            let mut line =
+                format!("  {} (running) {}", fit_left(&s.name, NAME_WIDTH), count(s.items));
+            if let (Some(total), Some(done)) = (s.expected, s.percent_done) {
+                let _ = write!(line, " of {} ({})", count(total), percent(done / 100.0));
+            }
+            if let Some(rate) = s.items_per_sec {
+                let _ = write!(line, ", {}/s", count(rate.round() as u64));
+            }
+            if let Some(eta) = s.eta_ns {
+                let _ = write!(line, ", about {} to go", duration(eta));
+            }
+            let _ = writeln!(out, "{}", fit_right(&line, WIDTH));
         }
     }
 

@@ -74,6 +74,9 @@ pub(crate) struct SessionData {
     pub(crate) memory: Option<Timeline>,
     /// The sampler's interval.
     pub(crate) memory_interval: std::time::Duration,
+    /// Stages running now: name, items so far, items expected (0: not
+    /// said), nanoseconds since the stage started.
+    pub(crate) running_stages: Vec<(String, u64, u64, u64)>,
     /// Stage runs that ended during the session (detailed level), as
     /// (name, start, end) in nanoseconds since the session's start.
     pub(crate) stage_runs: Vec<(String, u64, u64)>,
@@ -177,6 +180,20 @@ impl<R: Clone> Sessions<R> {
     }
 }
 
+/// The stages running now, with their progress.
+fn running_stages(core: &Core) -> Vec<(String, u64, u64, u64)> {
+    let now = clock::now();
+    let running = lock(&core.running_stages).now();
+    running
+        .iter()
+        .map(|p| {
+            let items = p.items.load(std::sync::atomic::Ordering::Relaxed);
+            let expected = p.expected.load(std::sync::atomic::Ordering::Relaxed);
+            (p.name.clone(), items, expected, clock::nanos_between(p.start, now))
+        })
+        .collect()
+}
+
 /// A sampler for a session starting now, if the monitor's level asks for one
 /// (never when compiled out).
 fn start_sampler(core: &'static Core, origin: u64) -> Option<Sampler> {
@@ -226,6 +243,7 @@ impl Running {
             memory,
             memory_interval: self.memory_interval,
             stage_runs: lock(&core.stage_runs).since(self.start_stamp),
+            running_stages: running_stages(core),
             callsites_dropped: registry::dropped().saturating_sub(self.callsites_dropped),
             counters_dropped: counter::dropped().saturating_sub(self.counters_dropped),
         }

@@ -25,6 +25,8 @@ pub(crate) struct Core {
     pub(crate) watchers: Watchers,
     /// Its latest stage runs (detailed level).
     pub(crate) stage_runs: Mutex<StageRuns>,
+    /// Its stages running now.
+    pub(crate) running_stages: Mutex<stage::Running>,
 }
 
 /// The global monitor's state.
@@ -39,6 +41,7 @@ impl Core {
             settings: Settings::new(),
             watchers: Watchers::new(),
             stage_runs: Mutex::new(StageRuns::new()),
+            running_stages: Mutex::new(stage::Running::new()),
         }
     }
 

@@ -9,7 +9,7 @@ use crate::resources::memory::RssReader;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 /// Resident memory now, for a stage's start or end (a file opened and read
 /// once: tens of microseconds, once per stage run at the detailed level).
@@ -139,19 +139,48 @@ impl StageTable {
 pub struct Stage {
     /// `None` when recording was off at the start.
     core: Option<&'static Core>,
-    name: String,
-    start: u64,
-    items: AtomicU64,
+    progress: Arc<Progress>,
     /// At the detailed level: resident memory at the start, and the peak
     /// since (raised by the memory sampler).
     memory: Option<(u64, Arc<AtomicU64>)>,
 }
 
+/// A running stage's progress, shared with live reports.
+pub(crate) struct Progress {
+    pub(crate) name: String,
+    /// Clock ticks at the start.
+    pub(crate) start: u64,
+    pub(crate) items: AtomicU64,
+    /// Items expected in all; 0: not said.
+    pub(crate) expected: AtomicU64,
+}
+
+/// The stages running now, for live reports.
+pub(crate) struct Running {
+    live: Vec<Weak<Progress>>,
+}
+
+impl Running {
+    pub(crate) const fn new() -> Running {
+        Running { live: Vec::new() }
+    }
+
+    fn add(&mut self, progress: &Arc<Progress>) {
+        self.live.retain(|w| w.strong_count() > 0);
+        self.live.push(Arc::downgrade(progress));
+    }
+
+    /// The running stages, oldest first.
+    pub(crate) fn now(&self) -> Vec<Arc<Progress>> {
+        self.live.iter().filter_map(Weak::upgrade).collect()
+    }
+}
+
 impl fmt::Debug for Stage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Stage")
-            .field("name", &self.name)
-            .field("items", &self.items.load(Relaxed))
+            .field("name", &self.progress.name)
+            .field("items", &self.progress.items.load(Relaxed))
             .finish()
     }
 }
@@ -165,13 +194,48 @@ impl Stage {
             let start = resident_bytes()?;
             Some((start, c.watchers.watch(start)))
         });
-        Stage { core, name: name.to_owned(), start: clock::now(), items: AtomicU64::new(0), memory }
+        let progress = Arc::new(Progress {
+            name: name.to_owned(),
+            start: clock::now(),
+            items: AtomicU64::new(0),
+            expected: AtomicU64::new(0),
+        });
+        if let Some(core) = core {
+            lock(&core.running_stages).add(&progress);
+        }
+        Stage { core, progress, memory }
     }
 
     /// Adds `n` processed items to the stage.
     pub fn items(&self, n: u64) {
         // Shared across threads by reference, so a real read-modify-write here.
-        self.items.fetch_add(n, Relaxed);
+        self.progress.items.fetch_add(n, Relaxed);
+    }
+
+    /// Adds `n` processed items (the same as [`Stage::items`]), as work proceeds.
+    pub fn add(&self, n: u64) {
+        self.items(n);
+    }
+
+    /// Says how many items the stage will process in all, so a live report
+    /// (`current_report()`) shows its progress and an estimate of when it
+    /// ends.
+    ///
+    /// ```
+    /// let m = profiler_runtime::Monitor::new();
+    /// m.start_session("import");
+    /// let parse = m.stage("parse").expect(50_000);
+    /// parse.add(12_500);
+    /// let live = m.current_report().unwrap();
+    /// let running = &live.running_stages[0];
+    /// assert_eq!((running.items, running.expected), (12_500, Some(50_000)));
+    /// assert_eq!(running.percent_done, Some(25.0));
+    /// assert!(running.eta_ns.is_some());
+    /// ```
+    #[must_use = "expect returns the stage: keep it, or it ends at once"]
+    pub fn expect(self, total: u64) -> Stage {
+        self.progress.expected.store(total, Relaxed);
+        self
     }
 
     /// Ends the stage now (the same as dropping it).
@@ -182,14 +246,15 @@ impl Drop for Stage {
     fn drop(&mut self) {
         let Some(core) = self.core else { return };
         let end = clock::now();
-        let nanos = clock::nanos_between(self.start, end);
+        let (name, start) = (&self.progress.name, self.progress.start);
+        let nanos = clock::nanos_between(start, end);
         if self.memory.is_some() {
-            lock(&core.stage_runs).push(&self.name, self.start, end);
+            lock(&core.stage_runs).push(name, start, end);
         }
         let memory = self.memory.as_ref().and_then(|(start, peak)| {
             let end = resident_bytes()?;
             Some(RunMemory { start: *start, end, peak: peak.load(Relaxed) })
         });
-        lock(&core.stages).add(&self.name, nanos, self.items.load(Relaxed), memory);
+        lock(&core.stages).add(name, nanos, self.progress.items.load(Relaxed), memory);
     }
 }

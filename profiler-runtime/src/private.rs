@@ -3,13 +3,12 @@
 //! **Not public API.** Everything here may change in any release; the macro
 //! crate is pinned to this crate's exact version so they always match.
 
-use crate::record::callsite::SAMPLED;
 pub use crate::record::callsite::{Callsite, DefPath};
 pub use crate::record::future::{always_success, instrument, Instrumented};
 use crate::record::guard::SyncCall;
 pub use crate::record::guard::{enter, CallGuard};
 pub use crate::record::outcome::Outcome;
-use crate::record::{local, switch};
+use crate::record::switch;
 
 pub use std::boxed::Box;
 use std::fmt::Display;
@@ -55,43 +54,15 @@ where
     F: FnOnce() -> T,
     C: for<'a> FnOnce(&'a T) -> Outcome<'a>,
 {
-    // No call on this path, so it needs no saved registers.
+    // No call on this path, so it needs no saved registers. Every other
+    // case (a timed call, a countdown ending, a first call, recording off,
+    // `sample = 1`) is what `timed` does for any callsite.
     if let Some(call) = SyncCall::try_untimed(site) {
         let value = body();
         call.finish(classify(&value));
         return value;
     }
-    sampled_start(site, body, classify)
-}
-
-/// Every other call of a sampled callsite: timed, the countdown ending, the
-/// first call on this thread or of this callsite, or recording off.
-#[inline(never)]
-fn sampled_start<T, F, C>(site: &'static Callsite, body: F, classify: C) -> T
-where
-    F: FnOnce() -> T,
-    C: for<'a> FnOnce(&'a T) -> Outcome<'a>,
-{
-    let id = site.raw_id();
-    if id & SAMPLED == 0 {
-        return timed(site, body, classify);
-    }
-    match SyncCall::start_sampled(local::current(), site, id) {
-        Some(call) => run(call, body, classify),
-        None => body(),
-    }
-}
-
-/// The rest of a timed sampled call, out of line.
-#[inline(never)]
-fn run<T, F, C>(call: SyncCall, body: F, classify: C) -> T
-where
-    F: FnOnce() -> T,
-    C: for<'a> FnOnce(&'a T) -> Outcome<'a>,
-{
-    let value = body();
-    call.finish(classify(&value));
-    value
+    timed(site, body, classify)
 }
 
 /// Wraps a reference to a function's return value so method resolution can

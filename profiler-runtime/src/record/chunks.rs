@@ -2,7 +2,6 @@
 //! first use of an index in that chunk, and never moves them: readers on other
 //! threads hold plain references while the owner keeps adding.
 
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::OnceLock;
 
 /// Up to `chunk_count * LEN` elements, allocated `LEN` at a time. `LEN` is a
@@ -10,18 +9,12 @@ use std::sync::OnceLock;
 pub(crate) struct Chunks<T, const LEN: usize> {
     chunks: Box<[OnceLock<Box<[T; LEN]>>]>,
     make: fn() -> T,
-    /// One past the highest index of an allocated chunk.
-    extent: AtomicUsize,
 }
 
 impl<T, const LEN: usize> Chunks<T, LEN> {
     /// An empty table of `chunk_count` chunks whose elements start as `make()`.
     pub(crate) fn new(chunk_count: usize, make: fn() -> T) -> Self {
-        Chunks {
-            chunks: (0..chunk_count).map(|_| OnceLock::new()).collect(),
-            make,
-            extent: AtomicUsize::new(0),
-        }
+        Chunks { chunks: (0..chunk_count).map(|_| OnceLock::new()).collect(), make }
     }
 
     /// The element at `index`, allocating its chunk on first use; `None` past the capacity.
@@ -45,21 +38,13 @@ impl<T, const LEN: usize> Chunks<T, LEN> {
     #[cold]
     #[inline(never)]
     fn alloc(&self, chunk: usize) -> &[T; LEN] {
-        let items = self.chunks[chunk].get_or_init(|| {
+        self.chunks[chunk].get_or_init(|| {
             let items: Vec<T> = (0..LEN).map(|_| (self.make)()).collect();
             match items.into_boxed_slice().try_into() {
                 Ok(array) => array,
                 Err(_) => unreachable!("the vector has exactly LEN elements"),
             }
-        });
-        self.extent.fetch_max((chunk + 1) * LEN, Relaxed);
-        items
-    }
-
-    /// One past the highest index whose chunk is allocated: indexes from
-    /// here up hold nothing.
-    pub(crate) fn extent(&self) -> usize {
-        self.extent.load(Relaxed)
+        })
     }
 
     /// Every allocated element with its index.
@@ -86,6 +71,5 @@ mod tests {
         assert!(table.get(1).is_none(), "the first chunk is still unallocated");
         assert!(table.get_or_alloc(8).is_none());
         assert_eq!(table.iter().map(|(i, _)| i).collect::<Vec<_>>(), [4, 5, 6, 7]);
-        assert_eq!(table.extent(), 8);
     }
 }

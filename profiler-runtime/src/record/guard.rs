@@ -249,21 +249,6 @@ impl SyncCall {
         Untimed::try_fast(site).map(UntimedGuard::from)
     }
 
-    /// [`SyncCall::start`] for a callsite marked sampled (its id word has
-    /// [`SAMPLED`]); `None` when it is off.
-    #[inline(always)]
-    pub(crate) fn start_sampled(
-        recorder: &'static Recorder,
-        site: &'static Callsite,
-        id: u32,
-    ) -> Option<SyncCall> {
-        match Active::start_sampled(recorder, site, id) {
-            Sampled::Untimed(call) => Some(SyncCall::Untimed(call.into())),
-            Sampled::Timed(active) => Some(SyncCall::Timed(CallGuard { active: Some(active) })),
-            Sampled::Off => None,
-        }
-    }
-
     /// Records the call as ended with `outcome`.
     #[inline(always)]
     pub(crate) fn finish(self, outcome: Outcome<'_>) {

@@ -104,10 +104,8 @@ impl Reading<'_> {
     pub(crate) fn read_into(&self, epoch: u64, out: &mut Totals) {
         let shard = self.shard;
         shard.pages.read_into(&self.carries, out);
-        for index in 0..shard.slots.extent() {
-            if let Some(slot) = shard.slots.get(index) {
-                slot.read_into(&shard.errors, epoch, out.site_mut(index));
-            }
+        for (index, slot) in shard.slots.iter() {
+            slot.read_into(&shard.errors, epoch, out.site_mut(index));
         }
         out.histogram_dropped += shard.pages.lost();
         for (index, cell) in shard.counters.iter() {

@@ -28,15 +28,25 @@ impl RssReader {
     }
 }
 
+/// Resident memory now, for callers that read now and then (a stage's start
+/// and end): one reader for the process, kept open, behind a lock.
+pub(crate) fn resident_now() -> Option<u64> {
+    static SHARED: std::sync::LazyLock<std::sync::Mutex<RssReader>> =
+        std::sync::LazyLock::new(|| std::sync::Mutex::new(RssReader::open()));
+    crate::record::recorder::lock(&SHARED).read()
+}
+
 #[cfg(target_os = "linux")]
 mod linux {
     use std::fs::File;
     use std::os::unix::fs::FileExt;
 
     pub(super) fn open() -> Option<(File, u64)> {
+        static PAGE_SIZE: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
         let file = File::open("/proc/self/statm").ok()?;
         let pages = resident_pages(&file)?;
-        Some((file, page_size(pages)))
+        // Worked out once per process: it reads /proc/self/status.
+        Some((file, *PAGE_SIZE.get_or_init(|| page_size(pages))))
     }
 
     /// The second field of `statm`: resident pages.

@@ -5,17 +5,11 @@ use super::level::Level;
 use super::Core;
 use crate::record::clock;
 use crate::record::recorder::lock;
-use crate::resources::memory::RssReader;
+use crate::resources::memory::resident_now;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Weak};
-
-/// Resident memory now, for a stage's start or end (a file opened and read
-/// once: tens of microseconds, once per stage run at the detailed level).
-fn resident_bytes() -> Option<u64> {
-    RssReader::open().read()
-}
 
 /// The most distinct stage names per monitor; later ones are counted as dropped.
 pub const MAX_STAGES: usize = 1024;
@@ -191,7 +185,7 @@ impl Stage {
         let detailed =
             |c: &&'static Core| cfg!(feature = "enabled") && c.settings.level() >= Level::Detailed;
         let memory = core.filter(detailed).and_then(|c| {
-            let start = resident_bytes()?;
+            let start = resident_now()?;
             Some((start, c.watchers.watch(start)))
         });
         let progress = Arc::new(Progress {
@@ -252,7 +246,7 @@ impl Drop for Stage {
             lock(&core.stage_runs).push(name, start, end);
         }
         let memory = self.memory.as_ref().and_then(|(start, peak)| {
-            let end = resident_bytes()?;
+            let end = resident_now()?;
             Some(RunMemory { start: *start, end, peak: peak.load(Relaxed) })
         });
         lock(&core.stages).add(name, nanos, self.progress.items.load(Relaxed), memory);

@@ -213,5 +213,53 @@ fn memory_reading(c: &mut Criterion) {
     let _ = c;
 }
 
-criterion_group!(benches, single_thread, contended, end_session, memory_reading);
+/// The detailed level's costs: a call on a monitor at `Level::Detailed`
+/// (the CPU clock read on one call in 32, allocations counted), one thread
+/// CPU clock reading (the runtime's way, restated: the reader is internal),
+/// and one allocation and free through `CountingAllocator` against the
+/// system allocator alone.
+fn detail(c: &mut Criterion) {
+    if !cfg!(feature = "enabled") {
+        return;
+    }
+    let mut g = c.benchmark_group("detail");
+    let m = profiler_runtime::Monitor::new();
+    m.set_level(profiler_runtime::Level::Detailed);
+    m.scope(|| {
+        g.bench_function("monitor_detailed", |b| b.iter(|| monitored(black_box(7))));
+        g.bench_function("monitor_async_detailed", |b| {
+            b.iter(|| poll_ready(monitored_async(black_box(7))))
+        });
+    });
+    #[cfg(unix)]
+    g.bench_function("thread_cpu_clock", |b| {
+        b.iter(|| black_box(rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime)))
+    });
+    allocation(&mut g);
+    g.finish();
+}
+
+/// One 64-byte allocation and its free, through the system allocator and
+/// through the counting one wrapped around it.
+#[allow(unsafe_code)]
+fn allocation(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    fn alloc_free(a: &impl GlobalAlloc) {
+        let layout = Layout::from_size_align(64, 8).expect("a valid layout");
+        // SAFETY: a non-zero-sized layout; the block is freed once, with the
+        // layout it was allocated with, by the allocator that made it.
+        unsafe {
+            let p = a.alloc(layout);
+            black_box(p);
+            if !p.is_null() {
+                a.dealloc(p, layout);
+            }
+        }
+    }
+    let counting = profiler_runtime::CountingAllocator::system();
+    g.bench_function("alloc_free_system", |b| b.iter(|| alloc_free(&System)));
+    g.bench_function("alloc_free_counting", |b| b.iter(|| alloc_free(&counting)));
+}
+
+criterion_group!(benches, single_thread, contended, end_session, memory_reading, detail);
 criterion_main!(benches);

@@ -7,7 +7,7 @@
 //! index, two clock reads and a handful of thread-owned stores.
 
 use super::callsite::{self, Callsite, SAMPLED};
-use super::detail::{self, Spent, CPU_SAMPLE_RATE};
+use super::detail::{self, CPU_SAMPLE_RATE};
 use super::outcome::Outcome;
 use super::recorder::{Recorder, DETAILED, ON};
 use super::untimed::{Untimed, UntimedGuard};
@@ -51,6 +51,51 @@ pub(crate) enum Framing {
     /// A manual operation, which may end on another thread or out of
     /// order: timed, with none of the detailed level's measures.
     None,
+}
+
+/// The weight of the CPU readings of the call whose word is `slot`.
+#[inline(always)]
+fn weight_of(slot: usize) -> u32 {
+    match slot >> CPU_SHIFT & 3 {
+        CPU_ALWAYS => 1,
+        CPU_SAMPLED => CPU_SAMPLE_RATE,
+        _ => 0,
+    }
+}
+
+/// [`detail::push`], out of line (a poll's frame).
+#[inline(never)]
+fn open_frame(read_cpu: bool) -> usize {
+    detail::push(read_cpu)
+}
+
+/// Ends a poll's frame and charges it to the slot of the call whose word
+/// is `slot` on this thread. Takes words, not the `Active`, so the caller's
+/// stays in registers.
+#[inline(never)]
+fn close_frame(recorder: &'static Recorder, slot: usize, token: usize) {
+    let Some(spent) = detail::pop(token) else { return };
+    if let Some(extras) = local::shard(recorder).and_then(|s| s.extras(slot & SLOT_MASK)) {
+        extras.charge(spent, weight_of(slot));
+    }
+}
+
+/// The end of a call at the detailed level, after it was recorded as a
+/// basic one: its frame (a sync call) closes, and what it used and its
+/// wall time `nanos` go to its slot's extras on this thread. (What the
+/// recording itself allocated, rarely a page table or an error text, is in
+/// the frame.)
+#[inline(never)]
+fn finish_detail(recorder: &'static Recorder, slot: usize, nanos: u64) {
+    let spent = detail::pop(slot >> TOKEN_SHIFT & TOKEN_MASK);
+    let Some(extras) = local::shard(recorder).and_then(|s| s.extras(slot & SLOT_MASK)) else {
+        return;
+    };
+    let weight = weight_of(slot);
+    if let Some(spent) = spent {
+        extras.charge(spent, weight);
+    }
+    extras.finish(nanos, weight);
 }
 
 /// A call being timed: where it records and when it started.
@@ -119,53 +164,37 @@ impl Active {
         // The clock next: the checks below then run while the read is still
         // in flight instead of before it (measured: 1-3 ns less per call).
         // Only a monitor switched off while another is on pays for the read.
-        let start = clock::now();
+        let mut start = clock::now();
         let mode = recorder.mode();
-        if mode != ON {
-            return Active::start_unusual(recorder, site, id, mode, framing);
-        }
-        match callsite::slot_of(id) {
-            Some(slot) => Some(Active { recorder, site, slot: slot as usize, start }),
-            None => Active::start_unregistered(recorder, site, framing),
-        }
-    }
-
-    /// A call on a monitor that is off (`None`), or at the detailed level.
-    #[inline(never)]
-    fn start_unusual(
-        recorder: &'static Recorder,
-        site: &'static Callsite,
-        id: u32,
-        mode: u8,
-        framing: Framing,
-    ) -> Option<Active> {
         if mode & ON == 0 {
             return None;
         }
         match callsite::slot_of(id) {
-            Some(slot) => Active::start_detailed(recorder, site, slot as usize, framing),
+            Some(slot) => {
+                let mut slot = slot as usize;
+                if mode != ON {
+                    slot |= Active::detail_bits(recorder, slot, framing);
+                    start = clock::now();
+                }
+                Some(Active { recorder, site, slot, start })
+            }
             None => Active::start_unregistered(recorder, site, framing),
         }
     }
 
-    /// A timed call at the detailed level: chooses whether it reads the CPU
-    /// clock, opens its frame (a sync call), then reads the wall clock, so
-    /// the bookkeeping is not part of its time.
+    /// The detailed level's bits for a call of slot `index` starting now
+    /// (0: none): chooses whether it reads the CPU clock and opens its frame
+    /// (a sync call). The caller then reads the wall clock again, so this
+    /// bookkeeping is not part of the call's time. Returns a word, not an
+    /// `Active`, so the basic path's `Active` stays in registers.
     #[inline(never)]
-    fn start_detailed(
-        recorder: &'static Recorder,
-        site: &'static Callsite,
-        index: usize,
-        framing: Framing,
-    ) -> Option<Active> {
+    fn detail_bits(recorder: &'static Recorder, index: usize, framing: Framing) -> usize {
         if framing == Framing::None {
-            return Some(Active { recorder, site, slot: index, start: clock::now() });
+            return 0;
         }
-        let shard = local::shard(recorder)?;
-        let last = shard.slot(index)?.last_ns();
-        let Some(extras) = shard.extras(index) else {
-            return Some(Active { recorder, site, slot: index, start: clock::now() });
-        };
+        let Some(shard) = local::shard(recorder) else { return 0 };
+        let last = shard.slot(index).and_then(|slot| slot.last_ns());
+        let Some(extras) = shard.extras(index) else { return 0 };
         let weight = extras.cpu_weight(last, || shard.draws.gap(CPU_SAMPLE_RATE));
         let class = match weight {
             0 => CPU_NONE,
@@ -176,8 +205,7 @@ impl Active {
             Framing::Call => detail::push(class != CPU_NONE),
             Framing::Polls | Framing::None => 0,
         };
-        let slot = index | token << TOKEN_SHIFT | DETAIL | class << CPU_SHIFT;
-        Some(Active { recorder, site, slot, start: clock::now() })
+        token << TOKEN_SHIFT | DETAIL | class << CPU_SHIFT
     }
 
     /// The slot index, without the detailed level's bits.
@@ -193,39 +221,22 @@ impl Active {
     }
 
     /// The weight of the call's CPU readings; 0: it reads none.
+    #[inline(always)]
     fn cpu_weight(&self) -> u32 {
-        match self.slot >> CPU_SHIFT & 3 {
-            CPU_ALWAYS => 1,
-            CPU_SAMPLED => CPU_SAMPLE_RATE,
-            _ => 0,
-        }
+        weight_of(self.slot)
     }
 
     /// Opens a frame for one poll of a detailed future; its token.
+    #[inline(always)]
     pub(crate) fn open_poll(&self) -> usize {
-        detail::push(self.cpu_weight() != 0)
+        open_frame(self.cpu_weight() != 0)
     }
 
     /// Charges what a poll's frame used to this call's callsite, on the
     /// thread that polled it.
+    #[inline(always)]
     pub(crate) fn close_poll(&self, token: usize) {
-        if let Some(spent) = detail::pop(token) {
-            self.charge(Some(spent), None);
-        }
-    }
-
-    /// Adds a detailed call's measures to its slot's extras on this thread:
-    /// what a frame used, and (at the call's end) its wall time.
-    fn charge(&self, spent: Option<Spent>, wall_ns: Option<u64>) {
-        let Some(shard) = local::shard(self.recorder) else { return };
-        let Some(extras) = shard.extras(self.index()) else { return };
-        let weight = self.cpu_weight();
-        if let Some(spent) = spent {
-            extras.charge(spent, weight);
-        }
-        if let Some(wall) = wall_ns {
-            extras.finish(wall, weight);
-        }
+        close_frame(self.recorder, self.slot, token);
     }
 
     /// A call of a sampled callsite: counted always, timed when its slot's
@@ -246,13 +257,11 @@ impl Active {
         let Some(shard) = local::shard(recorder) else { return Sampled::Off };
         let Some(slot) = shard.slot(index) else { return Sampled::Off };
         if slot.take_sample(|| shard.draws.gap(site.sample_rate())) {
+            let mut slot = index;
             if mode & DETAILED != 0 {
-                return match Active::start_detailed(recorder, site, index, framing) {
-                    Some(active) => Sampled::Timed(active),
-                    None => Sampled::Off,
-                };
+                slot |= Active::detail_bits(recorder, index, framing);
             }
-            Sampled::Timed(Active { recorder, site, slot: index, start: clock::now() })
+            Sampled::Timed(Active { recorder, site, slot, start: clock::now() })
         } else {
             Sampled::Untimed(Untimed::new(shard, slot, index))
         }
@@ -281,10 +290,12 @@ impl Active {
             return 0;
         }
         let end = clock::now();
+        let nanos = Active { slot: self.index(), ..self }.record(end, outcome);
         if self.slot > SLOT_MASK {
-            return self.finish_detailed(end, outcome);
+            // Words, not the `Active`, so the basic path keeps it in registers.
+            finish_detail(self.recorder, self.slot, nanos);
         }
-        self.record(end, outcome)
+        nanos
     }
 
     /// Records the call as ended at `end` (clock ticks); a basic call's word
@@ -303,17 +314,6 @@ impl Active {
         if let Outcome::Failure(Some(text)) = outcome {
             slot.record_error(&shard.errors, end, text);
         }
-        nanos
-    }
-
-    /// The end of a call at the detailed level: its frame (a sync call)
-    /// closes right after the wall clock was read, then the call is recorded
-    /// as a basic one and its measures go to its slot's extras.
-    #[inline(never)]
-    fn finish_detailed(self, end: u64, outcome: Outcome<'_>) -> u64 {
-        let spent = detail::pop(self.slot >> TOKEN_SHIFT & TOKEN_MASK);
-        let nanos = Active { slot: self.index(), ..self }.record(end, outcome);
-        self.charge(spent, Some(nanos));
         nanos
     }
 

@@ -47,6 +47,7 @@
 #![warn(rust_2018_idioms, unreachable_pub)]
 
 // Layers, bottom up; each imports only those below it.
+mod config; // settings from code, the environment, a file and the flags
 mod error;
 mod monitor; // the facade
 mod record; // the per-call path: callsites, clock, shards, guards, futures
@@ -61,7 +62,11 @@ pub mod private;
 #[doc(hidden)]
 pub use private as __private;
 
-pub use error::Error;
+#[cfg(feature = "clap")]
+pub use config::args::ProfileArgs;
+pub use config::flags::{ProfileFlags, PROFILE_FLAG, PROFILE_LEVEL_FLAG, PROFILE_OUT_FLAG};
+pub use config::{Config, CONFIG_KEYS};
+pub use error::{ConfigSource, Error};
 pub use monitor::{
     current, default_sample_rate, disable, enable, global, is_enabled, set_default_sample_rate,
     Bound, Monitor, Session,

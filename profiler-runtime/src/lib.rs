@@ -43,6 +43,17 @@
 //! - `enabled` (default): instrumentation on. Without it `#[monitor]` leaves
 //!   functions unchanged.
 //! - `tsc` (default): time with the TSC through `quanta`; otherwise `Instant`.
+//! - `json`: `SessionReport::to_json` and friends, and `.json` output paths.
+//! - `config-file`: [`Config::from_file`] and `PROFILER_CONFIG`, through `toml`.
+//! - `clap`: `ProfileArgs`, the `--profile` flags for a clap parser.
+//!
+//! # Configuration
+//!
+//! [`Config`] sets a monitor's level, memory interval, output path, history,
+//! stage thresholds and switch, from code, the environment
+//! ([`Config::from_env`]) or a file, with code over the environment over the
+//! file; [`ProfileFlags`] reads the `--profile` flags. See the README's
+//! Configuration section.
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms, unreachable_pub)]
 

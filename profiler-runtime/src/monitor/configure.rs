@@ -172,4 +172,31 @@ mod tests {
         assert_eq!(m.level(), Level::Detailed);
         assert_eq!(m.core().settings.memory_interval(), Duration::from_millis(15));
     }
+
+    #[cfg(feature = "config-file")]
+    #[test]
+    fn a_bad_key_in_the_environments_file_is_one_warning_and_the_rest_applies() {
+        let dir =
+            std::env::temp_dir().join(format!("profiler-unit-env-file-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("profiler.toml");
+        std::fs::write(&path, "level = \"full\"\nhistroy = 3\nsample_ms = 12\n").unwrap();
+        let m = Monitor::new();
+        let path_text = path.to_str().unwrap();
+        let warnings =
+            warnings_of(&m, &[("PROFILER_CONFIG", path_text), ("PROFILER_SAMPLE_MS", "9")]);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with(&format!(
+                "profiler: {path_text}: unknown key \"histroy\": did you mean `history`?"
+            )),
+            "{}",
+            warnings[0]
+        );
+        assert!(warnings[0].ends_with("; using the default"));
+        assert_eq!(m.level(), Level::Full);
+        // The variable wins over the file.
+        assert_eq!(m.core().settings.memory_interval(), Duration::from_millis(9));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -89,11 +89,12 @@ pub use record::histogram::{Histogram, MAX_RELATIVE_ERROR};
 pub use record::shard::MAX_COUNTERS;
 pub use report::findings::{BOTTLENECK_COUNT, DOMINANT_SHARE};
 pub use report::{
-    ApiStats, Bottleneck, CacheStats, Dropped, Finding, MemoryPoint, MemoryStats, OperationEvent,
-    OperationKind, OperationStats, ProcessStats, SessionReport, Severity, StageMemory,
-    StageProgress, StageSpan, StageStats, SCHEMA_VERSION, STAGE_EFFICIENCY_THRESHOLD,
-    STAGE_MIN_ITEMS_PER_SEC,
+    ApiStats, Bottleneck, CacheStats, CpuTime, Dropped, Finding, HeapStats, HeapUse, MemoryPoint,
+    MemoryStats, OperationEvent, OperationKind, OperationStats, ProcessStats, SessionReport,
+    Severity, StageHeap, StageMemory, StageProgress, StageSpan, StageStats, SCHEMA_VERSION,
+    STAGE_EFFICIENCY_THRESHOLD, STAGE_MIN_ITEMS_PER_SEC,
 };
+pub use resources::allocator::CountingAllocator;
 pub use resources::timeline::TIMELINE_POINTS;
 pub use session::DEFAULT_HISTORY_CAPACITY;
 pub use state::events::{EVENT_LOG_CAPACITY, MAX_METADATA, MAX_METADATA_TEXT};

@@ -246,6 +246,7 @@ impl Monitor {
     pub fn set_level(&self, level: Level) {
         self.read_environment();
         self.core().settings.set_level(level);
+        self.core().recorder.set_detailed(level >= Level::Detailed);
     }
 
     /// The monitor's level ([`Level::Basic`] unless set).

@@ -8,7 +8,7 @@
 //! exactly when the inner future is.
 
 use super::callsite::Callsite;
-use super::guard::Active;
+use super::guard::{Active, Framing};
 use super::local;
 use super::outcome::Outcome;
 use pin_project_lite::pin_project;
@@ -91,21 +91,33 @@ where
         // written to the state first: a future that is ready at once never
         // stores it.
         let active = match std::mem::replace(this.state, State::Done) {
-            State::NotStarted => Active::start(local::current(), this.site),
+            State::NotStarted => Active::start(local::current(), this.site, Framing::Polls),
             State::Running(active) => Some(active),
             State::Done => None,
         };
+        // At the detailed level, each poll is a frame of its own (see `detail`).
+        let frame = match &active {
+            Some(active) if active.is_detailed() => active.open_poll(),
+            _ => 0,
+        };
         let guard = InPoll(active);
-        let output = match this.inner.poll(cx) {
+        let polled = this.inner.poll(cx);
+        let active = guard.disarm();
+        if frame != 0 {
+            if let Some(active) = &active {
+                active.close_poll(frame);
+            }
+        }
+        let output = match polled {
             Poll::Ready(output) => output,
             Poll::Pending => {
-                if let Some(active) = guard.disarm() {
+                if let Some(active) = active {
                     *this.state = State::Running(active);
                 }
                 return Poll::Pending;
             }
         };
-        if let Some(active) = guard.disarm() {
+        if let Some(active) = active {
             active.finish((this.classify)(&output));
         }
         Poll::Ready(output)

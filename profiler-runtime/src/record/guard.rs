@@ -7,8 +7,9 @@
 //! index, two clock reads and a handful of thread-owned stores.
 
 use super::callsite::{self, Callsite, SAMPLED};
+use super::detail::{self, Spent, CPU_SAMPLE_RATE};
 use super::outcome::Outcome;
-use super::recorder::Recorder;
+use super::recorder::{Recorder, DETAILED, ON};
 use super::untimed::{Untimed, UntimedGuard};
 use super::{clock, local, switch};
 use std::fmt;
@@ -22,6 +23,35 @@ enum Sampled {
 
 /// The start of a sampled call that is not timed: no clock reading is `u64::MAX`.
 const UNTIMED: u64 = u64::MAX;
+
+/// [`Active::slot`]'s low bits: the slot index. Above them, for calls at
+/// the detailed level only: the call's frame token ([`detail::push`]; sync
+/// calls), [`DETAIL`], and its CPU reading's weight class ([`CPU_SHIFT`]).
+/// A basic call's word is its index alone, so its end tests one compare.
+const SLOT_MASK: usize = 0xFFFF;
+const TOKEN_SHIFT: u32 = 16;
+const TOKEN_MASK: usize = 0xFF;
+const DETAIL: usize = 1 << 24;
+const CPU_SHIFT: u32 = 25;
+/// Weight classes: no CPU reading, weight 1, weight [`CPU_SAMPLE_RATE`].
+const CPU_NONE: usize = 0;
+const CPU_ALWAYS: usize = 1;
+const CPU_SAMPLED: usize = 2;
+
+const _: () = assert!(super::callsite::MAX_CALLSITES <= SLOT_MASK + 1);
+const _: () = assert!(detail::MAX_DEPTH <= TOKEN_MASK);
+
+/// How a call at the detailed level keeps its frame (see [`detail`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Framing {
+    /// A synchronous call: one frame, from its start to its end.
+    Call,
+    /// A future: a frame around each poll (see `future.rs`).
+    Polls,
+    /// A manual operation, which may end on another thread or out of
+    /// order: timed, with none of the detailed level's measures.
+    None,
+}
 
 /// A call being timed: where it records and when it started.
 #[derive(Clone, Copy)]
@@ -46,11 +76,15 @@ impl Active {
     /// Starts timing a call of `site` on `recorder`, or `None` when recording
     /// is off (process-wide or for that monitor).
     #[inline(always)]
-    pub(crate) fn start(recorder: &'static Recorder, site: &'static Callsite) -> Option<Active> {
+    pub(crate) fn start(
+        recorder: &'static Recorder,
+        site: &'static Callsite,
+        framing: Framing,
+    ) -> Option<Active> {
         if !switch::fast() {
             return None;
         }
-        Active::start_enabled(recorder, site)
+        Active::start_enabled(recorder, site, framing)
     }
 
     /// [`Active::start`] for callers that have just seen [`switch::fast`] on
@@ -59,10 +93,11 @@ impl Active {
     pub(crate) fn start_enabled(
         recorder: &'static Recorder,
         site: &'static Callsite,
+        framing: Framing,
     ) -> Option<Active> {
         let id = site.raw_id();
         if id & SAMPLED != 0 {
-            return match Active::start_sampled(recorder, site, id) {
+            return match Active::start_sampled(recorder, site, id, framing) {
                 Sampled::Timed(active) => Some(active),
                 Sampled::Untimed(call) => {
                     Some(Active { recorder, site, slot: call.index, start: UNTIMED })
@@ -70,7 +105,7 @@ impl Active {
                 Sampled::Off => None,
             };
         }
-        Active::start_unsampled(recorder, site, id)
+        Active::start_unsampled(recorder, site, id, framing)
     }
 
     /// A call of a callsite that times every call; `id` is its id word.
@@ -79,25 +114,131 @@ impl Active {
         recorder: &'static Recorder,
         site: &'static Callsite,
         id: u32,
+        framing: Framing,
     ) -> Option<Active> {
         // The clock next: the checks below then run while the read is still
         // in flight instead of before it (measured: 1-3 ns less per call).
         // Only a monitor switched off while another is on pays for the read.
         let start = clock::now();
-        if !recorder.is_enabled() {
-            return None;
+        let mode = recorder.mode();
+        if mode != ON {
+            return Active::start_unusual(recorder, site, id, mode, framing);
         }
         match callsite::slot_of(id) {
             Some(slot) => Some(Active { recorder, site, slot: slot as usize, start }),
-            None => Active::start_unregistered(recorder, site),
+            None => Active::start_unregistered(recorder, site, framing),
+        }
+    }
+
+    /// A call on a monitor that is off (`None`), or at the detailed level.
+    #[inline(never)]
+    fn start_unusual(
+        recorder: &'static Recorder,
+        site: &'static Callsite,
+        id: u32,
+        mode: u8,
+        framing: Framing,
+    ) -> Option<Active> {
+        if mode & ON == 0 {
+            return None;
+        }
+        match callsite::slot_of(id) {
+            Some(slot) => Active::start_detailed(recorder, site, slot as usize, framing),
+            None => Active::start_unregistered(recorder, site, framing),
+        }
+    }
+
+    /// A timed call at the detailed level: chooses whether it reads the CPU
+    /// clock, opens its frame (a sync call), then reads the wall clock, so
+    /// the bookkeeping is not part of its time.
+    #[inline(never)]
+    fn start_detailed(
+        recorder: &'static Recorder,
+        site: &'static Callsite,
+        index: usize,
+        framing: Framing,
+    ) -> Option<Active> {
+        if framing == Framing::None {
+            return Some(Active { recorder, site, slot: index, start: clock::now() });
+        }
+        let shard = local::shard(recorder)?;
+        let last = shard.slot(index)?.last_ns();
+        let Some(extras) = shard.extras(index) else {
+            return Some(Active { recorder, site, slot: index, start: clock::now() });
+        };
+        let weight = extras.cpu_weight(last, || shard.draws.gap(CPU_SAMPLE_RATE));
+        let class = match weight {
+            0 => CPU_NONE,
+            1 => CPU_ALWAYS,
+            _ => CPU_SAMPLED,
+        };
+        let token = match framing {
+            Framing::Call => detail::push(class != CPU_NONE),
+            Framing::Polls | Framing::None => 0,
+        };
+        let slot = index | token << TOKEN_SHIFT | DETAIL | class << CPU_SHIFT;
+        Some(Active { recorder, site, slot, start: clock::now() })
+    }
+
+    /// The slot index, without the detailed level's bits.
+    #[inline(always)]
+    fn index(&self) -> usize {
+        self.slot & SLOT_MASK
+    }
+
+    /// Whether the call records the detailed level's measures.
+    #[inline(always)]
+    pub(crate) fn is_detailed(&self) -> bool {
+        self.slot & DETAIL != 0
+    }
+
+    /// The weight of the call's CPU readings; 0: it reads none.
+    fn cpu_weight(&self) -> u32 {
+        match self.slot >> CPU_SHIFT & 3 {
+            CPU_ALWAYS => 1,
+            CPU_SAMPLED => CPU_SAMPLE_RATE,
+            _ => 0,
+        }
+    }
+
+    /// Opens a frame for one poll of a detailed future; its token.
+    pub(crate) fn open_poll(&self) -> usize {
+        detail::push(self.cpu_weight() != 0)
+    }
+
+    /// Charges what a poll's frame used to this call's callsite, on the
+    /// thread that polled it.
+    pub(crate) fn close_poll(&self, token: usize) {
+        if let Some(spent) = detail::pop(token) {
+            self.charge(Some(spent), None);
+        }
+    }
+
+    /// Adds a detailed call's measures to its slot's extras on this thread:
+    /// what a frame used, and (at the call's end) its wall time.
+    fn charge(&self, spent: Option<Spent>, wall_ns: Option<u64>) {
+        let Some(shard) = local::shard(self.recorder) else { return };
+        let Some(extras) = shard.extras(self.index()) else { return };
+        let weight = self.cpu_weight();
+        if let Some(spent) = spent {
+            extras.charge(spent, weight);
+        }
+        if let Some(wall) = wall_ns {
+            extras.finish(wall, weight);
         }
     }
 
     /// A call of a sampled callsite: counted always, timed when its slot's
     /// countdown runs out (see [`super::sampling`]). No clock read otherwise.
     #[inline(always)]
-    fn start_sampled(recorder: &'static Recorder, site: &'static Callsite, id: u32) -> Sampled {
-        if !recorder.is_enabled() {
+    fn start_sampled(
+        recorder: &'static Recorder,
+        site: &'static Callsite,
+        id: u32,
+        framing: Framing,
+    ) -> Sampled {
+        let mode = recorder.mode();
+        if mode & ON == 0 {
             return Sampled::Off;
         }
         let Some(index) = callsite::slot_of(id) else { return Sampled::Off };
@@ -105,6 +246,12 @@ impl Active {
         let Some(shard) = local::shard(recorder) else { return Sampled::Off };
         let Some(slot) = shard.slot(index) else { return Sampled::Off };
         if slot.take_sample(|| shard.draws.gap(site.sample_rate())) {
+            if mode & DETAILED != 0 {
+                return match Active::start_detailed(recorder, site, index, framing) {
+                    Some(active) => Sampled::Timed(active),
+                    None => Sampled::Off,
+                };
+            }
             Sampled::Timed(Active { recorder, site, slot: index, start: clock::now() })
         } else {
             Sampled::Untimed(Untimed::new(shard, slot, index))
@@ -116,9 +263,13 @@ impl Active {
     /// of the call's time.
     #[cold]
     #[inline(never)]
-    fn start_unregistered(recorder: &'static Recorder, site: &'static Callsite) -> Option<Active> {
+    fn start_unregistered(
+        recorder: &'static Recorder,
+        site: &'static Callsite,
+        framing: Framing,
+    ) -> Option<Active> {
         site.slot()?;
-        Active::start_enabled(recorder, site)
+        Active::start_enabled(recorder, site, framing)
     }
 
     /// Records the call as ended now with `outcome`; returns its duration
@@ -130,6 +281,16 @@ impl Active {
             return 0;
         }
         let end = clock::now();
+        if self.slot > SLOT_MASK {
+            return self.finish_detailed(end, outcome);
+        }
+        self.record(end, outcome)
+    }
+
+    /// Records the call as ended at `end` (clock ticks); a basic call's word
+    /// is its slot index.
+    #[inline(always)]
+    fn record(self, end: u64, outcome: Outcome<'_>) -> u64 {
         let nanos = clock::nanos_between(self.start, end);
         let epoch = self.recorder.epoch();
         let slow = self.site.slow_threshold();
@@ -142,6 +303,17 @@ impl Active {
         if let Outcome::Failure(Some(text)) = outcome {
             slot.record_error(&shard.errors, end, text);
         }
+        nanos
+    }
+
+    /// The end of a call at the detailed level: its frame (a sync call)
+    /// closes right after the wall clock was read, then the call is recorded
+    /// as a basic one and its measures go to its slot's extras.
+    #[inline(never)]
+    fn finish_detailed(self, end: u64, outcome: Outcome<'_>) -> u64 {
+        let spent = detail::pop(self.slot >> TOKEN_SHIFT & TOKEN_MASK);
+        let nanos = Active { slot: self.index(), ..self }.record(end, outcome);
+        self.charge(spent, Some(nanos));
         nanos
     }
 
@@ -160,10 +332,17 @@ impl Active {
     /// Records a future dropped before it completed.
     pub(crate) fn cancel(self) {
         local::with_shard(self.recorder, |shard| {
-            if let Some(slot) = shard.slot(self.slot) {
+            if let Some(slot) = shard.slot(self.index()) {
                 slot.record_cancelled();
             }
         });
+        if self.is_detailed() && self.cpu_weight() != 0 && self.start != UNTIMED {
+            // Its polls' CPU time is in the ratio: so is its wall time until now.
+            let wall = clock::nanos_between(self.start, clock::now());
+            if let Some(extras) = local::shard(self.recorder).and_then(|s| s.extras(self.index())) {
+                extras.cancelled(wall, self.cpu_weight());
+            }
+        }
     }
 
     /// Records a call whose guard was dropped without `finish`: the way out
@@ -231,13 +410,13 @@ impl SyncCall {
         let recorder = local::current();
         let id = site.raw_id();
         let active = if id & SAMPLED != 0 {
-            match Active::start_sampled(recorder, site, id) {
+            match Active::start_sampled(recorder, site, id, Framing::Call) {
                 Sampled::Untimed(call) => return SyncCall::Untimed(call.into()),
                 Sampled::Timed(active) => Some(active),
                 Sampled::Off => None,
             }
         } else {
-            Active::start_unsampled(recorder, site, id)
+            Active::start_unsampled(recorder, site, id, Framing::Call)
         };
         SyncCall::Timed(CallGuard { active })
     }
@@ -264,7 +443,7 @@ impl CallGuard {
     /// [`switch::fast`] on.
     #[inline(always)]
     pub(crate) fn start_enabled(site: &'static Callsite) -> CallGuard {
-        CallGuard { active: Active::start_enabled(local::current(), site) }
+        CallGuard { active: Active::start_enabled(local::current(), site, Framing::Call) }
     }
 
     /// Records the call as ended with `outcome`.

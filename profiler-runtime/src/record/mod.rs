@@ -13,6 +13,9 @@
 //! - [`sampling`]: which calls of a `sample = N` callsite are timed.
 //! - [`guard`] and [`future`]: a call being timed, sync and async (its
 //!   [`outcome`]); [`untimed`]: a sampled call that is not.
+//! - [`detail`]: the detailed level's per-call measures: CPU time (from
+//!   [`cpu_clock`]) and allocations (from [`heap`], which the counting
+//!   allocator feeds).
 //! - [`counter`]: custom counters, written through the same shards.
 //! - [`reading`]: what summing every shard gives, and the difference of two.
 //!
@@ -26,9 +29,12 @@ pub(crate) mod callsite;
 pub(crate) mod chunks;
 pub(crate) mod clock;
 pub(crate) mod counter;
+pub(crate) mod cpu_clock;
+pub(crate) mod detail;
 pub(crate) mod error_text;
 pub(crate) mod future;
 pub(crate) mod guard;
+pub(crate) mod heap;
 pub(crate) mod histogram;
 pub(crate) mod local;
 pub(crate) mod naming;

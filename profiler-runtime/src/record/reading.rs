@@ -36,6 +36,42 @@ pub(crate) struct SiteTotals {
     pub(crate) buckets: Buckets,
     /// Clock stamp and text of the latest error.
     pub(crate) error: Option<(u64, String)>,
+    /// The detailed level's measures (all zero below it).
+    pub(crate) detail: DetailTotals,
+}
+
+/// One callsite's detailed-level measures (see [`super::detail`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct DetailTotals {
+    /// Calls measured at the detailed level.
+    pub(crate) calls: u64,
+    /// Weighted CPU and wall time of the calls that read the CPU clock.
+    pub(crate) cpu_weighted: u64,
+    pub(crate) wall_weighted: u64,
+    pub(crate) cpu_calls: u64,
+    /// Bytes and allocations charged to the calls.
+    pub(crate) bytes: u64,
+    pub(crate) allocations: u64,
+}
+
+impl DetailTotals {
+    fn add(&mut self, t: &DetailTotals) {
+        self.calls += t.calls;
+        self.cpu_weighted = self.cpu_weighted.wrapping_add(t.cpu_weighted);
+        self.wall_weighted = self.wall_weighted.wrapping_add(t.wall_weighted);
+        self.cpu_calls += t.cpu_calls;
+        self.bytes = self.bytes.wrapping_add(t.bytes);
+        self.allocations = self.allocations.wrapping_add(t.allocations);
+    }
+
+    fn subtract(&mut self, start: &DetailTotals) {
+        self.calls = self.calls.saturating_sub(start.calls);
+        self.cpu_weighted = self.cpu_weighted.wrapping_sub(start.cpu_weighted);
+        self.wall_weighted = self.wall_weighted.wrapping_sub(start.wall_weighted);
+        self.cpu_calls = self.cpu_calls.saturating_sub(start.cpu_calls);
+        self.bytes = self.bytes.wrapping_sub(start.bytes);
+        self.allocations = self.allocations.wrapping_sub(start.allocations);
+    }
 }
 
 impl Default for SiteTotals {
@@ -51,6 +87,7 @@ impl Default for SiteTotals {
             max_ns: 0,
             buckets: Buckets::default(),
             error: None,
+            detail: DetailTotals::default(),
         }
     }
 }
@@ -69,6 +106,7 @@ impl SiteTotals {
         self.min_ns = self.min_ns.min(t.min_ns);
         self.max_ns = self.max_ns.max(t.max_ns);
         self.buckets.add_all(&t.buckets);
+        self.detail.add(&t.detail);
         if let Some((stamp, text)) = &t.error {
             if self.error.as_ref().is_none_or(|(s, _)| stamp > s) {
                 self.error = Some((*stamp, text.clone()));
@@ -155,7 +193,11 @@ impl Totals {
     /// Adds a reading of other shards: the sum of both.
     pub(crate) fn merge(&mut self, other: Totals) {
         for (index, site) in other.sites.iter().enumerate() {
-            if site.calls > 0 || site.untimed > 0 || site.cancelled > 0 {
+            if site.calls > 0
+                || site.untimed > 0
+                || site.cancelled > 0
+                || site.detail != DetailTotals::default()
+            {
                 self.site_mut(index).add(site);
             }
         }
@@ -187,6 +229,7 @@ impl Totals {
             end.cancelled = end.cancelled.saturating_sub(begin.cancelled);
             end.slow = end.slow.saturating_sub(begin.slow);
             end.total_ns = end.total_ns.wrapping_sub(begin.total_ns);
+            end.detail.subtract(&begin.detail);
         }
         for site in &mut self.sites {
             if site.error.as_ref().is_some_and(|(stamp, _)| *stamp < since_stamp) {

@@ -8,17 +8,26 @@
 use super::reading::{Fixed, Totals};
 use super::shard::Shard;
 use super::{local, switch};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering::Relaxed};
 use std::sync::{Mutex, MutexGuard};
 
 /// Fields read by every call, on a cache line of their own so the reporter's
 /// locking never invalidates them.
 #[repr(align(128))]
 struct Hot {
-    enabled: AtomicBool,
+    /// Bit 0: this monitor's own switch ([`ON`]); bit 1: it records the
+    /// per-call measures of the detailed level ([`DETAILED`]). One byte so
+    /// a call reads both with one load.
+    mode: AtomicU8,
     /// Bumped when a session starts or ends; slots reset min/max on a new epoch.
     epoch: AtomicU64,
 }
+
+/// [`Recorder::mode`]: the monitor is switched on.
+pub(crate) const ON: u8 = 1;
+/// [`Recorder::mode`]: calls also read the thread's CPU clock (on a
+/// sample of them) and charge allocations (see [`super::detail`]).
+pub(crate) const DETAILED: u8 = 2;
 
 /// The most threads one reading uses.
 pub(crate) const READERS: usize = 4;
@@ -69,7 +78,7 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Recorder {
     const fn new() -> Recorder {
         Recorder {
-            hot: Hot { enabled: AtomicBool::new(true), epoch: AtomicU64::new(1) },
+            hot: Hot { mode: AtomicU8::new(ON), epoch: AtomicU64::new(1) },
             pool: Mutex::new(Pool { all: Vec::new(), free: Vec::new() }),
         }
     }
@@ -84,11 +93,27 @@ impl Recorder {
     /// This monitor's own switch (the process-wide one is checked apart).
     #[inline(always)]
     pub(crate) fn is_enabled(&self) -> bool {
-        self.hot.enabled.load(Relaxed)
+        self.mode() & ON != 0
+    }
+
+    /// [`ON`] and [`DETAILED`], as one byte: a call compares it with `ON`
+    /// and takes the basic path when it is exactly that.
+    #[inline(always)]
+    pub(crate) fn mode(&self) -> u8 {
+        self.hot.mode.load(Relaxed)
     }
 
     pub(crate) fn set_enabled(&self, on: bool) {
-        switch::monitor_switched(&self.hot.enabled, on);
+        switch::monitor_switched(&self.hot.mode, on);
+    }
+
+    /// Whether calls record the detailed level's per-call measures.
+    pub(crate) fn set_detailed(&self, on: bool) {
+        if on {
+            self.hot.mode.fetch_or(DETAILED, Relaxed);
+        } else {
+            self.hot.mode.fetch_and(!DETAILED, Relaxed);
+        }
     }
 
     /// Whether anything sent here is recorded now: both switches on.

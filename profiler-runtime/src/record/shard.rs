@@ -15,6 +15,7 @@
 //! bytes per power of two its durations took (see `examples/scale.rs`).
 
 use super::chunks::Chunks;
+use super::detail::Extras;
 use super::error_text::Errors;
 use super::pages::{Carry, Pages};
 use super::reading::{Fixed, Totals, FIXED_COUNT};
@@ -40,6 +41,9 @@ const SLOT_CHUNK: usize = 16;
 /// One thread's share of one monitor.
 pub(crate) struct Shard {
     slots: Chunks<Slot, SLOT_CHUNK>,
+    /// The detailed level's measures, by slot index, allocated at a slot's
+    /// first call at that level.
+    extras: Chunks<Extras, SLOT_CHUNK>,
     pub(crate) pages: Pages,
     pub(crate) errors: Errors,
     /// The random source of sampled callsites' countdowns.
@@ -52,6 +56,7 @@ impl Shard {
     pub(crate) fn new() -> Self {
         Shard {
             slots: Chunks::new(super::callsite::MAX_CALLSITES / SLOT_CHUNK, Slot::new),
+            extras: Chunks::new(super::callsite::MAX_CALLSITES / SLOT_CHUNK, Extras::new),
             pages: Pages::new(),
             errors: Errors::new(),
             draws: Draws::new(),
@@ -66,6 +71,12 @@ impl Shard {
     }
 
     /// The slot at `index` if its chunk is allocated (no allocation).
+    /// The detailed measures of slot `index`, allocated on first use.
+    #[inline]
+    pub(crate) fn extras(&self, index: usize) -> Option<&Extras> {
+        self.extras.get_or_alloc(index)
+    }
+
     #[inline(always)]
     pub(crate) fn allocated_slot(&self, index: usize) -> Option<&Slot> {
         self.slots.get(index)
@@ -106,6 +117,9 @@ impl Reading<'_> {
         shard.pages.read_into(&self.carries, out);
         for (index, slot) in shard.slots.iter() {
             slot.read_into(&shard.errors, epoch, out.site_mut(index));
+        }
+        for (index, extras) in shard.extras.iter() {
+            extras.read_into(out.site_mut(index));
         }
         out.histogram_dropped += shard.pages.lost();
         for (index, cell) in shard.counters.iter() {

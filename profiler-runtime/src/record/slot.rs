@@ -183,6 +183,12 @@ impl Slot {
         Some(id)
     }
 
+    /// The duration of the latest timed call on this thread, if any.
+    #[inline]
+    pub(crate) fn last_ns(&self) -> Option<u64> {
+        self.pending.load(Relaxed).checked_sub(1)
+    }
+
     /// Counts a call of a sampled callsite that was not timed. Owner thread only.
     #[inline(always)]
     pub(crate) fn record_untimed(&self, failed: bool) {

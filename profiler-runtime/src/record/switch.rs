@@ -9,7 +9,7 @@
 //! it off. While some monitor is still on, a call routed to a disabled one
 //! also checks that monitor's switch, out of line.
 
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering::Relaxed};
 use std::sync::Mutex;
 
 /// The process-wide switch.
@@ -56,11 +56,14 @@ pub(crate) fn monitor_added() {
     update(|s| s.enabled_monitors += 1);
 }
 
-/// A monitor's own switch moved from `was` to `now`.
-pub(crate) fn monitor_switched(flag: &AtomicBool, now: bool) {
+/// A monitor's own switch (bit 0 of its mode byte, see
+/// `Recorder::mode`) moved to `now`.
+pub(crate) fn monitor_switched(mode: &AtomicU8, now: bool) {
     update(|s| {
         // Under the lock, so the count follows every monitor's flag exactly.
-        let was = flag.swap(now, Relaxed);
+        // Read-modify-write: the level's bits share the byte.
+        let before = if now { mode.fetch_or(1, Relaxed) } else { mode.fetch_and(!1, Relaxed) };
+        let was = before & 1 != 0;
         match (was, now) {
             (false, true) => s.enabled_monitors += 1,
             (true, false) => s.enabled_monitors -= 1,

@@ -7,7 +7,7 @@ use super::{
     StageStats, SCHEMA_VERSION,
 };
 use crate::record::histogram::Histogram;
-use crate::record::reading::SiteTotals;
+use crate::record::reading::{DetailTotals, SiteTotals};
 use crate::record::registry::{self, SiteInfo};
 use crate::record::{clock, counter};
 use crate::resources;
@@ -49,6 +49,11 @@ pub(crate) fn report(data: SessionData) -> SessionReport {
             items: t.items,
             items_per_sec: (t.total_ns > 0).then(|| t.items as f64 * 1e9 / t.total_ns as f64),
             memory: stage_memory(&t.memory),
+            heap: (t.heap.0 > 0).then_some(super::StageHeap {
+                runs: t.heap.0,
+                allocated_bytes: t.heap.1,
+                allocations: t.heap.2,
+            }),
         })
         .collect();
 
@@ -118,6 +123,18 @@ pub(crate) fn report(data: SessionData) -> SessionReport {
                 .collect();
             Some(stats)
         }),
+        heap: data.heap.map(|(start, end)| {
+            let during = end.since(&start);
+            let sampled = data.memory.as_ref().and_then(|t| t.heap_peak).unwrap_or(0);
+            super::HeapStats {
+                allocated_bytes: during.allocated,
+                allocations: during.allocations,
+                freed_bytes: during.freed,
+                live_start_bytes: start.live(),
+                live_end_bytes: end.live(),
+                peak_live_bytes: sampled.max(start.live()).max(end.live()),
+            }
+        }),
         events: data.events,
         dropped: Dropped {
             callsites: data.callsites_dropped,
@@ -186,8 +203,39 @@ impl Row<'_> {
             share_of_wall: share(total_ns, wall_ns),
             last_error: t.error.map(|(_, text)| text),
             histogram,
+            cpu: cpu_time(&t.detail, total_ns),
+            heap: heap_use(&t.detail, calls),
         }
     }
+}
+
+/// CPU time from the weighted readings (see `record::detail`): the
+/// operation's wall time times the weighted CPU-to-wall ratio.
+fn cpu_time(d: &DetailTotals, total_ns: u64) -> Option<super::CpuTime> {
+    if d.cpu_calls == 0 || d.wall_weighted == 0 {
+        return None;
+    }
+    let cpu_share = d.cpu_weighted as f64 / d.wall_weighted as f64;
+    Some(super::CpuTime {
+        cpu_ns: (total_ns as f64 * cpu_share) as u64,
+        cpu_share,
+        readings: d.cpu_calls,
+    })
+}
+
+/// Allocations charged to the calls, scaled to every call when fewer were
+/// measured.
+fn heap_use(d: &DetailTotals, calls: u64) -> Option<super::HeapUse> {
+    if d.calls == 0 || !crate::record::heap::installed() {
+        return None;
+    }
+    let estimated = d.calls < calls;
+    let (bytes, allocations) = if estimated {
+        (scale(d.bytes, calls, d.calls), scale(d.allocations, calls, d.calls))
+    } else {
+        (d.bytes, d.allocations)
+    };
+    Some(super::HeapUse { bytes, allocations, measured_calls: d.calls, estimated })
 }
 
 /// A running stage's progress: rate so far, share done and time left.

@@ -36,6 +36,7 @@ pub(crate) fn analyze(report: &mut SessionReport, thresholds: &Thresholds) {
     cache(report, &mut findings);
     api(report, &mut findings);
     waiting(report, &mut findings);
+    cpu_versus_waiting(report, &mut findings);
     memory(report, &mut findings);
     stage_memory(report, thresholds.stage_efficiency_threshold, &mut findings);
     slow_stages(report, thresholds.stage_min_items_per_sec, &mut findings);
@@ -284,6 +285,54 @@ fn waiting(report: &SessionReport, out: &mut Vec<Finding>) {
     }
 }
 
+/// An operation whose CPU time is under this share of its wall time is
+/// named as mostly waiting (detailed level).
+pub(crate) const WAITING_CPU_SHARE: f64 = 0.3;
+/// One at or over this share is named as CPU-bound.
+pub(crate) const CPU_BOUND_SHARE: f64 = 0.8;
+
+/// At the detailed level: operations that matter (5% of the wall time, at
+/// least 1 ms) and mostly wait, or mostly compute, from their CPU time.
+fn cpu_versus_waiting(report: &SessionReport, out: &mut Vec<Finding>) {
+    for op in &report.operations {
+        let Some(cpu) = &op.cpu else { continue };
+        if cpu.readings < 3 || op.share_of_wall < 0.05 || op.total_ns < 1_000_000 {
+            continue;
+        }
+        let figures = format!(
+            "{} of CPU in {} of wall time, from {} readings",
+            duration(cpu.cpu_ns),
+            duration(op.total_ns),
+            cpu.readings
+        );
+        if cpu.cpu_share < WAITING_CPU_SHARE {
+            out.push(finding(
+                Severity::Info,
+                "operation_waiting",
+                Some(&op.name),
+                format!(
+                    "`{}` spent {} of its time waiting, not computing ({figures})",
+                    sanitize(&op.name),
+                    percent((1.0 - cpu.cpu_share).clamp(0.0, 1.0))
+                ),
+                Some("Faster code will not shorten it: overlap its waits (concurrency, batching), shorten what it waits on (I/O, locks, sleeps), or cache its results.".to_owned()),
+            ));
+        } else if cpu.cpu_share >= CPU_BOUND_SHARE {
+            out.push(finding(
+                Severity::Info,
+                "operation_cpu_bound",
+                Some(&op.name),
+                format!(
+                    "`{}` is CPU-bound: {} of its time on CPU ({figures})",
+                    sanitize(&op.name),
+                    percent(cpu.cpu_share.min(1.0))
+                ),
+                Some("Make the work cheaper (algorithm, allocations, copies) or spread it across cores.".to_owned()),
+            ));
+        }
+    }
+}
+
 fn memory(report: &SessionReport, out: &mut Vec<Finding>) {
     let Some(memory) = &report.memory else { return };
     if let Some(g) = super::memory::steady_growth(&memory.timeline) {
@@ -425,7 +474,45 @@ mod tests {
             share_of_wall: total_ns as f64 / wall_ns as f64,
             last_error: None,
             histogram: Default::default(),
+            cpu: None,
+            heap: None,
         }
+    }
+
+    #[test]
+    fn operations_read_as_waiting_or_cpu_bound_from_their_cpu_share() {
+        let cpu = |share: f64, readings: u64| {
+            Some(crate::report::CpuTime {
+                cpu_ns: (share * 5e8) as u64,
+                cpu_share: share,
+                readings,
+            })
+        };
+        let mut ops = vec![
+            op("sleepy", 10, 500_000_000, 1_000_000_000),
+            op("busy", 10, 500_000_000, 1_000_000_000),
+            op("balanced", 10, 500_000_000, 1_000_000_000),
+            op("few_readings", 10, 500_000_000, 1_000_000_000),
+            op("tiny", 10, 500_000, 1_000_000_000),
+        ];
+        ops[0].cpu = cpu(0.05, 10);
+        ops[1].cpu = cpu(0.95, 10);
+        ops[2].cpu = cpu(0.5, 10);
+        ops[3].cpu = cpu(0.05, 2);
+        ops[4].cpu = cpu(0.05, 10);
+        let mut r = report(ops);
+        analyze(&mut r, &Thresholds::default());
+        let named = |kind: &str| -> Vec<String> {
+            r.findings.iter().filter(|f| f.kind == kind).filter_map(|f| f.subject.clone()).collect()
+        };
+        assert_eq!(named("operation_waiting"), ["sleepy"]);
+        assert_eq!(named("operation_cpu_bound"), ["busy"]);
+        let waiting = r.findings.iter().find(|f| f.kind == "operation_waiting").unwrap();
+        assert!(
+            waiting.message.contains("95.0%") && waiting.message.contains("10 readings"),
+            "{}",
+            waiting.message
+        );
     }
 
     fn report(ops: Vec<OperationStats>) -> SessionReport {
@@ -445,6 +532,7 @@ mod tests {
             process: None,
             level: Default::default(),
             memory: None,
+            heap: None,
             running_stages: vec![],
             bottlenecks: vec![],
             findings: vec![],
@@ -463,6 +551,7 @@ mod tests {
             items,
             items_per_sec: Some(items as f64 * 1e9 / total_ns as f64),
             memory: None,
+            heap: None,
         };
         let mut r = report(vec![]);
         r.stages = vec![
@@ -502,6 +591,7 @@ mod tests {
             items: 5_000,
             items_per_sec: Some(5_000.0),
             memory: Some(memory),
+            heap: None,
         }];
         let kinds = |r: &SessionReport| -> Vec<String> {
             r.findings.iter().filter(|f| f.kind.contains("stage")).map(|f| f.kind.clone()).collect()

@@ -67,6 +67,10 @@ pub struct SessionReport {
     /// Resident memory over the session (the detailed level and up).
     #[serde(default)]
     pub memory: Option<MemoryStats>,
+    /// The heap over the session, at [`Level::Detailed`] and up with
+    /// [`crate::CountingAllocator`] installed.
+    #[serde(default)]
+    pub heap: Option<HeapStats>,
     /// The slowest operations by total time (at most five).
     #[serde(default)]
     pub bottlenecks: Vec<Bottleneck>,
@@ -142,6 +146,93 @@ pub struct OperationStats {
     /// The call-time distribution.
     #[serde(default)]
     pub histogram: Histogram,
+    /// CPU time next to wall time, at [`Level::Detailed`] and up (`None`
+    /// below it, for manual operations, and where the platform has no
+    /// thread CPU clock).
+    #[serde(default)]
+    pub cpu: Option<CpuTime>,
+    /// What the calls allocated themselves, at [`Level::Detailed`] and up
+    /// with [`crate::CountingAllocator`] installed.
+    #[serde(default)]
+    pub heap: Option<HeapUse>,
+}
+
+/// The heap over a session, as the counting allocator saw it (see
+/// [`SessionReport::heap`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeapStats {
+    /// Bytes allocated during the session (a reallocation counts its new size).
+    pub allocated_bytes: u64,
+    /// Allocations made during the session.
+    pub allocations: u64,
+    /// Bytes freed during the session (some perhaps allocated before it).
+    pub freed_bytes: u64,
+    /// Bytes allocated and not freed, process-wide, at the start and at the end.
+    pub live_start_bytes: u64,
+    /// See `live_start_bytes`.
+    pub live_end_bytes: u64,
+    /// The most live heap seen: at the start, the end, and each memory
+    /// sampler reading in between (so a peak between two readings can be
+    /// missed; a shorter interval narrows the gap).
+    pub peak_live_bytes: u64,
+}
+
+/// What the process allocated during a stage's runs (see [`StageStats::heap`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageHeap {
+    /// Runs measured.
+    pub runs: u64,
+    /// Bytes allocated during them.
+    pub allocated_bytes: u64,
+    /// Allocations made during them.
+    pub allocations: u64,
+}
+
+/// An operation's CPU time against its wall time (see
+/// [`OperationStats::cpu`]). Estimated from the calls that read the thread
+/// CPU clock: every call after one that took 20 µs or more, and one in 32 of
+/// the others at random, each reading weighted by how likely it was to be
+/// taken, so the estimate is unbiased. Both times include the calls an
+/// operation made.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CpuTime {
+    /// Estimated CPU time over all calls: the wall time (`total_ns`) times
+    /// `cpu_share`.
+    pub cpu_ns: u64,
+    /// CPU time over wall time, 0.0-1.0 (a little over 1.0 from clock
+    /// granularity); the rest of the wall time was spent waiting (sleep,
+    /// I/O, a lock, a scheduler that ran something else).
+    pub cpu_share: f64,
+    /// Calls that read the CPU clock.
+    pub readings: u64,
+}
+
+/// What an operation's calls allocated themselves (see
+/// [`OperationStats::heap`]): the innermost running monitored call on a
+/// thread is charged for what the thread allocates.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HeapUse {
+    /// Bytes allocated (a reallocation counts its new size).
+    pub bytes: u64,
+    /// Allocations made (a reallocation counts as one).
+    pub allocations: u64,
+    /// Calls measured; when fewer than the calls (a sampled operation, or a
+    /// level raised during the session), `bytes` and `allocations` are
+    /// scaled to every call and `estimated` is set.
+    pub measured_calls: u64,
+    /// Whether the figures are scaled from the measured calls.
+    pub estimated: bool,
+}
+
+impl HeapUse {
+    /// Bytes per call.
+    pub fn bytes_per_call(&self, calls: u64) -> f64 {
+        if calls == 0 {
+            0.0
+        } else {
+            self.bytes as f64 / calls as f64
+        }
+    }
 }
 
 impl OperationStats {
@@ -171,6 +262,10 @@ pub struct StageStats {
     /// Resident memory around its runs (the detailed level).
     #[serde(default)]
     pub memory: Option<StageMemory>,
+    /// What the whole process allocated while the stage ran (all threads),
+    /// at the detailed level with [`crate::CountingAllocator`] installed.
+    #[serde(default)]
+    pub heap: Option<StageHeap>,
 }
 
 /// A stage still running: how far it has got (see [`crate::Stage::expect`]).

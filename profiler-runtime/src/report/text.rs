@@ -244,11 +244,13 @@ impl SessionReport {
         let mut out = String::new();
         self.write_header(&mut out);
         self.write_operations(&mut out, columns);
+        self.write_cpu_and_heap(&mut out);
         self.write_stages(&mut out);
         self.write_stage_memory(&mut out);
         self.write_counters(&mut out);
         self.write_process(&mut out);
         self.write_memory(&mut out);
+        self.write_heap(&mut out);
         self.write_bottlenecks(&mut out);
         self.write_findings(&mut out);
         self.write_events(&mut out);
@@ -324,6 +326,65 @@ impl SessionReport {
         }
     }
 
+    /// The detailed level's per-operation figures: CPU against wall time,
+    /// and what the calls allocated themselves.
+    fn write_cpu_and_heap(&self, out: &mut String) {
+        let rows: Vec<_> =
+            self.operations.iter().filter(|op| op.cpu.is_some() || op.heap.is_some()).collect();
+        if rows.is_empty() {
+            return;
+        }
+        heading(out, "CPU and allocations (detailed level; ~ marks estimates)");
+        let _ = writeln!(
+            out,
+            "  {} {:>8} {:>8} {:>7} {:>7} {:>10} {:>10} {:>10}",
+            pad("name", NAME_WIDTH - 2),
+            "wall",
+            "cpu",
+            "on cpu",
+            "waiting",
+            "allocs",
+            "bytes",
+            "bytes/call"
+        );
+        let names: Vec<&str> = rows.iter().map(|op| op.name.as_str()).collect();
+        let shown = elide::fit_all(&names, NAME_WIDTH - 2);
+        let blank = || "-".to_owned();
+        for (op, name) in rows.iter().zip(&shown) {
+            let (cpu, on, waiting) = match &op.cpu {
+                Some(c) => (
+                    format!("~{}", duration(c.cpu_ns)),
+                    percent(c.cpu_share.min(1.0)),
+                    percent((1.0 - c.cpu_share).clamp(0.0, 1.0)),
+                ),
+                None => (blank(), blank(), blank()),
+            };
+            let (allocs, total, per_call) = match &op.heap {
+                Some(h) => {
+                    let mark = if h.estimated { "~" } else { "" };
+                    (
+                        format!("{mark}{}", count(h.allocations)),
+                        format!("{mark}{}", bytes(h.bytes)),
+                        format!("{mark}{}", bytes(h.bytes_per_call(op.calls) as u64)),
+                    )
+                }
+                None => (blank(), blank(), blank()),
+            };
+            let _ = writeln!(
+                out,
+                "  {} {} {} {} {} {} {} {}",
+                pad(name, NAME_WIDTH - 2),
+                lpad(&estimate(op.total_ns, op.estimated), 8),
+                lpad(&cpu, 8),
+                lpad(&on, 7),
+                lpad(&waiting, 7),
+                lpad(&allocs, 10),
+                lpad(&total, 10),
+                lpad(&per_call, 10)
+            );
+        }
+    }
+
     fn write_memory(&self, out: &mut String) {
         let Some(m) = &self.memory else { return };
         heading(
@@ -341,6 +402,25 @@ impl SessionReport {
         if m.timeline.len() >= 2 {
             let _ = writeln!(out, "  {}", sparkline(&m.timeline, WIDTH - 4));
         }
+    }
+
+    fn write_heap(&self, out: &mut String) {
+        let Some(h) = &self.heap else { return };
+        heading(out, "Heap (counting allocator)");
+        let _ = writeln!(
+            out,
+            "  allocated {} in {} allocations, freed {}",
+            bytes(h.allocated_bytes),
+            count(h.allocations),
+            bytes(h.freed_bytes)
+        );
+        let _ = writeln!(
+            out,
+            "  live {} at start, {} at end, peak {}",
+            bytes(h.live_start_bytes),
+            bytes(h.live_end_bytes),
+            bytes(h.peak_live_bytes)
+        );
     }
 
     fn write_stages(&self, out: &mut String) {
@@ -396,13 +476,14 @@ impl SessionReport {
         );
         let _ = writeln!(
             out,
-            "  {} {:>10} {:>10} {:>10} {:>11} {:>10}",
+            "  {} {:>10} {:>10} {:>10} {:>11} {:>10} {:>10}",
             pad("name", NAME_WIDTH),
             "start",
             "end",
             "peak",
             "growth",
-            "efficiency"
+            "efficiency",
+            "allocated"
         );
         for s in &self.stages {
             let Some(m) = &s.memory else { continue };
@@ -411,15 +492,17 @@ impl SessionReport {
             } else {
                 format!("+{}", bytes(m.growth_bytes as u64))
             };
+            let allocated = s.heap.as_ref().map_or("-".to_owned(), |h| bytes(h.allocated_bytes));
             let _ = writeln!(
                 out,
-                "  {} {} {} {} {} {}",
+                "  {} {} {} {} {} {} {}",
                 pad(&fit_left(&s.name, NAME_WIDTH), NAME_WIDTH),
                 lpad(&bytes(m.start_bytes), 10),
                 lpad(&bytes(m.end_bytes), 10),
                 lpad(&bytes(m.peak_bytes), 10),
                 lpad(&growth, 11),
-                lpad(&format!("{:.0}", m.efficiency), 10)
+                lpad(&format!("{:.0}", m.efficiency), 10),
+                lpad(&allocated, 10)
             );
         }
     }

@@ -4,6 +4,7 @@
 //! bounded [`timeline`]. Compiled out (without the `enabled` feature) there is
 //! no `sysinfo` and no sample.
 
+pub(crate) mod allocator;
 pub(crate) mod memory;
 pub(crate) mod sampler;
 pub(crate) mod timeline;

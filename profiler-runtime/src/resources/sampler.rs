@@ -82,7 +82,12 @@ fn run(shared: &Shared, interval: Duration, stages: &Watchers, origin: u64) {
     let read = |reader: &mut RssReader| {
         if let Some(bytes) = reader.read() {
             let at_ns = clock::nanos_between(origin, clock::now());
-            lock(&shared.timeline).push(at_ns, bytes);
+            let mut timeline = lock(&shared.timeline);
+            timeline.push(at_ns, bytes);
+            if let Some(heap) = crate::record::heap::process_totals() {
+                timeline.note_heap(heap.live());
+            }
+            drop(timeline);
             stages.raise(bytes);
         }
     };

@@ -28,11 +28,18 @@ pub(crate) struct Timeline {
     pub(crate) last: Option<(u64, u64)>,
     /// The highest reading and when.
     pub(crate) peak: Option<(u64, u64)>,
+    /// The highest live heap the readings saw (with the counting allocator).
+    pub(crate) heap_peak: Option<u64>,
 }
 
 impl Timeline {
     pub(crate) fn new() -> Timeline {
         Timeline { stride: 1, ..Timeline::default() }
+    }
+
+    /// Notes the live heap at a reading (with the counting allocator).
+    pub(crate) fn note_heap(&mut self, live_bytes: u64) {
+        self.heap_peak = Some(self.heap_peak.map_or(live_bytes, |p| p.max(live_bytes)));
     }
 
     /// Adds the reading `bytes` taken `at_ns` after the session started.

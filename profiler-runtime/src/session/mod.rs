@@ -6,6 +6,7 @@
 //! session becomes (the report) is decided above it and handed back to be
 //! archived, so the history's type is a parameter here.
 
+use crate::record::heap::{self, HeapTotals};
 use crate::record::reading::Totals;
 use crate::record::recorder::lock;
 use crate::record::{clock, counter, registry};
@@ -47,6 +48,8 @@ struct Running {
     memory_interval: std::time::Duration,
     /// Reads memory over the session, from the detailed level up.
     sampler: Option<Sampler>,
+    /// The counting allocator's totals at the start (detailed level, installed).
+    heap: Option<HeapTotals>,
     /// Process-wide refusals before the session, so it reports only its own.
     callsites_dropped: u64,
     counters_dropped: u64,
@@ -75,6 +78,9 @@ pub(crate) struct SessionData {
     pub(crate) memory: Option<Timeline>,
     /// The sampler's interval.
     pub(crate) memory_interval: std::time::Duration,
+    /// The counting allocator's totals at the start and now (detailed
+    /// level, with the allocator installed).
+    pub(crate) heap: Option<(HeapTotals, HeapTotals)>,
     /// Stages running now: name, items so far, items expected (0: not
     /// said), nanoseconds since the stage started.
     pub(crate) running_stages: Vec<(String, u64, u64, u64)>,
@@ -130,6 +136,7 @@ impl<R: Clone> Sessions<R> {
             level: core.settings.level(),
             memory_interval: core.settings.memory_interval(),
             sampler: start_sampler(core, start_stamp),
+            heap: heap_now(core),
             callsites_dropped: registry::dropped(),
             counters_dropped: counter::dropped(),
         });
@@ -197,6 +204,11 @@ fn running_stages(core: &Core) -> Vec<(String, u64, u64, u64)> {
         .collect()
 }
 
+/// The counting allocator's totals, if installed and the level asks.
+fn heap_now(core: &Core) -> Option<HeapTotals> {
+    (core.settings.level() >= Level::Detailed).then(heap::process_totals).flatten()
+}
+
 /// A sampler for a session starting now, if the monitor's level asks for one
 /// (never when compiled out).
 fn start_sampler(core: &'static Core, origin: u64) -> Option<Sampler> {
@@ -245,6 +257,7 @@ impl Running {
             level: self.level,
             memory,
             memory_interval: self.memory_interval,
+            heap: self.heap.zip(heap::process_totals()),
             stage_runs: lock(&core.stage_runs).since(self.start_stamp),
             running_stages: running_stages(core),
             callsites_dropped: registry::dropped().saturating_sub(self.callsites_dropped),

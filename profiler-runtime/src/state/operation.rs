@@ -4,7 +4,7 @@
 use super::events::{self, OperationEvent, MAX_METADATA, MAX_METADATA_TEXT};
 use super::Core;
 use crate::record::callsite::{self, Callsite};
-use crate::record::guard::Active;
+use crate::record::guard::{Active, Framing};
 use crate::record::outcome::Outcome;
 use crate::record::recorder::lock;
 use std::fmt;
@@ -57,7 +57,7 @@ impl OperationSite {
         Operation {
             core: self.core,
             name: self.site.manual_name(),
-            active: Active::start(self.core.recorder, self.site),
+            active: Active::start(self.core.recorder, self.site, Framing::None),
             metadata: Vec::new(),
         }
     }

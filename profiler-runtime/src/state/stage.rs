@@ -4,6 +4,7 @@
 use super::level::Level;
 use super::Core;
 use crate::record::clock;
+use crate::record::heap::{self, HeapTotals};
 use crate::record::recorder::lock;
 use crate::resources::memory::resident_now;
 use std::collections::BTreeMap;
@@ -57,6 +58,9 @@ pub(crate) struct StageTotals {
     pub(crate) items: u64,
     /// Resident memory around its runs at the detailed level.
     pub(crate) memory: StageMemoryTotals,
+    /// What the process allocated during its runs (detailed level, with
+    /// the counting allocator): runs measured, bytes, allocations.
+    pub(crate) heap: (u64, u64, u64),
 }
 
 /// Resident memory around one stage name's runs (detailed level): sums, so
@@ -98,6 +102,11 @@ impl StageTotals {
                 released: self.memory.released - before.memory.released,
                 last: self.memory.last,
             },
+            heap: (
+                self.heap.0 - before.heap.0,
+                self.heap.1.wrapping_sub(before.heap.1),
+                self.heap.2.wrapping_sub(before.heap.2),
+            ),
         }
     }
 }
@@ -107,7 +116,14 @@ impl StageTable {
         StageTable { totals: BTreeMap::new(), dropped: 0 }
     }
 
-    fn add(&mut self, name: &str, nanos: u64, items: u64, memory: Option<RunMemory>) {
+    fn add(
+        &mut self,
+        name: &str,
+        nanos: u64,
+        items: u64,
+        memory: Option<RunMemory>,
+        heap: Option<HeapTotals>,
+    ) {
         if !self.totals.contains_key(name) && self.totals.len() >= MAX_STAGES {
             self.dropped += 1;
             return;
@@ -123,6 +139,11 @@ impl StageTable {
             t.memory.released += peak - m.end;
             t.memory.last = (m.start, m.end, peak);
         }
+        if let Some(h) = heap {
+            t.heap.0 += 1;
+            t.heap.1 = t.heap.1.wrapping_add(h.allocated);
+            t.heap.2 = t.heap.2.wrapping_add(h.allocations);
+        }
     }
 }
 
@@ -137,6 +158,8 @@ pub struct Stage {
     /// At the detailed level: resident memory at the start, and the peak
     /// since (raised by the memory sampler).
     memory: Option<(u64, Arc<AtomicU64>)>,
+    /// At the detailed level with the counting allocator: its totals at the start.
+    heap: Option<HeapTotals>,
 }
 
 /// A running stage's progress, shared with live reports.
@@ -197,7 +220,8 @@ impl Stage {
         if let Some(core) = core {
             lock(&core.running_stages).add(&progress);
         }
-        Stage { core, progress, memory }
+        let heap = if memory.is_some() { heap::process_totals() } else { None };
+        Stage { core, progress, memory, heap }
     }
 
     /// Adds `n` processed items to the stage.
@@ -249,6 +273,7 @@ impl Drop for Stage {
             let end = resident_now()?;
             Some(RunMemory { start: *start, end, peak: peak.load(Relaxed) })
         });
-        lock(&core.stages).add(name, nanos, self.progress.items.load(Relaxed), memory);
+        let heap = self.heap.zip(heap::process_totals()).map(|(start, end)| end.since(&start));
+        lock(&core.stages).add(name, nanos, self.progress.items.load(Relaxed), memory, heap);
     }
 }

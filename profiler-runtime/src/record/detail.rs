@@ -1,0 +1,329 @@
+//! The detailed level's per-call measures: CPU time next to wall time, and
+//! the allocations a call made itself.
+//!
+//! Nothing here runs at the basic level: a call reads its monitor's mode
+//! byte (the load it already made for the on/off switch) and only a monitor
+//! at [`Level::Detailed`](crate::Level::Detailed) or above sends it down this
+//! path. There a call costs a few nanoseconds more (an out-of-line start and
+//! end, a frame on this thread's stack of running calls, the thread's
+//! allocation totals read twice), plus the CPU clock on the calls that read it.
+//!
+//! # CPU time
+//!
+//! A thread CPU clock reading is a system call (about 0.6 µs here), two per
+//! call: too dear for every call of a function that takes 50 ns. So a call
+//! reads it when
+//!
+//! - the previous call of the same callsite on this thread took at least
+//!   [`LONG_CALL_NS`] (two readings are then a few per cent of such a call),
+//!   counted with weight 1; or else
+//! - the slot's CPU countdown says so: one call in [`CPU_SAMPLE_RATE`] on
+//!   average, chosen as [`super::sampling`] chooses timed calls (geometric
+//!   gaps, so the choice never looks at the call), counted with weight
+//!   [`CPU_SAMPLE_RATE`].
+//!
+//! Every call is therefore read with a known probability (1, or 1 in
+//! [`CPU_SAMPLE_RATE`]), and weighting each reading by the inverse of its
+//! probability makes the weighted sums of CPU time and of wall time unbiased
+//! estimates of the sums over all calls. The report gives an operation's CPU
+//! time as its wall time times their ratio, with the number of readings.
+//! Both figures include the calls it made (as wall time does).
+//!
+//! An `async` call reads the CPU clock around each of its polls (if it was
+//! chosen at its first poll), so its CPU time is what its polls used, on
+//! whichever threads ran them, and its wall time includes its waits.
+//!
+//! # Allocations
+//!
+//! With [`crate::CountingAllocator`] installed, each call at this level is
+//! charged what its thread allocated while it ran, less what the monitored
+//! calls it made were charged: the innermost running monitored call pays. An
+//! `async` call is charged what its polls allocated; what other tasks
+//! allocate while it waits is theirs. Frames are kept on a fixed stack of
+//! [`MAX_DEPTH`] per thread; deeper calls charge the deepest frame kept.
+
+use super::shard::bump;
+use super::{cpu_clock, heap};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
+
+/// One call in this many (on average) reads the CPU clock, among calls whose
+/// previous call was short.
+pub(crate) const CPU_SAMPLE_RATE: u32 = 32;
+/// A call after one at least this long (nanoseconds) always reads the CPU clock.
+pub(crate) const LONG_CALL_NS: u64 = 20_000;
+/// Running monitored calls tracked per thread.
+pub(crate) const MAX_DEPTH: usize = 126;
+
+/// The detailed level's measures of one callsite on one thread, next to its
+/// slot (allocated with the first detailed call). Single writer: the owner.
+#[repr(align(64))]
+pub(crate) struct Extras {
+    /// CPU time of the calls that read it, each times its weight.
+    cpu_weighted: AtomicU64,
+    /// Wall time of those calls, each times its weight.
+    wall_weighted: AtomicU64,
+    /// Calls that read the CPU clock.
+    cpu_calls: AtomicU64,
+    /// Bytes and allocations charged to the callsite's calls.
+    bytes: AtomicU64,
+    allocations: AtomicU64,
+    /// Calls measured at this level (the allocation figures' base).
+    calls: AtomicU64,
+    /// Calls left until the next sampled CPU reading; 0: draw anew.
+    countdown: AtomicU32,
+}
+
+impl Extras {
+    pub(crate) fn new() -> Extras {
+        Extras {
+            cpu_weighted: AtomicU64::new(0),
+            wall_weighted: AtomicU64::new(0),
+            cpu_calls: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
+            allocations: AtomicU64::new(0),
+            calls: AtomicU64::new(0),
+            countdown: AtomicU32::new(0),
+        }
+    }
+
+    /// The weight of this call's CPU reading, or 0 for none (see the module
+    /// docs); `last_ns` is the previous call's duration on this thread.
+    #[inline]
+    pub(crate) fn cpu_weight(&self, last_ns: Option<u64>, draw: impl FnOnce() -> u32) -> u32 {
+        if last_ns.is_some_and(|n| n >= LONG_CALL_NS) {
+            return 1;
+        }
+        let mut left = self.countdown.load(Relaxed);
+        if left == 0 {
+            left = draw();
+        }
+        if left > 1 {
+            self.countdown.store(left - 1, Relaxed);
+            0
+        } else {
+            self.countdown.store(0, Relaxed);
+            CPU_SAMPLE_RATE
+        }
+    }
+
+    /// Adds what one poll or call used: CPU nanoseconds (times `weight`) and
+    /// the allocations charged to it.
+    #[inline]
+    pub(crate) fn charge(&self, spent: Spent, weight: u32) {
+        if let Some(cpu) = spent.cpu_ns {
+            bump(&self.cpu_weighted, cpu.saturating_mul(u64::from(weight)));
+        }
+        if spent.bytes != 0 {
+            bump(&self.bytes, spent.bytes);
+        }
+        if spent.allocations != 0 {
+            bump(&self.allocations, spent.allocations);
+        }
+    }
+
+    /// Counts a call measured at this level that took `wall_ns`; with a CPU
+    /// reading of weight `weight` (0: none), its wall time joins the ratio.
+    #[inline]
+    pub(crate) fn finish(&self, wall_ns: u64, weight: u32) {
+        bump(&self.calls, 1);
+        if weight != 0 {
+            bump(&self.wall_weighted, wall_ns.saturating_mul(u64::from(weight)));
+            bump(&self.cpu_calls, 1);
+        }
+    }
+
+    /// A future dropped before it completed, `wall_ns` after it started:
+    /// with a CPU reading of weight `weight`, its wall time joins the ratio
+    /// (its polls' CPU time already has).
+    pub(crate) fn cancelled(&self, wall_ns: u64, weight: u32) {
+        bump(&self.wall_weighted, wall_ns.saturating_mul(u64::from(weight)));
+    }
+
+    /// Adds this callsite's detailed measures on this thread to `out`.
+    pub(crate) fn read_into(&self, out: &mut super::reading::SiteTotals) {
+        let d = &mut out.detail;
+        d.calls += self.calls.load(Relaxed);
+        d.cpu_weighted += self.cpu_weighted.load(Relaxed);
+        d.wall_weighted += self.wall_weighted.load(Relaxed);
+        d.cpu_calls += self.cpu_calls.load(Relaxed);
+        d.bytes += self.bytes.load(Relaxed);
+        d.allocations += self.allocations.load(Relaxed);
+    }
+}
+
+/// What one frame (a sync call, or one poll of an async call) used.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Spent {
+    /// Thread CPU time, if the frame read the clock.
+    pub(crate) cpu_ns: Option<u64>,
+    /// Bytes and allocations charged to it (its own, not its children's).
+    pub(crate) bytes: u64,
+    pub(crate) allocations: u64,
+}
+
+/// A running monitored call (or poll) on this thread.
+#[derive(Clone, Copy)]
+struct Frame {
+    /// The thread's CPU clock at the start; `u64::MAX`: not read.
+    cpu_start: u64,
+    /// The thread's allocation totals at the start.
+    bytes_start: u64,
+    allocations_start: u64,
+    /// What the frames it contained were charged, inclusive of theirs.
+    child_bytes: u64,
+    child_allocations: u64,
+}
+
+const NO_CPU: u64 = u64::MAX;
+
+impl Frame {
+    const EMPTY: Frame = Frame {
+        cpu_start: NO_CPU,
+        bytes_start: 0,
+        allocations_start: 0,
+        child_bytes: 0,
+        child_allocations: 0,
+    };
+}
+
+struct Stack {
+    /// Frames pushed and not popped, those past `MAX_DEPTH` included.
+    depth: Cell<usize>,
+    frames: [Cell<Frame>; MAX_DEPTH],
+}
+
+thread_local! {
+    static STACK: Stack = const {
+        Stack { depth: Cell::new(0), frames: [const { Cell::new(Frame::EMPTY) }; MAX_DEPTH] }
+    };
+}
+
+/// Starts a frame, reading the CPU clock if `read_cpu`. Returns its token
+/// (its depth, from 1) for [`pop`]; 0 when it could not be kept (too deep,
+/// or thread teardown), which [`pop`] ignores.
+#[inline]
+pub(crate) fn push(read_cpu: bool) -> usize {
+    STACK
+        .try_with(|stack| {
+            let depth = stack.depth.get();
+            stack.depth.set(depth + 1);
+            let Some(cell) = stack.frames.get(depth) else { return 0 };
+            let (bytes_start, allocations_start) = heap::thread_totals();
+            let cpu_start = if read_cpu { cpu_clock::now().unwrap_or(NO_CPU) } else { NO_CPU };
+            cell.set(Frame { cpu_start, bytes_start, allocations_start, ..Frame::EMPTY });
+            depth + 1
+        })
+        .unwrap_or(0)
+}
+
+/// Ends the frame `token` started and returns what it used; `None` for a
+/// token of 0 or one that is no longer on top of the stack (frames ended out
+/// of order: what they used stays with the frame below).
+#[inline]
+pub(crate) fn pop(token: usize) -> Option<Spent> {
+    if token == 0 {
+        return None;
+    }
+    STACK
+        .try_with(|stack| {
+            let depth = stack.depth.get();
+            if token > depth {
+                return None; // already ended, with the frames above it
+            }
+            // Frames above it that never ended (their guards leaked or were
+            // ended out of order) end with it.
+            stack.depth.set(token - 1);
+            let frame = stack.frames.get(token - 1)?.get();
+            let cpu_ns = match frame.cpu_start {
+                NO_CPU => None,
+                start => cpu_clock::now().map(|now| now.saturating_sub(start)),
+            };
+            let (bytes, allocations) = heap::thread_totals();
+            let bytes = bytes.wrapping_sub(frame.bytes_start);
+            let allocations = allocations.wrapping_sub(frame.allocations_start);
+            if let Some(parent) = token.checked_sub(2).and_then(|i| stack.frames.get(i)) {
+                let mut p = parent.get();
+                p.child_bytes = p.child_bytes.wrapping_add(bytes);
+                p.child_allocations = p.child_allocations.wrapping_add(allocations);
+                parent.set(p);
+            }
+            Some(Spent {
+                cpu_ns,
+                bytes: bytes.saturating_sub(frame.child_bytes),
+                allocations: allocations.saturating_sub(frame.child_allocations),
+            })
+        })
+        .ok()
+        .flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_innermost_frame_pays_for_its_allocations() {
+        let outer = push(false);
+        heap::allocated(100);
+        let inner = push(false);
+        heap::allocated(40);
+        heap::allocated(2);
+        let inner_spent = pop(inner).unwrap();
+        heap::allocated(8);
+        let outer_spent = pop(outer).unwrap();
+        assert_eq!((inner_spent.bytes, inner_spent.allocations), (42, 2));
+        assert_eq!((outer_spent.bytes, outer_spent.allocations), (108, 2));
+        assert_eq!(outer_spent.cpu_ns, None);
+    }
+
+    #[test]
+    fn frames_ended_out_of_order_are_not_counted_twice() {
+        let outer = push(false);
+        let inner = push(false);
+        heap::allocated(10);
+        let outer_spent = pop(outer).unwrap();
+        assert_eq!(outer_spent.bytes, 10, "the abandoned inner frame's bytes stay with the outer");
+        assert_eq!(pop(inner), None, "already ended with the outer frame");
+        assert_eq!(pop(0), None);
+    }
+
+    #[test]
+    fn frames_deeper_than_the_stack_charge_the_deepest_one_kept() {
+        let tokens: Vec<usize> = (0..MAX_DEPTH + 3).map(|_| push(false)).collect();
+        assert_eq!(tokens[MAX_DEPTH], 0);
+        heap::allocated(5);
+        for &t in tokens.iter().rev().take(3) {
+            assert_eq!(pop(t), None);
+        }
+        // The untracked frames' ends change nothing; the deepest kept frame
+        // ends them along with itself.
+        let deepest = pop(tokens[MAX_DEPTH - 1]).unwrap();
+        assert_eq!(deepest.bytes, 5);
+        for &t in tokens[..MAX_DEPTH - 1].iter().rev() {
+            pop(t).unwrap();
+        }
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn a_frame_that_reads_the_cpu_clock_reports_its_cpu_time() {
+        let token = push(true);
+        let mut x = 0u64;
+        for i in 0..2_000_000u64 {
+            x = std::hint::black_box(x ^ i);
+        }
+        let spent = pop(token).unwrap();
+        assert!(spent.cpu_ns.unwrap() > 0);
+    }
+
+    #[test]
+    fn long_calls_always_read_the_cpu_clock_and_short_ones_by_countdown() {
+        let e = Extras::new();
+        assert_eq!(e.cpu_weight(Some(LONG_CALL_NS), || unreachable!()), 1);
+        let mut draws = [3u32].into_iter();
+        let weights: Vec<u32> =
+            (0..3).map(|_| e.cpu_weight(Some(10), || draws.next().unwrap())).collect();
+        assert_eq!(weights, [0, 0, CPU_SAMPLE_RATE]);
+    }
+}

@@ -1,0 +1,186 @@
+//! The detailed level's per-call measures, in a binary of their own with the
+//! counting allocator installed: CPU time against wall time, and allocations
+//! charged to the innermost running monitored call.
+
+use profiler_runtime::{monitor, CountingAllocator, Level, Monitor, SessionReport};
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator::system();
+
+const MIB: usize = 1 << 20;
+
+fn detailed() -> Monitor {
+    let m = Monitor::new();
+    m.set_level(Level::Detailed);
+    m
+}
+
+fn row<'a>(report: &'a SessionReport, name: &str) -> &'a profiler_runtime::OperationStats {
+    report.operation(name).unwrap_or_else(|| panic!("no row {name} in\n{report}"))
+}
+
+#[monitor("nap")]
+fn nap() {
+    std::thread::sleep(Duration::from_millis(4));
+}
+
+#[monitor("spin")]
+fn spin() -> u64 {
+    let start = Instant::now();
+    let mut x = 0u64;
+    while start.elapsed() < Duration::from_millis(4) {
+        x = black_box(x.wrapping_mul(31).wrapping_add(7));
+    }
+    x
+}
+
+#[test]
+fn a_sleeping_function_reads_as_waiting_and_a_spinning_one_as_cpu() {
+    let m = detailed();
+    m.start_session("cpu");
+    m.scope(|| {
+        for _ in 0..8 {
+            nap();
+            spin();
+        }
+    });
+    let report = m.end_session().unwrap();
+    let (nap, spin) = (row(&report, "nap"), row(&report, "spin"));
+    let (nap_cpu, spin_cpu) = (nap.cpu.as_ref().unwrap(), spin.cpu.as_ref().unwrap());
+    // Every call after the first follows one over 20 µs, so reads the clock.
+    assert!(nap_cpu.readings >= 7 && spin_cpu.readings >= 7, "{nap_cpu:?} {spin_cpu:?}");
+    assert!(
+        nap_cpu.cpu_share < 0.2,
+        "sleeping used {:.2} of its wall time on CPU",
+        nap_cpu.cpu_share
+    );
+    // Other tests share the two cores, so the spinning thread is not always
+    // running; it still reads as mostly computing.
+    assert!(spin_cpu.cpu_share > 0.4, "spinning used only {:.2}", spin_cpu.cpu_share);
+    assert!(spin_cpu.cpu_ns > 4 * nap_cpu.cpu_ns);
+    assert!(spin_cpu.cpu_ns <= spin.total_ns + spin.total_ns / 10);
+    let text = report.to_text();
+    assert!(text.contains("CPU and allocations"), "{text}");
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.kind == "operation_waiting" && f.subject.as_deref() == Some("nap")),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_basic_level_measures_neither() {
+    let m = Monitor::new();
+    m.start_session("basic");
+    m.scope(|| {
+        nap();
+        let _ = black_box(vec![0u8; 1000]);
+    });
+    let report = m.end_session().unwrap();
+    assert!(row(&report, "nap").cpu.is_none() && row(&report, "nap").heap.is_none());
+}
+
+#[monitor("allocate_mib")]
+fn allocate_mib() -> usize {
+    let v = black_box(vec![1u8; MIB]);
+    v.len()
+}
+
+#[monitor("outer")]
+fn outer() -> usize {
+    let own = black_box(vec![2u8; 10_000]);
+    own.len() + allocate_mib() + allocate_mib()
+}
+
+#[test]
+fn a_function_that_allocates_one_mib_is_charged_about_one_mib() {
+    let m = detailed();
+    m.start_session("heap");
+    m.scope(|| {
+        for _ in 0..3 {
+            black_box(allocate_mib());
+        }
+    });
+    let report = m.end_session().unwrap();
+    let heap =
+        row(&report, "allocate_mib").heap.clone().expect("the counting allocator is installed");
+    assert_eq!(heap.measured_calls, 3);
+    assert!(!heap.estimated);
+    let per_call = heap.bytes_per_call(3);
+    assert!((MIB as f64..MIB as f64 * 1.01).contains(&per_call), "{per_call} bytes a call");
+    assert!((3..=6).contains(&heap.allocations), "{} allocations", heap.allocations);
+}
+
+#[test]
+fn the_innermost_monitored_call_pays_for_what_it_allocates() {
+    let m = detailed();
+    m.start_session("nested");
+    m.scope(|| black_box(outer()));
+    let report = m.end_session().unwrap();
+    let inner = row(&report, "allocate_mib").heap.clone().unwrap();
+    let outer = row(&report, "outer").heap.clone().unwrap();
+    assert!(inner.bytes >= 2 * MIB as u64 && inner.bytes < 2 * MIB as u64 + 4096, "{inner:?}");
+    assert!(
+        outer.bytes >= 10_000 && outer.bytes < 20_000,
+        "the outer call's own bytes only: {outer:?}"
+    );
+}
+
+#[monitor("fetch")]
+async fn fetch(ready: tokio::sync::oneshot::Receiver<()>) -> usize {
+    let first = black_box(vec![3u8; 50_000]);
+    ready.await.ok();
+    let second = black_box(vec![4u8; 70_000]);
+    first.len() + second.len()
+}
+
+#[test]
+fn an_async_call_is_charged_its_polls_and_not_what_runs_while_it_waits() {
+    let m = detailed();
+    m.start_session("async");
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let task_monitor = m.clone();
+    let n = rt.block_on(m.bind(async move {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let task = tokio::spawn(task_monitor.bind(fetch(rx)));
+        tokio::task::yield_now().await; // `fetch` runs to its await
+                                        // Allocated while `fetch` waits, on the same thread: not its bytes.
+        let unrelated = black_box(vec![5u8; 900_000]);
+        tx.send(()).unwrap();
+        let n = task.await.unwrap();
+        drop(unrelated);
+        n
+    }));
+    assert_eq!(n, 120_000);
+    let report = m.end_session().unwrap();
+    let heap = row(&report, "fetch").heap.clone().unwrap();
+    assert!(heap.bytes >= 120_000 && heap.bytes < 200_000, "{heap:?}");
+}
+
+#[test]
+fn a_detailed_session_reports_the_heap_and_each_stage_allocations() {
+    let m = detailed();
+    m.set_memory_interval(Duration::from_millis(1)).unwrap();
+    m.start_session("heap-session");
+    let kept = {
+        let _stage = m.stage("build");
+        let kept = black_box(vec![7u8; 4 * MIB]);
+        std::thread::sleep(Duration::from_millis(20)); // the sampler sees it live
+        kept
+    };
+    drop(kept);
+    let report = m.end_session().unwrap();
+    let heap = report.heap.clone().expect("installed allocator, detailed level");
+    assert!(heap.allocated_bytes >= 4 * MIB as u64, "{heap:?}");
+    assert!(heap.peak_live_bytes >= heap.live_start_bytes + 4 * MIB as u64 - 4096, "{heap:?}");
+    assert!(heap.freed_bytes >= 4 * MIB as u64, "the vector was freed in the session: {heap:?}");
+    let stage = report.stages.iter().find(|s| s.name == "build").unwrap();
+    let stage_heap = stage.heap.as_ref().expect("stage heap at the detailed level");
+    assert_eq!(stage_heap.runs, 1);
+    assert!(stage_heap.allocated_bytes >= 4 * MIB as u64);
+    assert!(report.to_text().contains("Heap (counting allocator)"));
+}

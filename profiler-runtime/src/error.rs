@@ -1,9 +1,9 @@
-//! The crate's error type.
+//! The crate's error type, and where a configuration value came from.
 
 use std::fmt;
 use std::path::PathBuf;
 
-/// What can go wrong saving or loading a report.
+/// What can go wrong saving or loading a report, or configuring a monitor.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
@@ -35,6 +35,110 @@ pub enum Error {
         /// What the OS said.
         source: std::io::Error,
     },
+    /// A configuration value that is not allowed: an unknown level, an
+    /// interval out of range, a value of the wrong type, a bad switch.
+    Config {
+        /// Where the value came from.
+        origin: ConfigSource,
+        /// The setting: the variable, the file's key, the flag, or the
+        /// [`Config`](crate::Config) method.
+        key: String,
+        /// The value as it was written (a file's or code's value as a literal).
+        value: String,
+        /// What the setting allows.
+        allowed: &'static str,
+    },
+    /// A key that configuration does not know, with the closest known one
+    /// when one is close.
+    UnknownKey {
+        /// Where the key came from.
+        origin: ConfigSource,
+        /// The key as written.
+        key: String,
+        /// The known key it most likely means.
+        suggestion: Option<&'static str>,
+        /// Every known key.
+        allowed: &'static [&'static str],
+    },
+    /// A setting given without its value (`--profile-level` last on the
+    /// command line, say).
+    MissingValue {
+        /// Where the setting came from.
+        origin: ConfigSource,
+        /// The setting.
+        key: String,
+        /// What its value may be.
+        allowed: &'static str,
+    },
+    /// A setting given more than once where only one is allowed.
+    Repeated {
+        /// Where the setting came from.
+        origin: ConfigSource,
+        /// The setting.
+        key: String,
+    },
+    /// A setting that needs a cargo feature of this crate that is off: a
+    /// `.json` output path without `json`, a configuration file without
+    /// `config-file`.
+    FeatureOff {
+        /// Where the setting came from.
+        origin: ConfigSource,
+        /// The setting.
+        key: String,
+        /// Its value as written.
+        value: String,
+        /// The feature it needs.
+        feature: &'static str,
+    },
+    /// A configuration file that is not valid TOML.
+    ConfigSyntax {
+        /// The file.
+        path: PathBuf,
+        /// The line (from 1) where the parser stopped.
+        line: usize,
+        /// What the parser said.
+        message: String,
+    },
+}
+
+/// Where a configuration value came from, so that an [`Error`] can name it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConfigSource {
+    /// A [`Config`](crate::Config) built in code; the key is its method.
+    Code,
+    /// The environment; the key is the variable.
+    Env,
+    /// A configuration file; the key is the file's key.
+    File(PathBuf),
+    /// The command line; the key is the flag.
+    Flag,
+}
+
+/// A setting and its value, spelled the way its source spells them:
+/// `PROFILER_LEVEL="loud"`, `profiler.toml: level = "loud"`,
+/// `--profile-level "loud"`, `Config::out("run.json")`.
+struct Given<'a> {
+    origin: &'a ConfigSource,
+    key: &'a str,
+    value: Option<&'a str>,
+}
+
+impl fmt::Display for Given<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (origin, key) = (self.origin, self.key);
+        match (origin, self.value) {
+            (ConfigSource::Code, None) => write!(f, "Config::{key}"),
+            (ConfigSource::Code, Some(value)) => write!(f, "Config::{key}({value})"),
+            (ConfigSource::Env | ConfigSource::Flag, None) => f.write_str(key),
+            (ConfigSource::Env, Some(value)) => write!(f, "{key}={value:?}"),
+            (ConfigSource::Flag, Some(value)) => write!(f, "{key} {value:?}"),
+            (ConfigSource::File(path), None) => write!(f, "{}: {key}", path.display()),
+            (ConfigSource::File(path), Some(value)) => {
+                write!(f, "{}: {key} = {value}", path.display())
+            }
+        }
+    }
 }
 
 impl fmt::Display for Error {
@@ -55,6 +159,42 @@ impl fmt::Display for Error {
                 f,
                 "sample rate {given} is not allowed: give 1 to time every call, or N > 1 to time one call in N"
             ),
+            Error::Config { origin, key, value, allowed } => {
+                let given = Given { origin, key, value: Some(value) };
+                write!(f, "{given} is not allowed: give {allowed}")
+            }
+            Error::UnknownKey { origin, key, suggestion, allowed } => {
+                if let ConfigSource::File(path) = origin {
+                    write!(f, "{}: ", path.display())?;
+                }
+                write!(f, "unknown key {key:?}: ")?;
+                if let Some(known) = suggestion {
+                    write!(f, "did you mean `{known}`? ")?;
+                }
+                write!(f, "allowed keys are {}", allowed.join(", "))
+            }
+            Error::MissingValue { origin, key, allowed } => {
+                let given = Given { origin, key, value: None };
+                write!(f, "{given} needs a value: give {allowed}")
+            }
+            Error::Repeated { origin, key } => {
+                let given = Given { origin, key, value: None };
+                write!(f, "{given} is given more than once: give it once")
+            }
+            Error::FeatureOff { origin, key, value, feature } => {
+                let given = Given { origin, key, value: Some(value) };
+                write!(
+                    f,
+                    "{given} needs the `{feature}` feature of profiler-runtime, which is off: turn it on in Cargo.toml"
+                )?;
+                if *feature == "json" {
+                    f.write_str(", or give a path not ending in .json to write the text summary")?;
+                }
+                Ok(())
+            }
+            Error::ConfigSyntax { path, line, message } => {
+                write!(f, "{}:{line}: not valid TOML: {message}", path.display())
+            }
         }
     }
 }
@@ -67,7 +207,13 @@ impl std::error::Error for Error {
             Error::Io { source, .. } => Some(source),
             Error::UnsupportedSchema { .. }
             | Error::SampleRate { .. }
-            | Error::MemoryInterval { .. } => None,
+            | Error::MemoryInterval { .. }
+            | Error::Config { .. }
+            | Error::UnknownKey { .. }
+            | Error::MissingValue { .. }
+            | Error::Repeated { .. }
+            | Error::FeatureOff { .. }
+            | Error::ConfigSyntax { .. } => None,
         }
     }
 }

@@ -43,10 +43,22 @@
 //! - `enabled` (default): instrumentation on. Without it `#[monitor]` leaves
 //!   functions unchanged.
 //! - `tsc` (default): time with the TSC through `quanta`; otherwise `Instant`.
+//! - `json`: `SessionReport::to_json` and friends, and `.json` output paths.
+//! - `config-file`: [`Config::from_file`] and `PROFILER_CONFIG`, through `toml`.
+//! - `clap`: `ProfileArgs`, the `--profile` flags for a clap parser.
+//!
+//! # Configuration
+//!
+//! [`Config`] sets a monitor's level, memory interval, output path, history,
+//! stage thresholds and switch, from code, the environment
+//! ([`Config::from_env`]) or a file, with code over the environment over the
+//! file; [`ProfileFlags`] reads the `--profile` flags. See the README's
+//! Configuration section.
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms, unreachable_pub)]
 
 // Layers, bottom up; each imports only those below it.
+mod config; // settings from code, the environment, a file and the flags
 mod error;
 mod monitor; // the facade
 mod record; // the per-call path: callsites, clock, shards, guards, futures
@@ -61,7 +73,11 @@ pub mod private;
 #[doc(hidden)]
 pub use private as __private;
 
-pub use error::Error;
+#[cfg(feature = "clap")]
+pub use config::args::ProfileArgs;
+pub use config::flags::{ProfileFlags, PROFILE_FLAG, PROFILE_LEVEL_FLAG, PROFILE_OUT_FLAG};
+pub use config::{Config, CONFIG_KEYS};
+pub use error::{ConfigSource, Error};
 pub use monitor::{
     current, default_sample_rate, disable, enable, global, is_enabled, set_default_sample_rate,
     Bound, Monitor, Session,

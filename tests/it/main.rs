@@ -15,6 +15,7 @@ mod signatures;
 mod async_calls;
 mod calls;
 mod concurrency;
+mod config;
 mod counters;
 mod hostile;
 mod memory;

@@ -7,6 +7,7 @@
 //! (`record`), shared state (`state`), sessions (`session`), the report
 //! (`report`). This module only binds them together per monitor.
 
+mod configure;
 mod recording;
 mod sessions;
 
@@ -21,17 +22,21 @@ use pin_project_lite::pin_project;
 use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
+use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Mutex;
 use std::task::{Context, Poll};
 
-/// One monitor: its shared state and its sessions.
+/// One monitor: its shared state, its sessions and where their reports go.
 struct Inner {
     core: &'static Core,
     sessions: Mutex<Sessions<SessionReport>>,
+    /// Where each ended session's report is written (`Config::out`).
+    out: Mutex<Option<PathBuf>>,
 }
 
-static GLOBAL_INNER: Inner = Inner { core: &state::GLOBAL, sessions: Mutex::new(Sessions::new()) };
+static GLOBAL_INNER: Inner =
+    Inner { core: &state::GLOBAL, sessions: Mutex::new(Sessions::new()), out: Mutex::new(None) };
 static GLOBAL: Monitor = Monitor { inner: &GLOBAL_INNER };
 
 thread_local! {
@@ -60,6 +65,7 @@ thread_local! {
 ///
 /// [`OperationStats::estimated`]: crate::OperationStats::estimated
 pub fn set_default_sample_rate(rate: u32) -> Result<(), crate::Error> {
+    GLOBAL.read_environment(); // so that this call wins over the environment's file
     if rate == 0 {
         return Err(crate::Error::SampleRate { given: rate });
     }
@@ -202,7 +208,11 @@ impl Monitor {
     /// takes about 17 KiB plus 44 KiB per 8 distinct callsites it calls (the
     /// slots are resident from the first call, so memory does not grow later).
     pub fn new() -> Monitor {
-        let inner = Inner { core: Core::leak(), sessions: Mutex::new(Sessions::new()) };
+        let inner = Inner {
+            core: Core::leak(),
+            sessions: Mutex::new(Sessions::new()),
+            out: Mutex::new(None),
+        };
         Monitor { inner: Box::leak(Box::new(inner)) }
     }
 
@@ -212,6 +222,7 @@ impl Monitor {
 
     /// Resumes recording into this monitor.
     pub fn enable(&self) {
+        self.read_environment();
         self.core().recorder.set_enabled(true);
     }
 
@@ -233,12 +244,14 @@ impl Monitor {
     /// assert!(memory.readings >= 2 && memory.peak_bytes >= memory.start_bytes);
     /// ```
     pub fn set_level(&self, level: Level) {
+        self.read_environment();
         self.core().settings.set_level(level);
         self.core().recorder.set_detailed(level >= Level::Detailed);
     }
 
     /// The monitor's level ([`Level::Basic`] unless set).
     pub fn level(&self) -> Level {
+        self.read_environment();
         self.core().settings.level()
     }
 
@@ -246,6 +259,7 @@ impl Monitor {
     /// 100 ms); an interval under 1 ms or over an hour is an
     /// [`Error::MemoryInterval`](crate::Error::MemoryInterval).
     pub fn set_memory_interval(&self, interval: std::time::Duration) -> Result<(), crate::Error> {
+        self.read_environment();
         self.core().settings.set_memory_interval(interval)
     }
 
@@ -273,11 +287,13 @@ impl Monitor {
     /// assert!(report.counters.is_empty());
     /// ```
     pub fn disable(&self) {
+        self.read_environment();
         self.core().recorder.set_enabled(false);
     }
 
     /// Whether this monitor records (its own switch; see also [`is_enabled`]).
     pub fn is_enabled(&self) -> bool {
+        self.read_environment();
         self.core().recorder.is_enabled()
     }
 

@@ -3,6 +3,7 @@
 //! the report is what the history keeps.
 
 use super::{Inner, Monitor};
+use crate::config::out;
 use crate::record::recorder::lock;
 use crate::report::{build, SessionReport};
 use crate::session::Sessions;
@@ -35,7 +36,9 @@ impl Session {
     pub fn end(self) -> Option<SessionReport> {
         let mut sessions = lock(&self.monitor.sessions);
         if sessions.is_running(self.sequence) {
-            return end_locked(self.monitor, &mut sessions);
+            let report = end_locked(self.monitor, &mut sessions);
+            drop(sessions);
+            return report.inspect(|r| publish(self.monitor, r));
         }
         let found = sessions.history().find(|r| r.sequence == self.sequence).cloned();
         found
@@ -49,6 +52,16 @@ fn end_locked(
     let report = build::report(sessions.end(monitor.core)?);
     sessions.archive(report.clone());
     Some(report)
+}
+
+/// Writes an ended session's report to the monitor's output path, if it has
+/// one. Called with the sessions unlocked: a slow disk delays no other
+/// session. A failure is one line on stderr; the report stays in the history.
+fn publish(monitor: &Inner, report: &SessionReport) {
+    let Some(path) = lock(&monitor.out).clone() else { return };
+    if let Err(e) = out::write(report, &path) {
+        eprintln!("profiler: {e}; the report is still returned and kept in the history");
+    }
 }
 
 impl Monitor {
@@ -68,24 +81,37 @@ impl Monitor {
     /// assert_eq!(m.session_history().len(), 2);
     /// ```
     pub fn start_session(&self, id: impl Into<String>) -> Session {
+        self.read_environment();
         let id = id.into();
         let mut sessions = lock(&self.inner.sessions);
         let (sequence, previous) = sessions.start(self.core(), id.clone());
-        if let Some(previous) = previous {
-            sessions.archive(build::report(previous));
+        let previous = previous.map(build::report);
+        if let Some(report) = &previous {
+            sessions.archive(report.clone());
+        }
+        drop(sessions);
+        if let Some(report) = &previous {
+            publish(self.inner, report);
         }
         Session { monitor: self.inner, sequence, id }
     }
 
     /// Ends the running session and returns its report (also kept in the
-    /// history); `None` if no session was running.
+    /// history); `None` if no session was running. With an output path set
+    /// ([`Config::out`](crate::Config::out)), the report is also written
+    /// there; if that fails, one line on stderr says so and the report is
+    /// returned and kept all the same.
     pub fn end_session(&self) -> Option<SessionReport> {
-        end_locked(self.inner, &mut lock(&self.inner.sessions))
+        self.read_environment();
+        let report = end_locked(self.inner, &mut lock(&self.inner.sessions))?;
+        publish(self.inner, &report);
+        Some(report)
     }
 
     /// A live report of the running session, which keeps running; `None` if
     /// no session is running.
     pub fn current_report(&self) -> Option<SessionReport> {
+        self.read_environment();
         let data = lock(&self.inner.sessions).snapshot(self.core())?;
         Some(build::report(data))
     }
@@ -102,6 +128,7 @@ impl Monitor {
 
     /// Sets how many ended sessions the history keeps (default 32; 0 keeps none).
     pub fn set_history_capacity(&self, capacity: usize) {
+        self.read_environment();
         lock(&self.inner.sessions).set_capacity(capacity);
     }
 }

@@ -144,7 +144,7 @@ pub(crate) fn report(data: SessionData) -> SessionReport {
             histogram_values: data.totals.histogram_dropped,
         },
     };
-    findings::analyze(&mut report);
+    findings::analyze(&mut report, &data.thresholds);
     report
 }
 

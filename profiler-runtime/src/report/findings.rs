@@ -5,14 +5,16 @@
 
 use super::text::{bytes, duration, percent, sanitize};
 use super::{Bottleneck, Finding, OperationKind, OperationStats, SessionReport, Severity};
+use crate::state::thresholds::Thresholds;
 
 /// Operations taking more than this share of the session's wall time get a warning.
 pub const DOMINANT_SHARE: f64 = 0.20;
 /// How many operations the bottleneck list names.
 pub const BOTTLENECK_COUNT: usize = 5;
 
-/// Fills `report.bottlenecks` and `report.findings`.
-pub(crate) fn analyze(report: &mut SessionReport) {
+/// Fills `report.bottlenecks` and `report.findings`, comparing stages
+/// against the monitor's `thresholds`.
+pub(crate) fn analyze(report: &mut SessionReport, thresholds: &Thresholds) {
     report.bottlenecks = report
         .operations
         .iter()
@@ -36,8 +38,8 @@ pub(crate) fn analyze(report: &mut SessionReport) {
     waiting(report, &mut findings);
     cpu_versus_waiting(report, &mut findings);
     memory(report, &mut findings);
-    stage_memory(report, &mut findings);
-    slow_stages(report, &mut findings);
+    stage_memory(report, thresholds.stage_efficiency_threshold, &mut findings);
+    slow_stages(report, thresholds.stage_min_items_per_sec, &mut findings);
     dropped(report, &mut findings);
     // Stable: warnings first, each group in rule order.
     findings.sort_by_key(|f| f.severity);
@@ -374,8 +376,7 @@ fn memory(report: &SessionReport, out: &mut Vec<Finding>) {
     }
 }
 
-fn slow_stages(report: &SessionReport, out: &mut Vec<Finding>) {
-    let floor = super::STAGE_MIN_ITEMS_PER_SEC;
+fn slow_stages(report: &SessionReport, floor: f64, out: &mut Vec<Finding>) {
     for stage in report.stages.iter().filter(|s| s.items > 0) {
         let Some(rate) = stage.items_per_sec.filter(|r| *r < floor) else { continue };
         out.push(finding(
@@ -395,10 +396,10 @@ fn slow_stages(report: &SessionReport, out: &mut Vec<Finding>) {
     }
 }
 
-fn stage_memory(report: &SessionReport, out: &mut Vec<Finding>) {
+fn stage_memory(report: &SessionReport, threshold: f64, out: &mut Vec<Finding>) {
     for stage in &report.stages {
         let Some(m) = &stage.memory else { continue };
-        if m.efficiency >= super::STAGE_EFFICIENCY_THRESHOLD {
+        if m.efficiency >= threshold {
             continue;
         }
         out.push(finding(
@@ -410,7 +411,7 @@ fn stage_memory(report: &SessionReport, out: &mut Vec<Finding>) {
                 sanitize(&stage.name),
                 bytes(m.growth_bytes.max(0) as u64),
                 m.efficiency,
-                super::STAGE_EFFICIENCY_THRESHOLD,
+                threshold,
                 bytes(m.start_bytes),
                 bytes(m.end_bytes),
                 bytes(m.peak_bytes)
@@ -500,7 +501,7 @@ mod tests {
         ops[3].cpu = cpu(0.05, 2);
         ops[4].cpu = cpu(0.05, 10);
         let mut r = report(ops);
-        analyze(&mut r);
+        analyze(&mut r, &Thresholds::default());
         let named = |kind: &str| -> Vec<String> {
             r.findings.iter().filter(|f| f.kind == kind).filter_map(|f| f.subject.clone()).collect()
         };
@@ -558,7 +559,7 @@ mod tests {
             stage("parse", 50_000, 1_000_000_000),
             stage("setup", 0, 5),
         ];
-        analyze(&mut r);
+        analyze(&mut r, &Thresholds::default());
         let slow: Vec<&str> = r
             .findings
             .iter()
@@ -569,6 +570,41 @@ mod tests {
             slow,
             ["stage `enrich` processed 500 items/s, under the floor of 1000 (500 items in 1.00 s)"]
         );
+    }
+
+    #[test]
+    fn the_stage_findings_use_the_monitors_thresholds() {
+        use crate::report::{StageMemory, StageStats};
+        let memory = StageMemory {
+            runs: 1,
+            start_bytes: 0,
+            end_bytes: 50 << 20,
+            peak_bytes: 100 << 20,
+            growth_bytes: 50 << 20,
+            efficiency: 50.0,
+        };
+        let mut r = report(vec![]);
+        r.stages = vec![StageStats {
+            name: "load".into(),
+            runs: 1,
+            total_ns: 1_000_000_000,
+            items: 5_000,
+            items_per_sec: Some(5_000.0),
+            memory: Some(memory),
+            heap: None,
+        }];
+        let kinds = |r: &SessionReport| -> Vec<String> {
+            r.findings.iter().filter(|f| f.kind.contains("stage")).map(|f| f.kind.clone()).collect()
+        };
+        // The defaults: 5,000 items/s is over the floor, 50 under the threshold.
+        analyze(&mut r, &Thresholds::default());
+        assert_eq!(kinds(&r), ["stage_memory"]);
+        let strict =
+            Thresholds { stage_min_items_per_sec: 10_000.0, stage_efficiency_threshold: 40.0 };
+        analyze(&mut r, &strict);
+        assert_eq!(kinds(&r), ["slow_stage"]);
+        let slow = r.findings.iter().find(|f| f.kind == "slow_stage").unwrap();
+        assert!(slow.message.contains("under the floor of 10000"), "{}", slow.message);
     }
 
     #[test]
@@ -587,7 +623,7 @@ mod tests {
         let mut r = report(vec![]);
         r.memory =
             Some(MemoryStats { timeline: points(&|i| 100 * MIB + i * MIB), ..Default::default() });
-        analyze(&mut r);
+        analyze(&mut r, &Thresholds::default());
         let growth = r.findings.iter().find(|f| f.kind == "memory_growth").expect("growth");
         assert!(
             growth.message.starts_with("memory grew 600.0 MiB/min steadily since"),
@@ -599,7 +635,7 @@ mod tests {
             timeline: points(&|i| if i == 50 { 500 * MIB } else { 100 * MIB }),
             ..Default::default()
         });
-        analyze(&mut r);
+        analyze(&mut r, &Thresholds::default());
         let spike = r.findings.iter().find(|f| f.kind == "memory_spike").expect("spike");
         assert_eq!(
             spike.message,
@@ -616,7 +652,7 @@ mod tests {
             },
         ];
         r.findings.clear();
-        analyze(&mut r);
+        analyze(&mut r, &Thresholds::default());
         let spike = r.findings.iter().find(|f| f.kind == "memory_spike").unwrap();
         assert!(
             spike
@@ -634,7 +670,7 @@ mod tests {
             op("big", 10, 600_000_000, 1_000_000_000),
             op("edge", 10, 200_000_000, 1_000_000_000),
         ]);
-        analyze(&mut r);
+        analyze(&mut r, &Thresholds::default());
         let dominant: Vec<_> =
             r.findings.iter().filter(|f| f.kind == "dominant_operation").collect();
         assert_eq!(dominant.len(), 1);
@@ -647,7 +683,7 @@ mod tests {
         let ops =
             (1..=7).rev().map(|i| op(&format!("op{i}"), 1, i * 1_000, 1_000_000_000)).collect();
         let mut r = report(ops);
-        analyze(&mut r);
+        analyze(&mut r, &Thresholds::default());
         let names: Vec<_> = r.bottlenecks.iter().map(|b| b.name.as_str()).collect();
         assert_eq!(names, ["op7", "op6", "op5", "op4", "op3"]);
     }
@@ -656,10 +692,10 @@ mod tests {
     fn a_low_hit_rate_needs_enough_lookups() {
         let mut r = report(vec![]);
         r.cache = crate::report::CacheStats { hits: 1, misses: 5, hit_rate: Some(1.0 / 6.0) };
-        analyze(&mut r);
+        analyze(&mut r, &Thresholds::default());
         assert!(r.findings.is_empty());
         r.cache = crate::report::CacheStats { hits: 10, misses: 30, hit_rate: Some(0.25) };
-        analyze(&mut r);
+        analyze(&mut r, &Thresholds::default());
         assert_eq!(r.findings[0].kind, "low_cache_hit_rate");
         assert!(r.findings[0].message.contains("25.0%"));
     }
@@ -670,7 +706,7 @@ mod tests {
         slow.failures = 1;
         let mut r = report(vec![slow]);
         r.api = crate::report::ApiStats { calls: 2, errors: 0, tokens: 10, cost_usd: 0.5 };
-        analyze(&mut r);
+        analyze(&mut r, &Thresholds::default());
         let severities: Vec<_> = r.findings.iter().map(|f| f.severity).collect();
         let mut sorted = severities.clone();
         sorted.sort();

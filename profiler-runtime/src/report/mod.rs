@@ -17,6 +17,7 @@ pub use crate::record::callsite::OperationKind;
 use crate::record::histogram::Histogram;
 pub use crate::state::events::OperationEvent;
 use crate::state::level::Level;
+pub use crate::state::thresholds::{STAGE_EFFICIENCY_THRESHOLD, STAGE_MIN_ITEMS_PER_SEC};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -286,10 +287,6 @@ pub struct StageProgress {
     pub eta_ns: Option<u64>,
 }
 
-/// Stages that ended slower than this many items per second (having
-/// processed any) are a finding.
-pub const STAGE_MIN_ITEMS_PER_SEC: f64 = 1_000.0;
-
 /// Resident memory around a stage's runs in the session (detailed level).
 ///
 /// `efficiency` is how much of the memory the stage grew by it gave back by
@@ -313,9 +310,6 @@ pub struct StageMemory {
     /// 0 to 100, see above.
     pub efficiency: f64,
 }
-
-/// Stages whose memory efficiency is under this are a finding.
-pub const STAGE_EFFICIENCY_THRESHOLD: f64 = 70.0;
 
 /// Cache effectiveness.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

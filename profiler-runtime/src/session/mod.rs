@@ -16,6 +16,7 @@ use crate::resources::{self, ProcessSample};
 use crate::state::events::OperationEvent;
 use crate::state::level::Level;
 use crate::state::stage::StageTotals;
+use crate::state::thresholds::Thresholds;
 use crate::state::Core;
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -88,6 +89,8 @@ pub(crate) struct SessionData {
     pub(crate) stage_runs: Vec<(String, u64, u64)>,
     pub(crate) callsites_dropped: u64,
     pub(crate) counters_dropped: u64,
+    /// The monitor's thresholds when the data was read.
+    pub(crate) thresholds: Thresholds,
 }
 
 fn unix_ms() -> u64 {
@@ -259,6 +262,7 @@ impl Running {
             running_stages: running_stages(core),
             callsites_dropped: registry::dropped().saturating_sub(self.callsites_dropped),
             counters_dropped: counter::dropped().saturating_sub(self.counters_dropped),
+            thresholds: core.thresholds.get(),
         }
     }
 }

@@ -6,6 +6,7 @@ pub(crate) mod events;
 pub(crate) mod level;
 pub(crate) mod operation;
 pub(crate) mod stage;
+pub(crate) mod thresholds;
 
 use crate::record::recorder::{self, Recorder};
 use crate::resources::watch::Watchers;
@@ -13,6 +14,7 @@ use events::EventLog;
 use level::Settings;
 use stage::{StageRuns, StageTable};
 use std::sync::Mutex;
+use thresholds::SharedThresholds;
 
 /// One monitor's shared state. Lives for the rest of the process.
 pub(crate) struct Core {
@@ -21,6 +23,8 @@ pub(crate) struct Core {
     pub(crate) events: Mutex<EventLog>,
     /// Its level and memory-sampler interval.
     pub(crate) settings: Settings,
+    /// What its findings compare stages against.
+    pub(crate) thresholds: SharedThresholds,
     /// The memory peaks of its running stages (detailed level).
     pub(crate) watchers: Watchers,
     /// Its latest stage runs (detailed level).
@@ -39,6 +43,7 @@ impl Core {
             stages: Mutex::new(StageTable::new()),
             events: Mutex::new(EventLog::new()),
             settings: Settings::new(),
+            thresholds: SharedThresholds::new(),
             watchers: Watchers::new(),
             stage_runs: Mutex::new(StageRuns::new()),
             running_stages: Mutex::new(stage::Running::new()),

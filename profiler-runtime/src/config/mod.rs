@@ -1,0 +1,382 @@
+//! Configuration: a [`Config`] built in code, read from the environment
+//! (`env`), from a `profiler.toml` file (`file`, feature `config-file`) or
+//! from the `--profile` flags (`flags`, and `args` for clap), layered with
+//! [`Config::over`] and applied to a monitor by `Monitor::configure`.
+//!
+//! This layer reads and checks settings; it does not apply them. The facade
+//! above applies them, and writes the report to `out` (through `out`) when a
+//! session ends.
+
+#[cfg(feature = "clap")]
+pub(crate) mod args;
+pub(crate) mod env;
+mod file;
+pub(crate) mod flags;
+pub(crate) mod out;
+#[cfg(feature = "config-file")]
+mod suggest; // "did you mean" for the file's keys
+pub(crate) mod value;
+
+use crate::state::level::{Level, MAX_MEMORY_INTERVAL, MIN_MEMORY_INTERVAL};
+use crate::state::thresholds::{self, EFFICIENCY_ALLOWED, FLOOR_ALLOWED};
+use crate::{ConfigSource, Error};
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use file::CONFIG_KEYS;
+
+/// Settings for a [`Monitor`](crate::Monitor), applied together with
+/// [`Monitor::configure`](crate::Monitor::configure).
+///
+/// Every field is optional: a field left `None` leaves the monitor's current
+/// value alone. Build one in code with the methods below, read one from the
+/// environment ([`Config::from_env`]) or a file ([`Config::from_file`]), and
+/// layer them with [`Config::over`]:
+///
+/// ```
+/// use profiler_runtime::{Config, Level, Monitor};
+/// use std::time::Duration;
+///
+/// let m = Monitor::new();
+/// let config = Config::new()
+///     .level(Level::Detailed)
+///     .memory_interval(Duration::from_millis(20))
+///     .history(8)
+///     .stage_min_items_per_sec(50.0);
+/// m.configure(&config)?;
+/// assert_eq!(m.level(), Level::Detailed);
+///
+/// // Nothing is applied when a value is not allowed.
+/// let bad = Config::new().level(Level::Full).memory_interval(Duration::ZERO);
+/// assert!(m.configure(&bad).is_err());
+/// assert_eq!(m.level(), Level::Detailed);
+/// # Ok::<(), profiler_runtime::Error>(())
+/// ```
+///
+/// # Precedence
+///
+/// Code over the environment over the file over the monitor's current
+/// values (its defaults, for a new monitor). [`Config::from_env`] already
+/// puts the environment's variables over the file `PROFILER_CONFIG` names;
+/// put what your code sets over that:
+///
+/// ```
+/// use profiler_runtime::{Config, Level};
+/// use std::time::Duration;
+///
+/// let env = Config::from_vars([("PROFILER_LEVEL", "full"), ("PROFILER_SAMPLE_MS", "20")])?;
+/// let config = Config::new().level(Level::Basic).over(env);
+/// assert_eq!(config.level, Some(Level::Basic)); // code wins
+/// assert_eq!(config.memory_interval, Some(Duration::from_millis(20))); // the rest from the environment
+/// # Ok::<(), profiler_runtime::Error>(())
+/// ```
+///
+/// The global monitor reads the environment by itself, once, when it is first
+/// configured or its first session starts (see
+/// [`Monitor::configure`](crate::Monitor::configure)); monitors made with
+/// [`Monitor::new`](crate::Monitor::new) never read it.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct Config {
+    /// Whether the monitor records (its own switch, see
+    /// [`Monitor::disable`](crate::Monitor::disable)).
+    pub enabled: Option<bool>,
+    /// What it records beyond call timing.
+    pub level: Option<Level>,
+    /// How often its memory sampler reads (1 ms to 1 hour).
+    pub memory_interval: Option<Duration>,
+    /// Where each ended session's report is written: JSON when the name ends
+    /// in `.json` (needs the `json` feature), the text summary otherwise.
+    pub out: Option<PathBuf>,
+    /// The process-wide default sample rate (see
+    /// [`set_default_sample_rate`](crate::set_default_sample_rate)).
+    pub sample_rate: Option<u32>,
+    /// How many ended sessions the history keeps.
+    pub history: Option<usize>,
+    /// Items per second under which a stage is a `slow_stage` finding
+    /// (default [`STAGE_MIN_ITEMS_PER_SEC`](crate::STAGE_MIN_ITEMS_PER_SEC)).
+    pub stage_min_items_per_sec: Option<f64>,
+    /// Memory efficiency (0 to 100) under which a stage is a `stage_memory`
+    /// finding (default
+    /// [`STAGE_EFFICIENCY_THRESHOLD`](crate::STAGE_EFFICIENCY_THRESHOLD)).
+    pub stage_efficiency_threshold: Option<f64>,
+}
+
+impl Config {
+    /// A configuration that sets nothing.
+    pub fn new() -> Config {
+        Config::default()
+    }
+
+    /// Sets [`Config::enabled`].
+    pub fn enabled(mut self, on: bool) -> Config {
+        self.enabled = Some(on);
+        self
+    }
+
+    /// Sets [`Config::level`].
+    pub fn level(mut self, level: Level) -> Config {
+        self.level = Some(level);
+        self
+    }
+
+    /// Sets [`Config::memory_interval`].
+    pub fn memory_interval(mut self, interval: Duration) -> Config {
+        self.memory_interval = Some(interval);
+        self
+    }
+
+    /// Sets [`Config::out`].
+    pub fn out(mut self, path: impl Into<PathBuf>) -> Config {
+        self.out = Some(path.into());
+        self
+    }
+
+    /// Sets [`Config::sample_rate`].
+    pub fn sample_rate(mut self, rate: u32) -> Config {
+        self.sample_rate = Some(rate);
+        self
+    }
+
+    /// Sets [`Config::history`].
+    pub fn history(mut self, sessions: usize) -> Config {
+        self.history = Some(sessions);
+        self
+    }
+
+    /// Sets [`Config::stage_min_items_per_sec`].
+    pub fn stage_min_items_per_sec(mut self, floor: f64) -> Config {
+        self.stage_min_items_per_sec = Some(floor);
+        self
+    }
+
+    /// Sets [`Config::stage_efficiency_threshold`].
+    pub fn stage_efficiency_threshold(mut self, threshold: f64) -> Config {
+        self.stage_efficiency_threshold = Some(threshold);
+        self
+    }
+
+    /// This configuration with `lower`'s values where this one sets none:
+    /// `code.over(env).over(file)` lets code win over the environment, and
+    /// the environment over the file.
+    ///
+    /// ```
+    /// use profiler_runtime::{Config, Level};
+    ///
+    /// let file = Config::new().level(Level::Full).history(4);
+    /// let code = Config::new().level(Level::Basic);
+    /// let both = code.over(file);
+    /// assert_eq!((both.level, both.history), (Some(Level::Basic), Some(4)));
+    /// ```
+    pub fn over(self, lower: Config) -> Config {
+        Config {
+            enabled: self.enabled.or(lower.enabled),
+            level: self.level.or(lower.level),
+            memory_interval: self.memory_interval.or(lower.memory_interval),
+            out: self.out.or(lower.out),
+            sample_rate: self.sample_rate.or(lower.sample_rate),
+            history: self.history.or(lower.history),
+            stage_min_items_per_sec: self.stage_min_items_per_sec.or(lower.stage_min_items_per_sec),
+            stage_efficiency_threshold: self
+                .stage_efficiency_threshold
+                .or(lower.stage_efficiency_threshold),
+        }
+    }
+
+    /// The environment's configuration: the file `PROFILER_CONFIG` names (if
+    /// set), with the other variables over it. An empty variable counts as
+    /// unset; other variables are ignored.
+    ///
+    /// | variable | value |
+    /// | --- | --- |
+    /// | `PROFILER` | `1`/`0`, `true`/`false`, `on`/`off`, `yes`/`no`: [`Config::enabled`] |
+    /// | `PROFILER_LEVEL` | `basic`, `detailed` or `full` |
+    /// | `PROFILER_OUT` | a path: [`Config::out`] |
+    /// | `PROFILER_SAMPLE_MS` | the memory interval in whole milliseconds, 1 to 3600000 |
+    /// | `PROFILER_CONFIG` | a `profiler.toml` to read first (feature `config-file`) |
+    ///
+    /// The first value that is not allowed is the error, naming the
+    /// variable (or the file and key), the value and what is allowed.
+    pub fn from_env() -> Result<Config, Error> {
+        Config::from_vars(std::env::vars_os())
+    }
+
+    /// [`Config::from_env`] over the given variables instead of the
+    /// process's, as `(name, value)` pairs (a later pair wins over an earlier
+    /// one with the same name).
+    ///
+    /// ```
+    /// use profiler_runtime::{Config, Level};
+    ///
+    /// let config = Config::from_vars([("PROFILER", "on"), ("PROFILER_LEVEL", "detailed")])?;
+    /// assert_eq!((config.enabled, config.level), (Some(true), Some(Level::Detailed)));
+    ///
+    /// let err = Config::from_vars([("PROFILER_LEVEL", "loud")]).unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     r#"PROFILER_LEVEL="loud" is not allowed: give basic, detailed or full"#
+    /// );
+    /// # Ok::<(), profiler_runtime::Error>(())
+    /// ```
+    pub fn from_vars<I, K, V>(vars: I) -> Result<Config, Error>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<OsStr>,
+        V: AsRef<OsStr>,
+    {
+        env::read(vars).strict()
+    }
+
+    /// The configuration in a TOML file (feature `config-file`; without it,
+    /// an [`Error::FeatureOff`] naming it). The keys are [`CONFIG_KEYS`]:
+    ///
+    /// ```toml
+    /// enabled = true
+    /// level = "detailed"                 # basic, detailed or full
+    /// out = "target/profile.json"        # .json: JSON (feature `json`); else text
+    /// sample_ms = 50                     # memory interval, 1 to 3600000 ms
+    /// sample_rate = 1                    # time one call in N (process-wide)
+    /// history = 32                       # ended sessions kept
+    /// stage_min_items_per_sec = 1000.0   # slow_stage floor
+    /// stage_efficiency_threshold = 70.0  # stage_memory threshold, 0 to 100
+    /// ```
+    ///
+    /// An unreadable file, invalid TOML, an unknown key (with the closest
+    /// known one suggested), a value of the wrong type or out of range: the
+    /// first is the error, naming the file, the key, the value and what is
+    /// allowed.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Config, Error> {
+        let path = path.as_ref();
+        let off = || Error::FeatureOff {
+            origin: ConfigSource::Code,
+            key: "from_file".to_owned(),
+            value: format!("{path:?}"),
+            feature: "config-file",
+        };
+        file::read(path, off)?.strict()
+    }
+
+    /// Checks the values set in code; `Monitor::configure` calls it before
+    /// applying anything.
+    pub(crate) fn check(&self) -> Result<(), Error> {
+        if let Some(interval) = self.memory_interval {
+            if !(MIN_MEMORY_INTERVAL..=MAX_MEMORY_INTERVAL).contains(&interval) {
+                return Err(Error::MemoryInterval { given: interval });
+            }
+        }
+        if let Some(0) = self.sample_rate {
+            return Err(Error::SampleRate { given: 0 });
+        }
+        let code = |key: &str, value: String, allowed| Error::Config {
+            origin: ConfigSource::Code,
+            key: key.to_owned(),
+            value,
+            allowed,
+        };
+        if let Some(floor) = self.stage_min_items_per_sec {
+            if !thresholds::floor_is_valid(floor) {
+                return Err(code("stage_min_items_per_sec", format!("{floor:?}"), FLOOR_ALLOWED));
+            }
+        }
+        if let Some(threshold) = self.stage_efficiency_threshold {
+            if !thresholds::efficiency_is_valid(threshold) {
+                let value = format!("{threshold:?}");
+                return Err(code("stage_efficiency_threshold", value, EFFICIENCY_ALLOWED));
+            }
+        }
+        if let Some(path) = &self.out {
+            if path.as_os_str().is_empty() {
+                return Err(code("out", "\"\"".to_owned(), value::PATH_ALLOWED));
+            }
+            if let Some(feature) = out::Format::of(path).missing_feature() {
+                return Err(Error::FeatureOff {
+                    origin: ConfigSource::Code,
+                    key: "out".to_owned(),
+                    value: format!("{path:?}"),
+                    feature,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A configuration read from text, and the settings in it that could not
+/// be used (each left unset in `config`).
+pub(crate) struct Read {
+    pub(crate) config: Config,
+    pub(crate) problems: Vec<Error>,
+}
+
+impl Read {
+    /// The configuration, or the first problem.
+    pub(crate) fn strict(self) -> Result<Config, Error> {
+        match self.problems.into_iter().next() {
+            Some(problem) => Err(problem),
+            None => Ok(self.config),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn every_field() -> Config {
+        Config::new()
+            .enabled(false)
+            .level(Level::Full)
+            .memory_interval(Duration::from_millis(7))
+            .out("a.txt")
+            .sample_rate(3)
+            .history(5)
+            .stage_min_items_per_sec(1.5)
+            .stage_efficiency_threshold(20.0)
+    }
+
+    #[test]
+    fn over_keeps_the_upper_value_and_fills_in_the_rest() {
+        let upper = Config::new().level(Level::Basic).history(0);
+        let layered = upper.over(every_field());
+        assert_eq!(layered.level, Some(Level::Basic));
+        assert_eq!(layered.history, Some(0));
+        assert_eq!(Config { level: Some(Level::Full), history: Some(5), ..layered }, every_field());
+        assert_eq!(Config::new().over(Config::new()), Config::new());
+    }
+
+    #[test]
+    fn check_refuses_each_bad_value_set_in_code() {
+        assert!(every_field().check().is_ok());
+        let bad = [
+            Config::new().memory_interval(Duration::from_micros(10)),
+            Config::new().sample_rate(0),
+            Config::new().stage_min_items_per_sec(-1.0),
+            Config::new().stage_min_items_per_sec(f64::NAN),
+            Config::new().stage_efficiency_threshold(101.0),
+            Config::new().out(""),
+        ];
+        for config in bad {
+            assert!(config.check().is_err(), "{config:?}");
+        }
+        let err = Config::new().stage_efficiency_threshold(101.0).check().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Config::stage_efficiency_threshold(101.0) is not allowed: give a number from 0 to 100"
+        );
+    }
+
+    #[test]
+    fn a_json_output_needs_the_json_feature() {
+        let result = Config::new().out("run.json").check();
+        if cfg!(feature = "json") {
+            assert!(result.is_ok());
+        } else {
+            let err = result.unwrap_err().to_string();
+            assert!(
+                err.starts_with(r#"Config::out("run.json") needs the `json` feature"#),
+                "{err}"
+            );
+        }
+    }
+}

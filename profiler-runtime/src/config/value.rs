@@ -1,0 +1,90 @@
+//! The spellings configuration accepts, shared by the environment, the file
+//! and the flags, and the words their errors use to say what is allowed.
+
+use crate::state::level::{Level, MAX_MEMORY_INTERVAL, MIN_MEMORY_INTERVAL};
+use std::time::Duration;
+
+/// What a level may be.
+pub(crate) const LEVEL_ALLOWED: &str = "basic, detailed or full";
+/// What an on/off switch may be.
+pub(crate) const SWITCH_ALLOWED: &str = "1, 0, true, false, on, off, yes or no";
+/// What a memory interval in milliseconds may be (the bounds of
+/// `MIN_MEMORY_INTERVAL` and `MAX_MEMORY_INTERVAL`; a test holds them equal).
+pub(crate) const INTERVAL_MS_ALLOWED: &str = "a whole number of milliseconds from 1 to 3600000";
+/// What an output path may be.
+pub(crate) const PATH_ALLOWED: &str =
+    "a file path (.json for JSON, any other name for the text summary)";
+
+/// A level by its name, ignoring case and surrounding blanks.
+pub(crate) fn level(text: &str) -> Option<Level> {
+    let text = text.trim();
+    [Level::Basic, Level::Detailed, Level::Full]
+        .into_iter()
+        .find(|level| level.as_str().eq_ignore_ascii_case(text))
+}
+
+/// An on/off switch: `1`/`0`, `true`/`false`, `on`/`off`, `yes`/`no`, in any case.
+pub(crate) fn switch(text: &str) -> Option<bool> {
+    const ON: [&str; 4] = ["1", "true", "on", "yes"];
+    const OFF: [&str; 4] = ["0", "false", "off", "no"];
+    let text = text.trim();
+    if ON.iter().any(|word| word.eq_ignore_ascii_case(text)) {
+        Some(true)
+    } else if OFF.iter().any(|word| word.eq_ignore_ascii_case(text)) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// A memory interval of `ms` milliseconds, if the sampler accepts it.
+pub(crate) fn interval_ms(ms: u64) -> Option<Duration> {
+    let interval = Duration::from_millis(ms);
+    (MIN_MEMORY_INTERVAL..=MAX_MEMORY_INTERVAL).contains(&interval).then_some(interval)
+}
+
+/// A memory interval written as a whole number of milliseconds.
+pub(crate) fn interval_text(text: &str) -> Option<Duration> {
+    interval_ms(text.trim().parse().ok()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_are_read_by_name_in_any_case() {
+        assert_eq!(level("basic"), Some(Level::Basic));
+        assert_eq!(level(" Detailed "), Some(Level::Detailed));
+        assert_eq!(level("FULL"), Some(Level::Full));
+        assert_eq!(level("verbose"), None);
+        assert_eq!(level(""), None);
+    }
+
+    #[test]
+    fn switches_take_the_usual_words() {
+        for on in ["1", "true", "TRUE", "on", "Yes"] {
+            assert_eq!(switch(on), Some(true), "{on}");
+        }
+        for off in ["0", "false", "Off", "no"] {
+            assert_eq!(switch(off), Some(false), "{off}");
+        }
+        for bad in ["2", "enabled", "", "y"] {
+            assert_eq!(switch(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_interval_words_match_the_samplers_bounds() {
+        let min = MIN_MEMORY_INTERVAL.as_millis() as u64;
+        let max = MAX_MEMORY_INTERVAL.as_millis() as u64;
+        assert!(INTERVAL_MS_ALLOWED.contains(&format!("from {min} to {max}")));
+        assert_eq!(interval_ms(min), Some(MIN_MEMORY_INTERVAL));
+        assert_eq!(interval_ms(max), Some(MAX_MEMORY_INTERVAL));
+        assert_eq!(interval_ms(0), None);
+        assert_eq!(interval_ms(max + 1), None);
+        assert_eq!(interval_text(" 20 "), Some(Duration::from_millis(20)));
+        assert_eq!(interval_text("20ms"), None);
+        assert_eq!(interval_text("-5"), None);
+    }
+}

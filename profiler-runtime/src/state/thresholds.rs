@@ -1,0 +1,111 @@
+//! The figures a monitor's findings compare stages against, kept per monitor
+//! and read when a report is built.
+
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+/// The default floor of the slow-stage finding: stages that ended slower
+/// than this many items per second (having processed any) are a finding.
+/// A monitor's own floor is set with `Config::stage_min_items_per_sec`.
+pub const STAGE_MIN_ITEMS_PER_SEC: f64 = 1_000.0;
+
+/// The default threshold of the stage-memory finding: stages whose memory
+/// efficiency is under this are a finding. A monitor's own threshold is set
+/// with `Config::stage_efficiency_threshold`.
+pub const STAGE_EFFICIENCY_THRESHOLD: f64 = 70.0;
+
+/// What a floor of items per second may be.
+pub(crate) const FLOOR_ALLOWED: &str = "a number of items per second, 0 or more";
+/// What an efficiency threshold may be.
+pub(crate) const EFFICIENCY_ALLOWED: &str = "a number from 0 to 100";
+
+/// Whether `floor` can be a slow-stage floor: finite and not negative.
+pub(crate) fn floor_is_valid(floor: f64) -> bool {
+    floor.is_finite() && floor >= 0.0
+}
+
+/// Whether `threshold` can be an efficiency threshold: 0 to 100.
+pub(crate) fn efficiency_is_valid(threshold: f64) -> bool {
+    (0.0..=100.0).contains(&threshold)
+}
+
+/// One reading of a monitor's thresholds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Thresholds {
+    /// Items per second under which a stage is slow.
+    pub(crate) stage_min_items_per_sec: f64,
+    /// Memory efficiency under which a stage is a finding.
+    pub(crate) stage_efficiency_threshold: f64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            stage_min_items_per_sec: STAGE_MIN_ITEMS_PER_SEC,
+            stage_efficiency_threshold: STAGE_EFFICIENCY_THRESHOLD,
+        }
+    }
+}
+
+/// A monitor's thresholds, set from any thread (as `f64` bits).
+pub(crate) struct SharedThresholds {
+    floor: AtomicU64,
+    efficiency: AtomicU64,
+}
+
+impl SharedThresholds {
+    pub(crate) const fn new() -> SharedThresholds {
+        SharedThresholds {
+            floor: AtomicU64::new(STAGE_MIN_ITEMS_PER_SEC.to_bits()),
+            efficiency: AtomicU64::new(STAGE_EFFICIENCY_THRESHOLD.to_bits()),
+        }
+    }
+
+    // Relaxed: each value stands alone and is read when a report is built;
+    // nothing else is published through it.
+    pub(crate) fn get(&self) -> Thresholds {
+        Thresholds {
+            stage_min_items_per_sec: f64::from_bits(self.floor.load(Relaxed)),
+            stage_efficiency_threshold: f64::from_bits(self.efficiency.load(Relaxed)),
+        }
+    }
+
+    /// Sets the slow-stage floor; the caller checked it with [`floor_is_valid`].
+    pub(crate) fn set_stage_min_items_per_sec(&self, floor: f64) {
+        self.floor.store(floor.to_bits(), Relaxed);
+    }
+
+    /// Sets the efficiency threshold; the caller checked it with
+    /// [`efficiency_is_valid`].
+    pub(crate) fn set_stage_efficiency_threshold(&self, threshold: f64) {
+        self.efficiency.store(threshold.to_bits(), Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thresholds_start_at_the_defaults_and_keep_what_is_set() {
+        let t = SharedThresholds::new();
+        assert_eq!(t.get(), Thresholds::default());
+        t.set_stage_min_items_per_sec(12.5);
+        t.set_stage_efficiency_threshold(40.0);
+        assert_eq!(t.get().stage_min_items_per_sec, 12.5);
+        assert_eq!(t.get().stage_efficiency_threshold, 40.0);
+    }
+
+    #[test]
+    fn only_sensible_values_are_valid() {
+        assert!(floor_is_valid(0.0) && floor_is_valid(1e9));
+        assert!(
+            !floor_is_valid(-1.0) && !floor_is_valid(f64::NAN) && !floor_is_valid(f64::INFINITY)
+        );
+        assert!(efficiency_is_valid(0.0) && efficiency_is_valid(100.0));
+        assert!(
+            !efficiency_is_valid(100.5)
+                && !efficiency_is_valid(-0.1)
+                && !efficiency_is_valid(f64::NAN)
+        );
+    }
+}

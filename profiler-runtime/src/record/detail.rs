@@ -197,6 +197,22 @@ thread_local! {
     static STACK: Stack = const {
         Stack { depth: Cell::new(0), frames: [const { Cell::new(Frame::EMPTY) }; MAX_DEPTH] }
     };
+    /// What the frame [`close`] ended used, until [`take_closed`].
+    static CLOSED: Cell<Option<Spent>> = const { Cell::new(None) };
+}
+
+/// [`pop`], keeping the result on this thread for [`take_closed`]: a call
+/// closes its frame before it records itself, and charges the frame after.
+#[inline]
+pub(crate) fn close(token: usize) {
+    let spent = pop(token);
+    let _ = CLOSED.try_with(|c| c.set(spent));
+}
+
+/// What the last [`close`] on this thread ended, once.
+#[inline]
+pub(crate) fn take_closed() -> Option<Spent> {
+    CLOSED.try_with(Cell::take).ok().flatten()
 }
 
 /// Starts a frame, reading the CPU clock if `read_cpu`. Returns its token

@@ -80,14 +80,20 @@ fn close_frame(recorder: &'static Recorder, slot: usize, token: usize) {
     }
 }
 
+/// Closes the frame of a sync call at the detailed level (none for a
+/// future's end: its polls had theirs), parking what it used for
+/// [`finish_detail`].
+#[inline(never)]
+fn close_call_frame(slot: usize) {
+    detail::close(slot >> TOKEN_SHIFT & TOKEN_MASK);
+}
+
 /// The end of a call at the detailed level, after it was recorded as a
-/// basic one: its frame (a sync call) closes, and what it used and its
-/// wall time `nanos` go to its slot's extras on this thread. (What the
-/// recording itself allocated, rarely a page table or an error text, is in
-/// the frame.)
+/// basic one: what its frame used and its wall time `nanos` go to its
+/// slot's extras on this thread.
 #[inline(never)]
 fn finish_detail(recorder: &'static Recorder, slot: usize, nanos: u64) {
-    let spent = detail::pop(slot >> TOKEN_SHIFT & TOKEN_MASK);
+    let spent = detail::take_closed();
     let Some(extras) = local::shard(recorder).and_then(|s| s.extras(slot & SLOT_MASK)) else {
         return;
     };
@@ -290,9 +296,15 @@ impl Active {
             return 0;
         }
         let end = clock::now();
+        // The detailed path takes words, not the `Active`, so the basic
+        // path keeps it in registers. Its frame closes before the call is
+        // recorded, so what recording allocates (rarely: a page table, an
+        // error text) is not charged to the call.
+        if self.slot > SLOT_MASK {
+            close_call_frame(self.slot);
+        }
         let nanos = Active { slot: self.index(), ..self }.record(end, outcome);
         if self.slot > SLOT_MASK {
-            // Words, not the `Active`, so the basic path keeps it in registers.
             finish_detail(self.recorder, self.slot, nanos);
         }
         nanos

@@ -55,7 +55,7 @@ impl Monitor {
             core.recorder.set_enabled(on);
         }
         if let Some(level) = config.level {
-            core.settings.set_level(level);
+            self.put_level(level);
         }
         if let Some(interval) = config.memory_interval {
             core.settings.set_memory_interval(interval)?;
@@ -170,6 +170,12 @@ mod tests {
             warnings_of(&m, &[("PROFILER_LEVEL", "detailed"), ("PROFILER_SAMPLE_MS", "15")]);
         assert!(warnings.is_empty(), "{warnings:?}");
         assert_eq!(m.level(), Level::Detailed);
+        let mode = m.core().recorder.mode();
+        assert_ne!(
+            mode & crate::record::recorder::DETAILED,
+            0,
+            "calls record the detailed measures"
+        );
         assert_eq!(m.core().settings.memory_interval(), Duration::from_millis(15));
     }
 

@@ -245,6 +245,12 @@ impl Monitor {
     /// ```
     pub fn set_level(&self, level: Level) {
         self.read_environment();
+        self.put_level(level);
+    }
+
+    /// Sets the level in the settings (read when sessions start) and the
+    /// recorder's mode (read by every call), without the environment.
+    fn put_level(&self, level: Level) {
         self.core().settings.set_level(level);
         self.core().recorder.set_detailed(level >= Level::Detailed);
     }

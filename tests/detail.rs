@@ -184,3 +184,79 @@ fn a_detailed_session_reports_the_heap_and_each_stage_allocations() {
     assert!(stage_heap.allocated_bytes >= 4 * MIB as u64);
     assert!(report.to_text().contains("Heap (counting allocator)"));
 }
+
+#[monitor("leaf")]
+fn leaf(n: u64) -> u64 {
+    black_box(n * 3)
+}
+
+#[monitor("branch")]
+fn branch() -> u64 {
+    leaf(1) + leaf(2)
+}
+
+#[test]
+fn the_full_level_logs_each_call_with_its_parent_thread_and_times() {
+    let m = Monitor::new();
+    m.set_level(Level::Full);
+    m.start_session("trace");
+    std::thread::Builder::new()
+        .name("tracer".into())
+        .spawn({
+            let m = m.clone();
+            move || m.scope(|| black_box(branch()))
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    let report = m.end_session().unwrap();
+    let trace = report.trace.as_ref().expect("full sessions keep a trace");
+    assert_eq!(trace.dropped, 0);
+    let branch = trace.events.iter().find(|e| e.operation == "branch").unwrap();
+    let leaves: Vec<_> = trace.events.iter().filter(|e| e.operation == "leaf").collect();
+    assert_eq!(leaves.len(), 2, "{:?}", trace.events);
+    for leaf in &leaves {
+        assert_eq!(leaf.kind, profiler_runtime::CallEventKind::Call);
+        assert_eq!(leaf.parent, Some(branch.id));
+        assert_eq!(leaf.thread, branch.thread);
+        assert!(leaf.start_ns >= branch.start_ns);
+        assert!(leaf.start_ns + leaf.duration_ns <= branch.start_ns + branch.duration_ns);
+    }
+    assert!(leaves[0].start_ns <= leaves[1].start_ns, "events are in start order");
+    assert_eq!(branch.parent, None);
+    assert_eq!(trace.threads[branch.thread as usize - 1], "tracer");
+}
+
+#[monitor("waits_once")]
+async fn waits_once() -> u8 {
+    tokio::task::yield_now().await;
+    7
+}
+
+#[test]
+fn the_full_level_logs_a_future_and_each_of_its_polls() {
+    let m = Monitor::new();
+    m.set_level(Level::Full);
+    m.start_session("async-trace");
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    assert_eq!(rt.block_on(m.bind(waits_once())), 7);
+    let report = m.end_session().unwrap();
+    let trace = report.trace.as_ref().unwrap();
+    let mine: Vec<_> = trace.events.iter().filter(|e| e.operation == "waits_once").collect();
+    let whole = mine.iter().find(|e| e.kind == profiler_runtime::CallEventKind::AsyncCall).unwrap();
+    let polls: Vec<_> =
+        mine.iter().filter(|e| e.kind == profiler_runtime::CallEventKind::Poll).collect();
+    assert_eq!(polls.len(), 2, "pending once, then ready: {mine:?}");
+    assert!(polls.iter().all(|p| p.call == Some(whole.id)));
+    assert!(polls[0].start_ns >= whole.start_ns);
+    assert!(polls[1].start_ns + polls[1].duration_ns <= whole.start_ns + whole.duration_ns + 1_000);
+    assert!(report.to_text().contains("Trace"));
+}
+
+#[test]
+fn below_the_full_level_there_is_no_trace() {
+    let m = detailed();
+    m.start_session("no-trace");
+    m.scope(|| black_box(branch()));
+    assert!(m.end_session().unwrap().trace.is_none());
+}

@@ -231,6 +231,14 @@ fn detail(c: &mut Criterion) {
             b.iter(|| poll_ready(monitored_async(black_box(7))))
         });
     });
+    let full = profiler_runtime::Monitor::new();
+    full.set_level(profiler_runtime::Level::Full);
+    full.scope(|| {
+        g.bench_function("monitor_full", |b| b.iter(|| monitored(black_box(7))));
+        g.bench_function("monitor_async_full", |b| {
+            b.iter(|| poll_ready(monitored_async(black_box(7))))
+        });
+    });
     #[cfg(unix)]
     g.bench_function("thread_cpu_clock", |b| {
         b.iter(|| black_box(rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime)))

@@ -87,12 +87,14 @@ pub use record::counter::Counter;
 pub use record::error_text::MAX_ERROR_TEXT;
 pub use record::histogram::{Histogram, MAX_RELATIVE_ERROR};
 pub use record::shard::MAX_COUNTERS;
+pub use record::trace::EVENTS_PER_THREAD;
 pub use report::findings::{BOTTLENECK_COUNT, DOMINANT_SHARE};
 pub use report::{
-    ApiStats, Bottleneck, CacheStats, CpuTime, Dropped, Finding, HeapStats, HeapUse, MemoryPoint,
-    MemoryStats, OperationEvent, OperationKind, OperationStats, ProcessStats, SessionReport,
-    Severity, StageHeap, StageMemory, StageProgress, StageSpan, StageStats, SCHEMA_VERSION,
-    STAGE_EFFICIENCY_THRESHOLD, STAGE_MIN_ITEMS_PER_SEC,
+    ApiStats, Bottleneck, CacheStats, CallEvent, CallEventKind, CallTrace, CpuTime, Dropped,
+    Finding, HeapStats, HeapUse, MemoryPoint, MemoryStats, OperationEvent, OperationKind,
+    OperationStats, ProcessStats, SessionReport, Severity, StageHeap, StageMemory, StageProgress,
+    StageSpan, StageStats, MAX_TRACE_EVENTS, SCHEMA_VERSION, STAGE_EFFICIENCY_THRESHOLD,
+    STAGE_MIN_ITEMS_PER_SEC,
 };
 pub use resources::allocator::CountingAllocator;
 pub use resources::timeline::TIMELINE_POINTS;

@@ -252,7 +252,7 @@ impl Monitor {
     /// recorder's mode (read by every call), without the environment.
     fn put_level(&self, level: Level) {
         self.core().settings.set_level(level);
-        self.core().recorder.set_detailed(level >= Level::Detailed);
+        self.core().recorder.set_detail(level >= Level::Detailed, level >= Level::Full);
     }
 
     /// The monitor's level ([`Level::Basic`] unless set).

@@ -43,7 +43,7 @@
 //! [`MAX_DEPTH`] per thread; deeper calls charge the deepest frame kept.
 
 use super::shard::bump;
-use super::{cpu_clock, heap};
+use super::{clock, cpu_clock, heap, trace};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 
@@ -160,6 +160,18 @@ pub(crate) struct Spent {
     /// Bytes and allocations charged to it (its own, not its children's).
     pub(crate) bytes: u64,
     pub(crate) allocations: u64,
+    /// At the full level: the frame's place in the event log.
+    pub(crate) traced: Option<Traced>,
+}
+
+/// A frame's event at the full level: its id, its parent's (0: none), and
+/// its start and end in clock ticks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Traced {
+    pub(crate) id: u64,
+    pub(crate) parent: u64,
+    pub(crate) start: u64,
+    pub(crate) end: u64,
 }
 
 /// A running monitored call (or poll) on this thread.
@@ -173,6 +185,10 @@ struct Frame {
     /// What the frames it contained were charged, inclusive of theirs.
     child_bytes: u64,
     child_allocations: u64,
+    /// Its event id (full level); 0: not traced.
+    id: u64,
+    /// Clock ticks at its start (full level).
+    start: u64,
 }
 
 const NO_CPU: u64 = u64::MAX;
@@ -184,6 +200,8 @@ impl Frame {
         allocations_start: 0,
         child_bytes: 0,
         child_allocations: 0,
+        id: 0,
+        start: 0,
     };
 }
 
@@ -191,11 +209,17 @@ struct Stack {
     /// Frames pushed and not popped, those past `MAX_DEPTH` included.
     depth: Cell<usize>,
     frames: [Cell<Frame>; MAX_DEPTH],
+    /// Frames traced on this thread (the low bits of their ids).
+    traced: Cell<u64>,
 }
 
 thread_local! {
     static STACK: Stack = const {
-        Stack { depth: Cell::new(0), frames: [const { Cell::new(Frame::EMPTY) }; MAX_DEPTH] }
+        Stack {
+            depth: Cell::new(0),
+            frames: [const { Cell::new(Frame::EMPTY) }; MAX_DEPTH],
+            traced: Cell::new(0),
+        }
     };
     /// What the frame [`close`] ended used, until [`take_closed`].
     static CLOSED: Cell<Option<Spent>> = const { Cell::new(None) };
@@ -215,19 +239,38 @@ pub(crate) fn take_closed() -> Option<Spent> {
     CLOSED.try_with(Cell::take).ok().flatten()
 }
 
-/// Starts a frame, reading the CPU clock if `read_cpu`. Returns its token
-/// (its depth, from 1) for [`pop`]; 0 when it could not be kept (too deep,
-/// or thread teardown), which [`pop`] ignores.
+/// Starts a frame, reading the CPU clock if `read_cpu`, and giving it an
+/// event id and a start time if `traced` (the full level). Returns its
+/// token (its depth, from 1) for [`pop`]; 0 when it could not be kept (too
+/// deep, or thread teardown), which [`pop`] ignores.
 #[inline]
-pub(crate) fn push(read_cpu: bool) -> usize {
+pub(crate) fn push(read_cpu: bool, traced: bool) -> usize {
+    // Before the allocation totals are read: a thread's first traced call
+    // records the thread's name.
+    let thread = if traced { trace::thread_number() } else { 0 };
     STACK
         .try_with(|stack| {
             let depth = stack.depth.get();
             stack.depth.set(depth + 1);
             let Some(cell) = stack.frames.get(depth) else { return 0 };
             let (bytes_start, allocations_start) = heap::thread_totals();
+            let id = if thread != 0 {
+                let n = stack.traced.get() + 1;
+                stack.traced.set(n);
+                u64::from(thread) << 40 | (n & ((1 << 40) - 1))
+            } else {
+                0
+            };
             let cpu_start = if read_cpu { cpu_clock::now().unwrap_or(NO_CPU) } else { NO_CPU };
-            cell.set(Frame { cpu_start, bytes_start, allocations_start, ..Frame::EMPTY });
+            let start = if id != 0 { clock::now() } else { 0 };
+            cell.set(Frame {
+                cpu_start,
+                bytes_start,
+                allocations_start,
+                id,
+                start,
+                ..Frame::EMPTY
+            });
             depth + 1
         })
         .unwrap_or(0)
@@ -251,6 +294,7 @@ pub(crate) fn pop(token: usize) -> Option<Spent> {
             // ended out of order) end with it.
             stack.depth.set(token - 1);
             let frame = stack.frames.get(token - 1)?.get();
+            let end = if frame.id != 0 { clock::now() } else { 0 };
             let cpu_ns = match frame.cpu_start {
                 NO_CPU => None,
                 start => cpu_clock::now().map(|now| now.saturating_sub(start)),
@@ -258,16 +302,25 @@ pub(crate) fn pop(token: usize) -> Option<Spent> {
             let (bytes, allocations) = heap::thread_totals();
             let bytes = bytes.wrapping_sub(frame.bytes_start);
             let allocations = allocations.wrapping_sub(frame.allocations_start);
+            let mut parent_id = 0;
             if let Some(parent) = token.checked_sub(2).and_then(|i| stack.frames.get(i)) {
                 let mut p = parent.get();
                 p.child_bytes = p.child_bytes.wrapping_add(bytes);
                 p.child_allocations = p.child_allocations.wrapping_add(allocations);
                 parent.set(p);
+                parent_id = p.id;
             }
+            let traced = (frame.id != 0).then_some(Traced {
+                id: frame.id,
+                parent: parent_id,
+                start: frame.start,
+                end,
+            });
             Some(Spent {
                 cpu_ns,
                 bytes: bytes.saturating_sub(frame.child_bytes),
                 allocations: allocations.saturating_sub(frame.child_allocations),
+                traced,
             })
         })
         .ok()
@@ -280,9 +333,9 @@ mod tests {
 
     #[test]
     fn the_innermost_frame_pays_for_its_allocations() {
-        let outer = push(false);
+        let outer = push(false, false);
         heap::allocated(100);
-        let inner = push(false);
+        let inner = push(false, false);
         heap::allocated(40);
         heap::allocated(2);
         let inner_spent = pop(inner).unwrap();
@@ -295,8 +348,8 @@ mod tests {
 
     #[test]
     fn frames_ended_out_of_order_are_not_counted_twice() {
-        let outer = push(false);
-        let inner = push(false);
+        let outer = push(false, false);
+        let inner = push(false, false);
         heap::allocated(10);
         let outer_spent = pop(outer).unwrap();
         assert_eq!(outer_spent.bytes, 10, "the abandoned inner frame's bytes stay with the outer");
@@ -306,7 +359,7 @@ mod tests {
 
     #[test]
     fn frames_deeper_than_the_stack_charge_the_deepest_one_kept() {
-        let tokens: Vec<usize> = (0..MAX_DEPTH + 3).map(|_| push(false)).collect();
+        let tokens: Vec<usize> = (0..MAX_DEPTH + 3).map(|_| push(false, false)).collect();
         assert_eq!(tokens[MAX_DEPTH], 0);
         heap::allocated(5);
         for &t in tokens.iter().rev().take(3) {
@@ -324,13 +377,26 @@ mod tests {
     #[test]
     #[cfg(unix)]
     fn a_frame_that_reads_the_cpu_clock_reports_its_cpu_time() {
-        let token = push(true);
+        let token = push(true, false);
         let mut x = 0u64;
         for i in 0..2_000_000u64 {
             x = std::hint::black_box(x ^ i);
         }
         let spent = pop(token).unwrap();
         assert!(spent.cpu_ns.unwrap() > 0);
+    }
+
+    #[test]
+    fn traced_frames_get_ids_and_name_their_parent() {
+        let outer = push(false, true);
+        let inner = push(false, true);
+        let inner_spent = pop(inner).unwrap().traced.unwrap();
+        let outer_spent = pop(outer).unwrap().traced.unwrap();
+        assert_eq!(inner_spent.parent, outer_spent.id);
+        assert_eq!(outer_spent.parent, 0);
+        assert_ne!(inner_spent.id, outer_spent.id);
+        assert_eq!(inner_spent.id >> 40, outer_spent.id >> 40, "same thread number");
+        assert!(outer_spent.start <= inner_spent.start && inner_spent.end <= outer_spent.end);
     }
 
     #[test]

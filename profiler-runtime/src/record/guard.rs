@@ -9,7 +9,8 @@
 use super::callsite::{self, Callsite, SAMPLED};
 use super::detail::{self, CPU_SAMPLE_RATE};
 use super::outcome::Outcome;
-use super::recorder::{Recorder, DETAILED, ON};
+use super::recorder::{Recorder, DETAILED, FULL, ON};
+use super::trace::{self, Event, Kind};
 use super::untimed::{Untimed, UntimedGuard};
 use super::{clock, local, switch};
 use std::fmt;
@@ -33,6 +34,10 @@ const TOKEN_SHIFT: u32 = 16;
 const TOKEN_MASK: usize = 0xFF;
 const DETAIL: usize = 1 << 24;
 const CPU_SHIFT: u32 = 25;
+/// The call is traced (the full level): it, or each of its polls, is an
+/// event in its thread's log. A future's id travels above bit 32.
+const TRACED: usize = 1 << 27;
+const ASYNC_ID_SHIFT: u32 = 32;
 /// Weight classes: no CPU reading, weight 1, weight [`CPU_SAMPLE_RATE`].
 const CPU_NONE: usize = 0;
 const CPU_ALWAYS: usize = 1;
@@ -65,8 +70,26 @@ fn weight_of(slot: usize) -> u32 {
 
 /// [`detail::push`], out of line (a poll's frame).
 #[inline(never)]
-fn open_frame(read_cpu: bool) -> usize {
-    detail::push(read_cpu)
+fn open_frame(read_cpu: bool, traced: bool) -> usize {
+    detail::push(read_cpu, traced)
+}
+
+/// The id of the traced future whose word is `slot` (0 where a word has
+/// no room for it: 32-bit targets).
+fn async_id(slot: usize) -> u64 {
+    let id = (slot as u64).checked_shr(ASYNC_ID_SHIFT).unwrap_or(0) as u32;
+    if id == 0 {
+        0
+    } else {
+        trace::async_call_id(id)
+    }
+}
+
+/// Writes an event into this thread's log of `recorder`.
+fn log(recorder: &'static Recorder, event: Event) {
+    if let Some(ring) = local::shard(recorder).and_then(|s| s.trace()) {
+        ring.push(event);
+    }
 }
 
 /// Ends a poll's frame and charges it to the slot of the call whose word
@@ -77,6 +100,19 @@ fn close_frame(recorder: &'static Recorder, slot: usize, token: usize) {
     let Some(spent) = detail::pop(token) else { return };
     if let Some(extras) = local::shard(recorder).and_then(|s| s.extras(slot & SLOT_MASK)) {
         extras.charge(spent, weight_of(slot));
+    }
+    if let Some(t) = spent.traced {
+        let event = Event {
+            kind: Kind::Poll,
+            site: (slot & SLOT_MASK) as u32,
+            thread: trace::thread_number(),
+            end: t.end,
+            duration_ns: clock::nanos_between(t.start, t.end),
+            id: t.id,
+            parent: t.parent,
+            call: async_id(slot),
+        };
+        log(recorder, event);
     }
 }
 
@@ -92,7 +128,7 @@ fn close_call_frame(slot: usize) {
 /// basic one: what its frame used and its wall time `nanos` go to its
 /// slot's extras on this thread.
 #[inline(never)]
-fn finish_detail(recorder: &'static Recorder, slot: usize, nanos: u64) {
+fn finish_detail(recorder: &'static Recorder, slot: usize, end: u64, nanos: u64) {
     let spent = detail::take_closed();
     let Some(extras) = local::shard(recorder).and_then(|s| s.extras(slot & SLOT_MASK)) else {
         return;
@@ -102,6 +138,42 @@ fn finish_detail(recorder: &'static Recorder, slot: usize, nanos: u64) {
         extras.charge(spent, weight);
     }
     extras.finish(nanos, weight);
+    if slot & TRACED == 0 {
+        return;
+    }
+    // A sync call is its frame's event; a future's whole span is one more
+    // event, beside its polls'.
+    let site = (slot & SLOT_MASK) as u32;
+    let thread = trace::thread_number();
+    let event = match spent.and_then(|s| s.traced) {
+        Some(t) => Event {
+            kind: Kind::Call,
+            site,
+            thread,
+            end,
+            duration_ns: nanos,
+            id: t.id,
+            parent: t.parent,
+            call: 0,
+        },
+        None => {
+            let id = async_id(slot);
+            if id == 0 {
+                return;
+            }
+            Event {
+                kind: Kind::AsyncCall,
+                site,
+                thread,
+                end,
+                duration_ns: nanos,
+                id,
+                parent: 0,
+                call: 0,
+            }
+        }
+    };
+    log(recorder, event);
 }
 
 /// A call being timed: where it records and when it started.
@@ -179,7 +251,7 @@ impl Active {
             Some(slot) => {
                 let mut slot = slot as usize;
                 if mode != ON {
-                    slot |= Active::detail_bits(recorder, slot, framing);
+                    slot |= Active::detail_bits(recorder, slot, framing, mode);
                     start = clock::now();
                 }
                 Some(Active { recorder, site, slot, start })
@@ -194,10 +266,11 @@ impl Active {
     /// bookkeeping is not part of the call's time. Returns a word, not an
     /// `Active`, so the basic path's `Active` stays in registers.
     #[inline(never)]
-    fn detail_bits(recorder: &'static Recorder, index: usize, framing: Framing) -> usize {
+    fn detail_bits(recorder: &'static Recorder, index: usize, framing: Framing, mode: u8) -> usize {
         if framing == Framing::None {
             return 0;
         }
+        let traced = mode & FULL != 0;
         let Some(shard) = local::shard(recorder) else { return 0 };
         let last = shard.slot(index).and_then(|slot| slot.last_ns());
         let Some(extras) = shard.extras(index) else { return 0 };
@@ -207,11 +280,18 @@ impl Active {
             1 => CPU_ALWAYS,
             _ => CPU_SAMPLED,
         };
-        let token = match framing {
-            Framing::Call => detail::push(class != CPU_NONE),
-            Framing::Polls | Framing::None => 0,
+        let (token, id) = match framing {
+            Framing::Call => (detail::push(class != CPU_NONE, traced), 0),
+            // A traced future's id travels in its word (room on 64-bit targets).
+            Framing::Polls if traced && usize::BITS >= 64 => (0, trace::next_async_id() as usize),
+            Framing::Polls | Framing::None => (0, 0),
         };
-        token << TOKEN_SHIFT | DETAIL | class << CPU_SHIFT
+        let traced = if traced { TRACED } else { 0 };
+        token << TOKEN_SHIFT
+            | DETAIL
+            | class << CPU_SHIFT
+            | traced
+            | id.checked_shl(ASYNC_ID_SHIFT).unwrap_or(0)
     }
 
     /// The slot index, without the detailed level's bits.
@@ -235,7 +315,7 @@ impl Active {
     /// Opens a frame for one poll of a detailed future; its token.
     #[inline(always)]
     pub(crate) fn open_poll(&self) -> usize {
-        open_frame(self.cpu_weight() != 0)
+        open_frame(self.cpu_weight() != 0, self.slot & TRACED != 0)
     }
 
     /// Charges what a poll's frame used to this call's callsite, on the
@@ -265,7 +345,7 @@ impl Active {
         if slot.take_sample(|| shard.draws.gap(site.sample_rate())) {
             let mut slot = index;
             if mode & DETAILED != 0 {
-                slot |= Active::detail_bits(recorder, index, framing);
+                slot |= Active::detail_bits(recorder, index, framing, mode);
             }
             Sampled::Timed(Active { recorder, site, slot, start: clock::now() })
         } else {
@@ -305,7 +385,7 @@ impl Active {
         }
         let nanos = Active { slot: self.index(), ..self }.record(end, outcome);
         if self.slot > SLOT_MASK {
-            finish_detail(self.recorder, self.slot, nanos);
+            finish_detail(self.recorder, self.slot, end, nanos);
         }
         nanos
     }

@@ -47,4 +47,5 @@ pub(crate) mod sampling;
 pub(crate) mod shard;
 pub(crate) mod slot;
 pub(crate) mod switch;
+pub(crate) mod trace;
 pub(crate) mod untimed;

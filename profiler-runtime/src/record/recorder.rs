@@ -29,6 +29,9 @@ pub(crate) const ON: u8 = 1;
 /// sample of them) and charge allocations (see [`super::detail`]).
 pub(crate) const DETAILED: u8 = 2;
 
+/// [`Recorder::mode`]: calls are also logged as events (see [`super::trace`]).
+pub(crate) const FULL: u8 = 4;
+
 /// The most threads one reading uses.
 pub(crate) const READERS: usize = 4;
 /// Fewer shards than this are read by the calling thread alone: starting a
@@ -107,13 +110,32 @@ impl Recorder {
         switch::monitor_switched(&self.hot.mode, on);
     }
 
-    /// Whether calls record the detailed level's per-call measures.
-    pub(crate) fn set_detailed(&self, on: bool) {
-        if on {
-            self.hot.mode.fetch_or(DETAILED, Relaxed);
-        } else {
-            self.hot.mode.fetch_and(!DETAILED, Relaxed);
+    /// Whether calls record the detailed level's per-call measures, and
+    /// whether they are also logged as events (the full level).
+    pub(crate) fn set_detail(&self, detailed: bool, full: bool) {
+        let bits = if detailed { DETAILED } else { 0 } | if full { FULL } else { 0 };
+        // Read-modify-write: the on/off bit shares the byte.
+        let _ = self.hot.mode.fetch_update(Relaxed, Relaxed, |m| Some(m & ON | bits));
+    }
+
+    /// Where each shard's event log stands, in pool order: a session's
+    /// starting point for [`Recorder::read_trace`].
+    pub(crate) fn trace_positions(&self) -> Vec<u64> {
+        lock(&self.pool).all.iter().map(|s| s.trace_if_any().map_or(0, |r| r.position())).collect()
+    }
+
+    /// Every shard's events since `from` (positions in pool order; shards
+    /// added since start at 0), and how many were overwritten unread.
+    pub(crate) fn read_trace(&self, from: &[u64]) -> (Vec<super::trace::Event>, u64) {
+        let pool = lock(&self.pool);
+        let mut events = Vec::new();
+        let mut dropped = 0;
+        for (i, shard) in pool.all.iter().enumerate() {
+            if let Some(ring) = shard.trace_if_any() {
+                dropped += ring.read_since(from.get(i).copied().unwrap_or(0), &mut events);
+            }
         }
+        (events, dropped)
     }
 
     /// Whether anything sent here is recorded now: both switches on.

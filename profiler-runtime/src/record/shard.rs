@@ -21,6 +21,7 @@ use super::pages::{Carry, Pages};
 use super::reading::{Fixed, Totals, FIXED_COUNT};
 use super::sampling::Draws;
 use super::slot::Slot;
+use super::trace::Ring;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::MutexGuard;
 
@@ -48,6 +49,8 @@ pub(crate) struct Shard {
     pub(crate) errors: Errors,
     /// The random source of sampled callsites' countdowns.
     pub(crate) draws: Draws,
+    /// The full level's event log, made at the thread's first traced call.
+    trace: std::sync::OnceLock<Ring>,
     counters: Chunks<AtomicU64, COUNTER_CHUNK>,
     fixed: [AtomicU64; FIXED_COUNT],
 }
@@ -60,6 +63,7 @@ impl Shard {
             pages: Pages::new(),
             errors: Errors::new(),
             draws: Draws::new(),
+            trace: std::sync::OnceLock::new(),
             counters: Chunks::new(MAX_COUNTERS / COUNTER_CHUNK, || AtomicU64::new(0)),
             fixed: [const { AtomicU64::new(0) }; FIXED_COUNT],
         }
@@ -71,6 +75,16 @@ impl Shard {
     }
 
     /// The slot at `index` if its chunk is allocated (no allocation).
+    /// The event log, made on first use (owner thread, full level).
+    pub(crate) fn trace(&self) -> Option<&Ring> {
+        Some(self.trace.get_or_init(Ring::new))
+    }
+
+    /// The event log, if the thread ever traced a call.
+    pub(crate) fn trace_if_any(&self) -> Option<&Ring> {
+        self.trace.get()
+    }
+
     /// The detailed measures of slot `index`, allocated on first use.
     #[inline]
     pub(crate) fn extras(&self, index: usize) -> Option<&Extras> {

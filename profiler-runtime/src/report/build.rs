@@ -9,7 +9,7 @@ use super::{
 use crate::record::histogram::Histogram;
 use crate::record::reading::{DetailTotals, SiteTotals};
 use crate::record::registry::{self, SiteInfo};
-use crate::record::{clock, counter};
+use crate::record::{clock, counter, trace};
 use crate::resources;
 use crate::session::SessionData;
 use std::collections::btree_map::{BTreeMap, Entry};
@@ -135,6 +135,9 @@ pub(crate) fn report(data: SessionData) -> SessionReport {
                 peak_live_bytes: sampled.max(start.live()).max(end.live()),
             }
         }),
+        trace: data
+            .trace
+            .map(|(events, dropped)| call_trace(events, dropped, data.start_stamp, &sites)),
         events: data.events,
         dropped: Dropped {
             callsites: data.callsites_dropped,
@@ -207,6 +210,40 @@ impl Row<'_> {
             heap: heap_use(&t.detail, calls),
         }
     }
+}
+
+/// The session's events, by start time, the latest [`MAX_TRACE_EVENTS`] kept.
+fn call_trace(
+    events: Vec<trace::Event>,
+    dropped: u64,
+    origin: u64,
+    sites: &[SiteInfo],
+) -> super::CallTrace {
+    let mut out: Vec<super::CallEvent> = events
+        .into_iter()
+        .filter_map(|e| {
+            let info = sites.get(e.site as usize)?;
+            let end_ns = clock::nanos_between(origin, e.end);
+            Some(super::CallEvent {
+                operation: info.name.clone(),
+                kind: match e.kind {
+                    trace::Kind::Call => super::CallEventKind::Call,
+                    trace::Kind::Poll => super::CallEventKind::Poll,
+                    trace::Kind::AsyncCall => super::CallEventKind::AsyncCall,
+                },
+                thread: e.thread,
+                id: e.id,
+                parent: (e.parent != 0).then_some(e.parent),
+                call: (e.call != 0).then_some(e.call),
+                start_ns: end_ns.saturating_sub(e.duration_ns),
+                duration_ns: e.duration_ns,
+            })
+        })
+        .collect();
+    out.sort_by_key(|e| (e.start_ns, std::cmp::Reverse(e.duration_ns)));
+    let cut = out.len().saturating_sub(super::MAX_TRACE_EVENTS);
+    out.drain(..cut);
+    super::CallTrace { events: out, threads: trace::thread_names(), dropped: dropped + cut as u64 }
 }
 
 /// CPU time from the weighted readings (see `record::detail`): the

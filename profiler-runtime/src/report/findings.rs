@@ -533,6 +533,7 @@ mod tests {
             level: Default::default(),
             memory: None,
             heap: None,
+            trace: None,
             running_stages: vec![],
             bottlenecks: vec![],
             findings: vec![],

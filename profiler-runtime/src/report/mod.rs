@@ -71,6 +71,9 @@ pub struct SessionReport {
     /// [`crate::CountingAllocator`] installed.
     #[serde(default)]
     pub heap: Option<HeapStats>,
+    /// Every monitored call and poll as an event, at [`Level::Full`].
+    #[serde(default)]
+    pub trace: Option<CallTrace>,
     /// The slowest operations by total time (at most five).
     #[serde(default)]
     pub bottlenecks: Vec<Bottleneck>,
@@ -155,6 +158,58 @@ pub struct OperationStats {
     /// with [`crate::CountingAllocator`] installed.
     #[serde(default)]
     pub heap: Option<HeapUse>,
+}
+
+/// The most events a report's [`CallTrace`] keeps (the latest ones).
+pub const MAX_TRACE_EVENTS: usize = 65_536;
+
+/// A session's calls as events (see [`SessionReport::trace`]), for trace
+/// exports and call trees: each thread keeps its latest
+/// [`EVENTS_PER_THREAD`](crate::EVENTS_PER_THREAD) events, and a report
+/// its latest [`MAX_TRACE_EVENTS`]; what was left out is counted.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CallTrace {
+    /// Events by start time.
+    pub events: Vec<CallEvent>,
+    /// The threads the events name, by number (`threads[n - 1]` is thread `n`).
+    pub threads: Vec<String>,
+    /// Events overwritten or cut before this report could keep them.
+    pub dropped: u64,
+}
+
+/// What a [`CallEvent`] stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallEventKind {
+    /// A synchronous call, from its start to its end.
+    Call,
+    /// One poll of a monitored future (`call` names the future).
+    Poll,
+    /// A monitored future, from its first poll to its completion.
+    AsyncCall,
+}
+
+/// One call, poll or future (see [`CallTrace`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallEvent {
+    /// The operation's name (its row in [`SessionReport::operations`]).
+    pub operation: String,
+    /// Call, poll or future.
+    pub kind: CallEventKind,
+    /// The thread it ran on (a number into [`CallTrace::threads`]); for a
+    /// future, the thread it completed on.
+    pub thread: u32,
+    /// Its id, unique in the process.
+    pub id: u64,
+    /// The monitored call or poll it ran inside, if any (a future names
+    /// its parent through its first poll's).
+    pub parent: Option<u64>,
+    /// For a poll, the future it is a poll of.
+    pub call: Option<u64>,
+    /// Nanoseconds from the session's start to its start.
+    pub start_ns: u64,
+    /// Its duration in nanoseconds.
+    pub duration_ns: u64,
 }
 
 /// The heap over a session, as the counting allocator saw it (see

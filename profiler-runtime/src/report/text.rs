@@ -251,6 +251,7 @@ impl SessionReport {
         self.write_process(&mut out);
         self.write_memory(&mut out);
         self.write_heap(&mut out);
+        self.write_trace(&mut out);
         self.write_bottlenecks(&mut out);
         self.write_findings(&mut out);
         self.write_events(&mut out);
@@ -420,6 +421,19 @@ impl SessionReport {
             bytes(h.live_start_bytes),
             bytes(h.live_end_bytes),
             bytes(h.peak_live_bytes)
+        );
+    }
+
+    fn write_trace(&self, out: &mut String) {
+        let Some(t) = &self.trace else { return };
+        heading(out, "Trace (full level)");
+        let threads = t.events.iter().map(|e| e.thread).collect::<std::collections::BTreeSet<_>>();
+        let _ = writeln!(
+            out,
+            "  {} events (calls, polls, futures) on {} threads; {} dropped",
+            count(t.events.len() as u64),
+            threads.len(),
+            count(t.dropped)
         );
     }
 

@@ -9,6 +9,7 @@
 use crate::record::heap::{self, HeapTotals};
 use crate::record::reading::Totals;
 use crate::record::recorder::lock;
+use crate::record::trace::Event;
 use crate::record::{clock, counter, registry};
 use crate::resources::sampler::Sampler;
 use crate::resources::timeline::Timeline;
@@ -50,6 +51,8 @@ struct Running {
     sampler: Option<Sampler>,
     /// The counting allocator's totals at the start (detailed level, installed).
     heap: Option<HeapTotals>,
+    /// Where each shard's event log stood at the start (full level).
+    trace_from: Option<Vec<u64>>,
     /// Process-wide refusals before the session, so it reports only its own.
     callsites_dropped: u64,
     counters_dropped: u64,
@@ -81,6 +84,11 @@ pub(crate) struct SessionData {
     /// The counting allocator's totals at the start and now (detailed
     /// level, with the allocator installed).
     pub(crate) heap: Option<(HeapTotals, HeapTotals)>,
+    /// The full level's events since the start, and how many were
+    /// overwritten before they were read; with the session's start stamp.
+    pub(crate) trace: Option<(Vec<Event>, u64)>,
+    /// Clock ticks at the session's start.
+    pub(crate) start_stamp: u64,
     /// Stages running now: name, items so far, items expected (0: not
     /// said), nanoseconds since the stage started.
     pub(crate) running_stages: Vec<(String, u64, u64, u64)>,
@@ -137,6 +145,8 @@ impl<R: Clone> Sessions<R> {
             memory_interval: core.settings.memory_interval(),
             sampler: start_sampler(core, start_stamp),
             heap: heap_now(core),
+            trace_from: (core.settings.level() >= Level::Full)
+                .then(|| core.recorder.trace_positions()),
             callsites_dropped: registry::dropped(),
             counters_dropped: counter::dropped(),
         });
@@ -258,6 +268,8 @@ impl Running {
             memory,
             memory_interval: self.memory_interval,
             heap: self.heap.zip(heap::process_totals()),
+            trace: self.trace_from.as_ref().map(|from| core.recorder.read_trace(from)),
+            start_stamp: self.start_stamp,
             stage_runs: lock(&core.stage_runs).since(self.start_stamp),
             running_stages: running_stages(core),
             callsites_dropped: registry::dropped().saturating_sub(self.callsites_dropped),

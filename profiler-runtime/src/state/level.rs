@@ -8,9 +8,9 @@ use std::time::Duration;
 
 /// A monitor's detail level: what it records beyond calls and counters.
 ///
-/// Each level adds to the one below; none changes what an instrumented call
-/// costs today (the per-call measures of the later levels are documented in
-/// the README's overhead table as they arrive).
+/// Each level adds to the one below. A call at the basic level costs what
+/// it always did (the higher levels' bits share the byte every call already
+/// reads); the README's overhead table gives each level's per-call cost.
 ///
 /// ```
 /// use profiler_runtime::{Level, Monitor};
@@ -32,9 +32,15 @@ pub enum Level {
     /// Basic, plus the process's resident memory over the session: a sampler
     /// thread reads it every [`crate::Monitor::set_memory_interval`] while a
     /// session runs, and the report gains a memory timeline, its peak and
-    /// findings on steady growth and spikes.
+    /// findings on steady growth and spikes; stage memory; per operation,
+    /// CPU time next to wall time ([`crate::CpuTime`]) and, with
+    /// [`crate::CountingAllocator`] installed, what its calls allocated
+    /// ([`crate::HeapUse`]) and the session's heap ([`crate::HeapStats`]).
+    /// Manual operations get neither per-call measure.
     Detailed,
-    /// Detailed, plus what later versions record per call at this level.
+    /// Detailed, plus a bounded log of every monitored call and poll: its
+    /// start, duration, thread and parent ([`crate::CallTrace`]), for trace
+    /// exports and call trees.
     Full,
 }
 

@@ -214,7 +214,7 @@ fn memory_reading(c: &mut Criterion) {
 }
 
 /// The detailed level's costs: a call on a monitor at `Level::Detailed`
-/// (the CPU clock read on one call in 32, allocations counted), one thread
+/// (the CPU clock read on one call in 64, allocations counted), one thread
 /// CPU clock reading (the runtime's way, restated: the reader is internal),
 /// and one allocation and free through `CountingAllocator` against the
 /// system allocator alone.

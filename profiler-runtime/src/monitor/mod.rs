@@ -205,8 +205,11 @@ impl Monitor {
     /// references into it so the per-call path never touches a reference
     /// count. Make a bounded number of monitors (one per test, say); dropping a
     /// `Monitor` handle does not free it. Each thread that records into it
-    /// takes about 17 KiB plus 44 KiB per 8 distinct callsites it calls (the
-    /// slots are resident from the first call, so memory does not grow later).
+    /// takes a shard of a few KiB plus about 400 bytes per distinct callsite
+    /// it calls (a slot and its histogram pages; `examples/scale.rs` measures
+    /// it), resident from the first call, so memory does not grow later. The
+    /// detailed level adds 64 bytes per callsite a thread calls, the full
+    /// level a 1 MiB event log per thread.
     pub fn new() -> Monitor {
         let inner = Inner {
             core: Core::leak(),

@@ -49,7 +49,7 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 
 /// One call in this many (on average) reads the CPU clock, among calls whose
 /// previous call was short.
-pub(crate) const CPU_SAMPLE_RATE: u32 = 32;
+pub(crate) const CPU_SAMPLE_RATE: u32 = 64;
 /// A call after one at least this long (nanoseconds) always reads the CPU clock.
 pub(crate) const LONG_CALL_NS: u64 = 20_000;
 /// Running monitored calls tracked per thread.
@@ -240,11 +240,12 @@ pub(crate) fn take_closed() -> Option<Spent> {
 }
 
 /// Starts a frame, reading the CPU clock if `read_cpu`, and giving it an
-/// event id and a start time if `traced` (the full level). Returns its
+/// event id if `traced` (the full level) and its own start and end times
+/// if `stamped` too (a poll's: a sync call's event takes the call's). Returns its
 /// token (its depth, from 1) for [`pop`]; 0 when it could not be kept (too
 /// deep, or thread teardown), which [`pop`] ignores.
 #[inline]
-pub(crate) fn push(read_cpu: bool, traced: bool) -> usize {
+pub(crate) fn push(read_cpu: bool, traced: bool, stamped: bool) -> usize {
     // Before the allocation totals are read: a thread's first traced call
     // records the thread's name.
     let thread = if traced { trace::thread_number() } else { 0 };
@@ -262,7 +263,7 @@ pub(crate) fn push(read_cpu: bool, traced: bool) -> usize {
                 0
             };
             let cpu_start = if read_cpu { cpu_clock::now().unwrap_or(NO_CPU) } else { NO_CPU };
-            let start = if id != 0 { clock::now() } else { 0 };
+            let start = if id != 0 && stamped { clock::now() } else { 0 };
             cell.set(Frame {
                 cpu_start,
                 bytes_start,
@@ -294,7 +295,7 @@ pub(crate) fn pop(token: usize) -> Option<Spent> {
             // ended out of order) end with it.
             stack.depth.set(token - 1);
             let frame = stack.frames.get(token - 1)?.get();
-            let end = if frame.id != 0 { clock::now() } else { 0 };
+            let end = if frame.start != 0 { clock::now() } else { 0 };
             let cpu_ns = match frame.cpu_start {
                 NO_CPU => None,
                 start => cpu_clock::now().map(|now| now.saturating_sub(start)),
@@ -333,9 +334,9 @@ mod tests {
 
     #[test]
     fn the_innermost_frame_pays_for_its_allocations() {
-        let outer = push(false, false);
+        let outer = push(false, false, false);
         heap::allocated(100);
-        let inner = push(false, false);
+        let inner = push(false, false, false);
         heap::allocated(40);
         heap::allocated(2);
         let inner_spent = pop(inner).unwrap();
@@ -348,8 +349,8 @@ mod tests {
 
     #[test]
     fn frames_ended_out_of_order_are_not_counted_twice() {
-        let outer = push(false, false);
-        let inner = push(false, false);
+        let outer = push(false, false, false);
+        let inner = push(false, false, false);
         heap::allocated(10);
         let outer_spent = pop(outer).unwrap();
         assert_eq!(outer_spent.bytes, 10, "the abandoned inner frame's bytes stay with the outer");
@@ -359,7 +360,7 @@ mod tests {
 
     #[test]
     fn frames_deeper_than_the_stack_charge_the_deepest_one_kept() {
-        let tokens: Vec<usize> = (0..MAX_DEPTH + 3).map(|_| push(false, false)).collect();
+        let tokens: Vec<usize> = (0..MAX_DEPTH + 3).map(|_| push(false, false, false)).collect();
         assert_eq!(tokens[MAX_DEPTH], 0);
         heap::allocated(5);
         for &t in tokens.iter().rev().take(3) {
@@ -377,7 +378,7 @@ mod tests {
     #[test]
     #[cfg(unix)]
     fn a_frame_that_reads_the_cpu_clock_reports_its_cpu_time() {
-        let token = push(true, false);
+        let token = push(true, false, false);
         let mut x = 0u64;
         for i in 0..2_000_000u64 {
             x = std::hint::black_box(x ^ i);
@@ -388,8 +389,8 @@ mod tests {
 
     #[test]
     fn traced_frames_get_ids_and_name_their_parent() {
-        let outer = push(false, true);
-        let inner = push(false, true);
+        let outer = push(false, true, true);
+        let inner = push(false, true, true);
         let inner_spent = pop(inner).unwrap().traced.unwrap();
         let outer_spent = pop(outer).unwrap().traced.unwrap();
         assert_eq!(inner_spent.parent, outer_spent.id);

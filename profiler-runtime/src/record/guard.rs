@@ -71,7 +71,7 @@ fn weight_of(slot: usize) -> u32 {
 /// [`detail::push`], out of line (a poll's frame).
 #[inline(never)]
 fn open_frame(read_cpu: bool, traced: bool) -> usize {
-    detail::push(read_cpu, traced)
+    detail::push(read_cpu, traced, true)
 }
 
 /// The id of the traced future whose word is `slot` (0 where a word has
@@ -281,7 +281,7 @@ impl Active {
             _ => CPU_SAMPLED,
         };
         let (token, id) = match framing {
-            Framing::Call => (detail::push(class != CPU_NONE, traced), 0),
+            Framing::Call => (detail::push(class != CPU_NONE, traced, false), 0),
             // A traced future's id travels in its word (room on 64-bit targets).
             Framing::Polls if traced && usize::BITS >= 64 => (0, trace::next_async_id() as usize),
             Framing::Polls | Framing::None => (0, 0),

@@ -23,7 +23,7 @@ use super::sampling::Draws;
 use super::slot::Slot;
 use super::trace::Ring;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::MutexGuard;
+use std::sync::{MutexGuard, OnceLock};
 
 /// Adds to a single-writer counter without a locked instruction.
 #[inline(always)]
@@ -42,15 +42,16 @@ const SLOT_CHUNK: usize = 16;
 /// One thread's share of one monitor.
 pub(crate) struct Shard {
     slots: Chunks<Slot, SLOT_CHUNK>,
-    /// The detailed level's measures, by slot index, allocated at a slot's
-    /// first call at that level.
-    extras: Chunks<Extras, SLOT_CHUNK>,
+    /// The detailed level's measures, by slot index: the table made at the
+    /// thread's first detailed call, each chunk at a slot's first one (so
+    /// a thread at the basic level pays nothing for it).
+    extras: OnceLock<Chunks<Extras, SLOT_CHUNK>>,
     pub(crate) pages: Pages,
     pub(crate) errors: Errors,
     /// The random source of sampled callsites' countdowns.
     pub(crate) draws: Draws,
     /// The full level's event log, made at the thread's first traced call.
-    trace: std::sync::OnceLock<Ring>,
+    trace: OnceLock<Ring>,
     counters: Chunks<AtomicU64, COUNTER_CHUNK>,
     fixed: [AtomicU64; FIXED_COUNT],
 }
@@ -59,11 +60,11 @@ impl Shard {
     pub(crate) fn new() -> Self {
         Shard {
             slots: Chunks::new(super::callsite::MAX_CALLSITES / SLOT_CHUNK, Slot::new),
-            extras: Chunks::new(super::callsite::MAX_CALLSITES / SLOT_CHUNK, Extras::new),
+            extras: OnceLock::new(),
             pages: Pages::new(),
             errors: Errors::new(),
             draws: Draws::new(),
-            trace: std::sync::OnceLock::new(),
+            trace: OnceLock::new(),
             counters: Chunks::new(MAX_COUNTERS / COUNTER_CHUNK, || AtomicU64::new(0)),
             fixed: [const { AtomicU64::new(0) }; FIXED_COUNT],
         }
@@ -88,7 +89,9 @@ impl Shard {
     /// The detailed measures of slot `index`, allocated on first use.
     #[inline]
     pub(crate) fn extras(&self, index: usize) -> Option<&Extras> {
-        self.extras.get_or_alloc(index)
+        self.extras
+            .get_or_init(|| Chunks::new(super::callsite::MAX_CALLSITES / SLOT_CHUNK, Extras::new))
+            .get_or_alloc(index)
     }
 
     #[inline(always)]
@@ -132,7 +135,7 @@ impl Reading<'_> {
         for (index, slot) in shard.slots.iter() {
             slot.read_into(&shard.errors, epoch, out.site_mut(index));
         }
-        for (index, extras) in shard.extras.iter() {
+        for (index, extras) in shard.extras.get().into_iter().flat_map(Chunks::iter) {
             extras.read_into(out.site_mut(index));
         }
         out.histogram_dropped += shard.pages.lost();

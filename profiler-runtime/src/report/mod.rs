@@ -245,7 +245,7 @@ pub struct StageHeap {
 
 /// An operation's CPU time against its wall time (see
 /// [`OperationStats::cpu`]). Estimated from the calls that read the thread
-/// CPU clock: every call after one that took 20 µs or more, and one in 32 of
+/// CPU clock: every call after one that took 20 µs or more, and one in 64 of
 /// the others at random, each reading weighted by how likely it was to be
 /// taken, so the estimate is unbiased. Both times include the calls an
 /// operation made.

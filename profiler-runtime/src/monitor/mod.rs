@@ -229,9 +229,11 @@ impl Monitor {
         self.core().recorder.set_enabled(true);
     }
 
-    /// Sets what the monitor records beyond call timing, from the next
-    /// session on (see [`Level`]): at [`Level::Detailed`] and up a sampler
-    /// thread reads the process's resident memory while a session runs.
+    /// Sets what the monitor records beyond call timing (see [`Level`]).
+    /// The per-call measures (CPU time and allocations at
+    /// [`Level::Detailed`], the event log at [`Level::Full`]) start with the
+    /// calls that start after this; the memory sampler, the session's heap
+    /// and the trace with the next session.
     ///
     /// ```
     /// use profiler_runtime::{Level, Monitor};

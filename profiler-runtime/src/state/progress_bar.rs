@@ -21,7 +21,7 @@ mod drawn {
 
     /// The name, the bar, items done of the total, the rate and the time left.
     const TEMPLATE: &str =
-        "{prefix} [{bar:30}] {human_pos}/{human_len} ({percent}%) {per_sec}, {eta} to go";
+        "{prefix} [{bar:30}] {human_pos}/{human_len} ({percent}%) {per_sec:0}, {eta} to go";
 
     /// One set of lines on stderr for every bar of the process, so stages
     /// running at the same time (on threads, or nested) each keep a line

@@ -176,7 +176,10 @@ fn a_detailed_session_reports_the_heap_and_each_stage_allocations() {
     let report = m.end_session().unwrap();
     let heap = report.heap.clone().expect("installed allocator, detailed level");
     assert!(heap.allocated_bytes >= 4 * MIB as u64, "{heap:?}");
-    assert!(heap.peak_live_bytes >= heap.live_start_bytes + 4 * MIB as u64 - 4096, "{heap:?}");
+    // The heap is the process's, and the other tests of this binary run
+    // meanwhile: what they held at the start may be freed before the vector
+    // is, so the peak is only sure to hold the vector itself.
+    assert!(heap.peak_live_bytes >= 4 * MIB as u64, "{heap:?}");
     assert!(heap.freed_bytes >= 4 * MIB as u64, "the vector was freed in the session: {heap:?}");
     let stage = report.stages.iter().find(|s| s.name == "build").unwrap();
     let stage_heap = stage.heap.as_ref().expect("stage heap at the detailed level");

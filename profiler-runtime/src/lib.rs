@@ -46,6 +46,9 @@
 //! - `json`: `SessionReport::to_json` and friends, and `.json` output paths.
 //! - `config-file`: [`Config::from_file`] and `PROFILER_CONFIG`, through `toml`.
 //! - `clap`: `ProfileArgs`, the `--profile` flags for a clap parser.
+//! - `progress`: a progress bar on stderr (through `indicatif`) for a
+//!   recorded stage given a total with [`Stage::expect`], while stderr is a
+//!   terminal.
 //!
 //! # Configuration
 //!

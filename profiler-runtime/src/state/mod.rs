@@ -5,6 +5,7 @@
 pub(crate) mod events;
 pub(crate) mod level;
 pub(crate) mod operation;
+pub(crate) mod progress_bar;
 pub(crate) mod stage;
 pub(crate) mod thresholds;
 

@@ -2,6 +2,7 @@
 //! second (rows parsed, segments written, ...).
 
 use super::level::Level;
+use super::progress_bar::StageBar;
 use super::Core;
 use crate::record::clock;
 use crate::record::heap::{self, HeapTotals};
@@ -160,6 +161,8 @@ pub struct Stage {
     memory: Option<(u64, Arc<AtomicU64>)>,
     /// At the detailed level with the counting allocator: its totals at the start.
     heap: Option<HeapTotals>,
+    /// Its bar on stderr, once given a total (feature `progress`).
+    bar: StageBar,
 }
 
 /// A running stage's progress, shared with live reports.
@@ -221,13 +224,14 @@ impl Stage {
             lock(&core.running_stages).add(&progress);
         }
         let heap = if memory.is_some() { heap::process_totals() } else { None };
-        Stage { core, progress, memory, heap }
+        Stage { core, progress, memory, heap, bar: StageBar::none() }
     }
 
     /// Adds `n` processed items to the stage.
     pub fn items(&self, n: u64) {
         // Shared across threads by reference, so a real read-modify-write here.
         self.progress.items.fetch_add(n, Relaxed);
+        self.bar.add(n);
     }
 
     /// Adds `n` processed items (the same as [`Stage::items`]), as work proceeds.
@@ -238,6 +242,12 @@ impl Stage {
     /// Says how many items the stage will process in all, so a live report
     /// (`current_report()`) shows its progress and an estimate of when it
     /// ends.
+    ///
+    /// With the `progress` feature, a recorded stage also draws a bar on
+    /// stderr while stderr is a terminal: its name, items done of `total`,
+    /// the rate and the time left, advanced by [`Stage::add`] and cleared
+    /// when the stage ends. Whatever else the program prints to the same
+    /// terminal meanwhile can leave a copy of the bar behind.
     ///
     /// ```
     /// let m = profiler_runtime::Monitor::new();
@@ -251,8 +261,10 @@ impl Stage {
     /// assert!(running.eta_ns.is_some());
     /// ```
     #[must_use = "expect returns the stage: keep it, or it ends at once"]
-    pub fn expect(self, total: u64) -> Stage {
+    pub fn expect(mut self, total: u64) -> Stage {
         self.progress.expected.store(total, Relaxed);
+        let done = self.progress.items.load(Relaxed);
+        self.bar.expect(&self.progress.name, done, total, self.core.is_some());
         self
     }
 
@@ -262,6 +274,7 @@ impl Stage {
 
 impl Drop for Stage {
     fn drop(&mut self) {
+        self.bar.finish();
         let Some(core) = self.core else { return };
         let end = clock::now();
         let (name, start) = (&self.progress.name, self.progress.start);
@@ -275,5 +288,20 @@ impl Drop for Stage {
         });
         let heap = self.heap.zip(heap::process_totals()).map(|(start, end)| end.since(&start));
         lock(&core.stages).add(name, nanos, self.progress.items.load(Relaxed), memory, heap);
+    }
+}
+
+#[cfg(all(test, feature = "progress"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stage_started_while_recording_is_off_draws_no_bar() {
+        let core = Core::leak();
+        core.recorder.set_enabled(false);
+        let stage = Stage::start(core, "parse").expect(1_000);
+        stage.add(10);
+        assert!(stage.core.is_none());
+        assert_eq!(stage.bar.position(), None);
     }
 }

@@ -14,9 +14,9 @@
 //! call: too dear for every call of a function that takes 50 ns. So a call
 //! reads it when
 //!
-//! - the previous call of the same callsite on this thread took at least
-//!   [`LONG_CALL_NS`] (two readings are then a few per cent of such a call),
-//!   counted with weight 1; or else
+//! - it is the callsite's first call on this thread, or the previous one
+//!   there took at least [`LONG_CALL_NS`] (two readings are then a few per
+//!   cent of such a call), counted with weight 1; or else
 //! - the slot's CPU countdown says so: one call in [`CPU_SAMPLE_RATE`] on
 //!   average, chosen as [`super::sampling`] chooses timed calls (geometric
 //!   gaps, so the choice never looks at the call), counted with weight
@@ -25,9 +25,18 @@
 //! Every call is therefore read with a known probability (1, or 1 in
 //! [`CPU_SAMPLE_RATE`]), and weighting each reading by the inverse of its
 //! probability makes the weighted sums of CPU time and of wall time unbiased
-//! estimates of the sums over all calls. The report gives an operation's CPU
-//! time as its wall time times their ratio, with the number of readings.
-//! Both figures include the calls it made (as wall time does).
+//! estimates of the sums over all calls. They are kept apart for long sync
+//! calls ([`LONG_CALL_NS`] and over) and the rest (see [`Extras`]): the
+//! report applies each stratum's ratio to its exact wall time and gives the
+//! operation's CPU time as the sum, with the number of readings, or none
+//! when a stratum holding a twentieth or more of the wall time has too few
+//! readings to stand for it (under 10, and under a fifth of its calls): a
+//! mostly short function's rare long calls are read only at random, and one
+//! reading of them would speak for all.
+//! Both figures include the calls it made (as wall time does). What a
+//! reading itself adds to the difference of two (the way out of one system
+//! call and into the next, measured once: [`cpu_clock::read_cost`]) is
+//! taken off each difference, or a 100 ns call would read as 700 ns of CPU.
 //!
 //! An `async` call reads the CPU clock around each of its polls (if it was
 //! chosen at its first poll), so its CPU time is what its polls used, on
@@ -55,16 +64,49 @@ pub(crate) const LONG_CALL_NS: u64 = 20_000;
 /// Running monitored calls tracked per thread.
 pub(crate) const MAX_DEPTH: usize = 126;
 
+/// One stratum's CPU readings: weighted CPU and wall time of the calls that
+/// read the clock, and how many did.
+#[derive(Default)]
+struct Stratum {
+    cpu_weighted: AtomicU64,
+    wall_weighted: AtomicU64,
+    readings: AtomicU64,
+}
+
+impl Stratum {
+    #[inline]
+    fn add(&self, cpu_ns: u64, wall_ns: u64, weight: u32) {
+        bump(&self.cpu_weighted, cpu_ns.saturating_mul(u64::from(weight)));
+        bump(&self.wall_weighted, wall_ns.saturating_mul(u64::from(weight)));
+        bump(&self.readings, 1);
+    }
+
+    fn read(&self) -> super::reading::StratumTotals {
+        super::reading::StratumTotals {
+            cpu_weighted: self.cpu_weighted.load(Relaxed),
+            wall_weighted: self.wall_weighted.load(Relaxed),
+            readings: self.readings.load(Relaxed),
+        }
+    }
+}
+
 /// The detailed level's measures of one callsite on one thread, next to its
 /// slot (allocated with the first detailed call). Single writer: the owner.
+///
+/// CPU readings are kept in two strata, by the call's wall time: sync calls
+/// of [`LONG_CALL_NS`] or more, and the rest (futures' polls included). Each
+/// stratum's ratio of CPU to wall time applies to that stratum's exact wall
+/// time, so a function whose rare long calls wait and whose many short ones
+/// compute is not judged by whichever kind its random readings caught.
 #[repr(align(64))]
 pub(crate) struct Extras {
-    /// CPU time of the calls that read it, each times its weight.
-    cpu_weighted: AtomicU64,
-    /// Wall time of those calls, each times its weight.
-    wall_weighted: AtomicU64,
-    /// Calls that read the CPU clock.
-    cpu_calls: AtomicU64,
+    short: Stratum,
+    long: Stratum,
+    /// Wall time of every call measured at this level, and of its long sync calls.
+    wall: AtomicU64,
+    long_wall: AtomicU64,
+    /// Long sync calls measured.
+    long_calls: AtomicU64,
     /// Bytes and allocations charged to the callsite's calls.
     bytes: AtomicU64,
     allocations: AtomicU64,
@@ -77,9 +119,11 @@ pub(crate) struct Extras {
 impl Extras {
     pub(crate) fn new() -> Extras {
         Extras {
-            cpu_weighted: AtomicU64::new(0),
-            wall_weighted: AtomicU64::new(0),
-            cpu_calls: AtomicU64::new(0),
+            short: Stratum::default(),
+            long: Stratum::default(),
+            wall: AtomicU64::new(0),
+            long_wall: AtomicU64::new(0),
+            long_calls: AtomicU64::new(0),
             bytes: AtomicU64::new(0),
             allocations: AtomicU64::new(0),
             calls: AtomicU64::new(0),
@@ -91,7 +135,8 @@ impl Extras {
     /// docs); `last_ns` is the previous call's duration on this thread.
     #[inline]
     pub(crate) fn cpu_weight(&self, last_ns: Option<u64>, draw: impl FnOnce() -> u32) -> u32 {
-        if last_ns.is_some_and(|n| n >= LONG_CALL_NS) {
+        // The first call on this thread, and one after a long call: always.
+        if last_ns.is_none_or(|n| n >= LONG_CALL_NS) {
             return 1;
         }
         let mut left = self.countdown.load(Relaxed);
@@ -107,13 +152,8 @@ impl Extras {
         }
     }
 
-    /// Adds what one poll or call used: CPU nanoseconds (times `weight`) and
-    /// the allocations charged to it.
     #[inline]
-    pub(crate) fn charge(&self, spent: Spent, weight: u32) {
-        if let Some(cpu) = spent.cpu_ns {
-            bump(&self.cpu_weighted, cpu.saturating_mul(u64::from(weight)));
-        }
+    fn charge_allocations(&self, spent: &Spent) {
         if spent.bytes != 0 {
             bump(&self.bytes, spent.bytes);
         }
@@ -122,31 +162,65 @@ impl Extras {
         }
     }
 
-    /// Counts a call measured at this level that took `wall_ns`; with a CPU
-    /// reading of weight `weight` (0: none), its wall time joins the ratio.
+    /// Adds what one poll of a future used: its allocations, and its CPU
+    /// time (times `weight`) to the short stratum.
     #[inline]
-    pub(crate) fn finish(&self, wall_ns: u64, weight: u32) {
+    pub(crate) fn charge_poll(&self, spent: Spent, weight: u32) {
+        self.charge_allocations(&spent);
+        if let (Some(cpu), true) = (spent.cpu_ns, weight != 0) {
+            bump(&self.short.cpu_weighted, cpu.saturating_mul(u64::from(weight)));
+        }
+    }
+
+    /// Counts a future measured at this level that took `wall_ns`; with CPU
+    /// readings of weight `weight` (0: none), its wall time joins the short
+    /// stratum's ratio (its polls' CPU time already has).
+    #[inline]
+    pub(crate) fn finish_future(&self, wall_ns: u64, weight: u32) {
         bump(&self.calls, 1);
+        bump(&self.wall, wall_ns);
         if weight != 0 {
-            bump(&self.wall_weighted, wall_ns.saturating_mul(u64::from(weight)));
-            bump(&self.cpu_calls, 1);
+            self.short.add(0, wall_ns, weight);
+        }
+    }
+
+    /// Counts a sync call measured at this level: what its frame used (if it
+    /// was kept) and its wall time `wall_ns`; a CPU reading of weight
+    /// `weight` goes to the stratum its wall time puts it in.
+    #[inline]
+    pub(crate) fn finish_call(&self, spent: Option<Spent>, wall_ns: u64, weight: u32) {
+        bump(&self.calls, 1);
+        bump(&self.wall, wall_ns);
+        let long = wall_ns >= LONG_CALL_NS;
+        if long {
+            bump(&self.long_wall, wall_ns);
+            bump(&self.long_calls, 1);
+        }
+        let Some(spent) = spent else { return };
+        self.charge_allocations(&spent);
+        if let (Some(cpu), true) = (spent.cpu_ns, weight != 0) {
+            let stratum = if long { &self.long } else { &self.short };
+            stratum.add(cpu, wall_ns, weight);
         }
     }
 
     /// A future dropped before it completed, `wall_ns` after it started:
-    /// with a CPU reading of weight `weight`, its wall time joins the ratio
+    /// with CPU readings of weight `weight`, its wall time joins the ratio
     /// (its polls' CPU time already has).
     pub(crate) fn cancelled(&self, wall_ns: u64, weight: u32) {
-        bump(&self.wall_weighted, wall_ns.saturating_mul(u64::from(weight)));
+        bump(&self.wall, wall_ns);
+        bump(&self.short.wall_weighted, wall_ns.saturating_mul(u64::from(weight)));
     }
 
     /// Adds this callsite's detailed measures on this thread to `out`.
     pub(crate) fn read_into(&self, out: &mut super::reading::SiteTotals) {
         let d = &mut out.detail;
         d.calls += self.calls.load(Relaxed);
-        d.cpu_weighted += self.cpu_weighted.load(Relaxed);
-        d.wall_weighted += self.wall_weighted.load(Relaxed);
-        d.cpu_calls += self.cpu_calls.load(Relaxed);
+        d.short.add(&self.short.read());
+        d.long.add(&self.long.read());
+        d.wall += self.wall.load(Relaxed);
+        d.long_wall += self.long_wall.load(Relaxed);
+        d.long_calls += self.long_calls.load(Relaxed);
         d.bytes += self.bytes.load(Relaxed);
         d.allocations += self.allocations.load(Relaxed);
     }
@@ -298,7 +372,8 @@ pub(crate) fn pop(token: usize) -> Option<Spent> {
             let end = if frame.start != 0 { clock::now() } else { 0 };
             let cpu_ns = match frame.cpu_start {
                 NO_CPU => None,
-                start => cpu_clock::now().map(|now| now.saturating_sub(start)),
+                start => cpu_clock::now()
+                    .map(|now| now.saturating_sub(start).saturating_sub(cpu_clock::read_cost())),
             };
             let (bytes, allocations) = heap::thread_totals();
             let bytes = bytes.wrapping_sub(frame.bytes_start);
@@ -401,9 +476,24 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)]
+    fn an_empty_frame_reads_about_no_cpu_time_not_the_readings_own_cost() {
+        let cost = cpu_clock::read_cost();
+        let least = (0..15)
+            .filter_map(|_| {
+                let token = push(true, false, false);
+                pop(token)?.cpu_ns
+            })
+            .min()
+            .unwrap();
+        assert!(least <= cost / 2, "an empty frame read {least} ns; one reading costs {cost} ns");
+    }
+
+    #[test]
     fn long_calls_always_read_the_cpu_clock_and_short_ones_by_countdown() {
         let e = Extras::new();
         assert_eq!(e.cpu_weight(Some(LONG_CALL_NS), || unreachable!()), 1);
+        assert_eq!(e.cpu_weight(None, || unreachable!()), 1, "a first call always reads");
         let mut draws = [3u32].into_iter();
         let weights: Vec<u32> =
             (0..3).map(|_| e.cpu_weight(Some(10), || draws.next().unwrap())).collect();

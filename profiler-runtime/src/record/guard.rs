@@ -38,6 +38,8 @@ const CPU_SHIFT: u32 = 25;
 /// event in its thread's log. A future's id travels above bit 32.
 const TRACED: usize = 1 << 27;
 const ASYNC_ID_SHIFT: u32 = 32;
+/// The call is a future: its polls had frames of their own.
+const POLLED: usize = 1 << 28;
 /// Weight classes: no CPU reading, weight 1, weight [`CPU_SAMPLE_RATE`].
 const CPU_NONE: usize = 0;
 const CPU_ALWAYS: usize = 1;
@@ -99,7 +101,7 @@ fn log(recorder: &'static Recorder, event: Event) {
 fn close_frame(recorder: &'static Recorder, slot: usize, token: usize) {
     let Some(spent) = detail::pop(token) else { return };
     if let Some(extras) = local::shard(recorder).and_then(|s| s.extras(slot & SLOT_MASK)) {
-        extras.charge(spent, weight_of(slot));
+        extras.charge_poll(spent, weight_of(slot));
     }
     if let Some(t) = spent.traced {
         let event = Event {
@@ -134,10 +136,11 @@ fn finish_detail(recorder: &'static Recorder, slot: usize, end: u64, nanos: u64)
         return;
     };
     let weight = weight_of(slot);
-    if let Some(spent) = spent {
-        extras.charge(spent, weight);
+    if slot & POLLED != 0 {
+        extras.finish_future(nanos, weight);
+    } else {
+        extras.finish_call(spent, nanos, weight);
     }
-    extras.finish(nanos, weight);
     if slot & TRACED == 0 {
         return;
     }
@@ -287,7 +290,9 @@ impl Active {
             Framing::Polls | Framing::None => (0, 0),
         };
         let traced = if traced { TRACED } else { 0 };
+        let polled = if framing == Framing::Polls { POLLED } else { 0 };
         token << TOKEN_SHIFT
+            | polled
             | DETAIL
             | class << CPU_SHIFT
             | traced

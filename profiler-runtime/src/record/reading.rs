@@ -40,15 +40,46 @@ pub(crate) struct SiteTotals {
     pub(crate) detail: DetailTotals,
 }
 
+/// One stratum's CPU readings (see [`super::detail::Extras`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct StratumTotals {
+    pub(crate) cpu_weighted: u64,
+    pub(crate) wall_weighted: u64,
+    pub(crate) readings: u64,
+}
+
+impl StratumTotals {
+    pub(crate) fn add(&mut self, t: &StratumTotals) {
+        self.cpu_weighted = self.cpu_weighted.wrapping_add(t.cpu_weighted);
+        self.wall_weighted = self.wall_weighted.wrapping_add(t.wall_weighted);
+        self.readings += t.readings;
+    }
+
+    fn subtract(&mut self, start: &StratumTotals) {
+        self.cpu_weighted = self.cpu_weighted.wrapping_sub(start.cpu_weighted);
+        self.wall_weighted = self.wall_weighted.wrapping_sub(start.wall_weighted);
+        self.readings = self.readings.saturating_sub(start.readings);
+    }
+
+    /// CPU over wall time in this stratum, if it has a reading.
+    pub(crate) fn ratio(&self) -> Option<f64> {
+        (self.readings > 0 && self.wall_weighted > 0)
+            .then(|| self.cpu_weighted as f64 / self.wall_weighted as f64)
+    }
+}
+
 /// One callsite's detailed-level measures (see [`super::detail`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct DetailTotals {
     /// Calls measured at the detailed level.
     pub(crate) calls: u64,
-    /// Weighted CPU and wall time of the calls that read the CPU clock.
-    pub(crate) cpu_weighted: u64,
-    pub(crate) wall_weighted: u64,
-    pub(crate) cpu_calls: u64,
+    /// CPU readings of short calls (and futures) and of long sync calls.
+    pub(crate) short: StratumTotals,
+    pub(crate) long: StratumTotals,
+    /// Exact wall time of the calls measured, and of the long sync ones.
+    pub(crate) wall: u64,
+    pub(crate) long_wall: u64,
+    pub(crate) long_calls: u64,
     /// Bytes and allocations charged to the calls.
     pub(crate) bytes: u64,
     pub(crate) allocations: u64,
@@ -57,18 +88,22 @@ pub(crate) struct DetailTotals {
 impl DetailTotals {
     fn add(&mut self, t: &DetailTotals) {
         self.calls += t.calls;
-        self.cpu_weighted = self.cpu_weighted.wrapping_add(t.cpu_weighted);
-        self.wall_weighted = self.wall_weighted.wrapping_add(t.wall_weighted);
-        self.cpu_calls += t.cpu_calls;
+        self.short.add(&t.short);
+        self.long.add(&t.long);
+        self.wall = self.wall.wrapping_add(t.wall);
+        self.long_wall = self.long_wall.wrapping_add(t.long_wall);
+        self.long_calls += t.long_calls;
         self.bytes = self.bytes.wrapping_add(t.bytes);
         self.allocations = self.allocations.wrapping_add(t.allocations);
     }
 
     fn subtract(&mut self, start: &DetailTotals) {
         self.calls = self.calls.saturating_sub(start.calls);
-        self.cpu_weighted = self.cpu_weighted.wrapping_sub(start.cpu_weighted);
-        self.wall_weighted = self.wall_weighted.wrapping_sub(start.wall_weighted);
-        self.cpu_calls = self.cpu_calls.saturating_sub(start.cpu_calls);
+        self.short.subtract(&start.short);
+        self.long.subtract(&start.long);
+        self.wall = self.wall.wrapping_sub(start.wall);
+        self.long_wall = self.long_wall.wrapping_sub(start.long_wall);
+        self.long_calls = self.long_calls.saturating_sub(start.long_calls);
         self.bytes = self.bytes.wrapping_sub(start.bytes);
         self.allocations = self.allocations.wrapping_sub(start.allocations);
     }

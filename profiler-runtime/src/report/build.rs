@@ -7,7 +7,7 @@ use super::{
     StageStats, SCHEMA_VERSION,
 };
 use crate::record::histogram::Histogram;
-use crate::record::reading::{DetailTotals, SiteTotals};
+use crate::record::reading::{DetailTotals, SiteTotals, StratumTotals};
 use crate::record::registry::{self, SiteInfo};
 use crate::record::{clock, counter, trace};
 use crate::resources;
@@ -246,17 +246,38 @@ fn call_trace(
     super::CallTrace { events: out, threads: trace::thread_names(), dropped: dropped + cut as u64 }
 }
 
-/// CPU time from the weighted readings (see `record::detail`): the
-/// operation's wall time times the weighted CPU-to-wall ratio.
+/// CPU time from the weighted readings (see `record::detail`): each
+/// stratum's CPU-to-wall ratio times its exact wall time, over the whole
+/// wall time, applied to the operation's wall time. A stratum holding a
+/// twentieth or more of the wall time must have at least 10 readings or one
+/// for a fifth of its calls, else there is no figure; a smaller one without
+/// enough takes the other's ratio.
 fn cpu_time(d: &DetailTotals, total_ns: u64) -> Option<super::CpuTime> {
-    if d.cpu_calls == 0 || d.wall_weighted == 0 {
+    if d.wall == 0 {
         return None;
     }
-    let cpu_share = d.cpu_weighted as f64 / d.wall_weighted as f64;
+    let long_wall = d.long_wall.min(d.wall);
+    let short_wall = d.wall - long_wall;
+    let long_calls = d.long_calls.min(d.calls);
+    let covered = |s: &StratumTotals, calls: u64| s.readings >= 10 || s.readings * 5 >= calls;
+    let short_ratio = d.short.ratio().filter(|_| covered(&d.short, d.calls - long_calls));
+    let long_ratio = d.long.ratio().filter(|_| covered(&d.long, long_calls));
+    let pick = |own: Option<f64>, wall: u64, other: Option<f64>| match own {
+        Some(ratio) => Some(ratio),
+        None if wall == 0 => Some(0.0),
+        None if (wall as f64) < d.wall as f64 / 20.0 => other,
+        None => None,
+    };
+    let short = pick(short_ratio, short_wall, long_ratio)?;
+    let long = pick(long_ratio, long_wall, short_ratio)?;
+    let cpu = short * short_wall as f64 + long * long_wall as f64;
+    // A thread cannot run longer than it exists: what passes 1.0 is the
+    // readings' own noise.
+    let cpu_share = (cpu / d.wall as f64).min(1.0);
     Some(super::CpuTime {
         cpu_ns: (total_ns as f64 * cpu_share) as u64,
         cpu_share,
-        readings: d.cpu_calls,
+        readings: d.short.readings + d.long.readings,
     })
 }
 
@@ -445,5 +466,38 @@ mod tests {
         let (op, truth) = sampled_row(1_000, 1, |i| 500 + i);
         assert!(!op.estimated);
         assert_eq!((op.calls, op.timed_calls, op.total_ns), (1_000, 1_000, truth));
+    }
+
+    #[test]
+    fn each_strata_ratio_applies_to_its_own_wall_time() {
+        let reading = |cpu: u64, wall: u64, n: u64| StratumTotals {
+            cpu_weighted: cpu,
+            wall_weighted: wall,
+            readings: n,
+        };
+        // Short calls all CPU; long calls (half the wall time) all waiting.
+        let mut d = DetailTotals {
+            calls: 1_000,
+            short: reading(640, 640, 10),
+            long: reading(0, 1_000_000, 2),
+            wall: 2_000_000,
+            long_wall: 1_000_000,
+            long_calls: 2,
+            ..DetailTotals::default()
+        };
+        let cpu = cpu_time(&d, 2_000_000).unwrap();
+        assert!((cpu.cpu_share - 0.5).abs() < 1e-9, "{cpu:?}");
+        assert_eq!((cpu.cpu_ns, cpu.readings), (1_000_000, 12));
+        // The long half unread: no figure rather than the short calls' 100%.
+        d.long = StratumTotals::default();
+        assert_eq!(cpu_time(&d, 2_000_000), None);
+        // Two readings of twenty long calls cannot speak for them.
+        d.long = reading(0, 1_000_000, 2);
+        d.long_calls = 20;
+        assert_eq!(cpu_time(&d, 2_000_000), None);
+        // Unread long calls under a twentieth of the time borrow the short ratio.
+        d.long = StratumTotals::default();
+        d.long_wall = 50_000;
+        assert_eq!(cpu_time(&d, 2_000_000).unwrap().cpu_share, 1.0);
     }
 }

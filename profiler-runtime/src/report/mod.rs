@@ -245,7 +245,8 @@ pub struct StageHeap {
 
 /// An operation's CPU time against its wall time (see
 /// [`OperationStats::cpu`]). Estimated from the calls that read the thread
-/// CPU clock: every call after one that took 20 µs or more, and one in 64 of
+/// CPU clock: a function's first call on each thread, every call after one
+/// that took 20 µs or more, and one in 64 of
 /// the others at random, each reading weighted by how likely it was to be
 /// taken, so the estimate is unbiased. Both times include the calls an
 /// operation made.
@@ -254,9 +255,10 @@ pub struct CpuTime {
     /// Estimated CPU time over all calls: the wall time (`total_ns`) times
     /// `cpu_share`.
     pub cpu_ns: u64,
-    /// CPU time over wall time, 0.0-1.0 (a little over 1.0 from clock
-    /// granularity); the rest of the wall time was spent waiting (sleep,
-    /// I/O, a lock, a scheduler that ran something else).
+    /// CPU time over wall time, 0.0 to 1.0 (the readings' noise can reach
+    /// past 1.0 for very short calls; it is cut there); the rest of the wall
+    /// time was spent waiting (sleep, I/O, a lock, a scheduler that ran
+    /// something else).
     pub cpu_share: f64,
     /// Calls that read the CPU clock.
     pub readings: u64,

@@ -384,6 +384,12 @@ impl SessionReport {
                 lpad(&per_call, 10)
             );
         }
+        if rows.iter().any(|op| op.cpu.is_none()) {
+            let _ = writeln!(
+                out,
+                "  cpu -: its CPU readings were too few for some of its time (rare long calls are read at random)"
+            );
+        }
     }
 
     fn write_memory(&self, out: &mut String) {

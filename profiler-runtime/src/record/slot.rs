@@ -33,13 +33,14 @@
 //! # Room for the next measures
 //!
 //! The slot has 18 bytes spare (at the end of line 3), enough for two more
-//! `u64`s every call writes (self time fits there). Measures that only some levels want
-//! (allocation bytes, CPU time, busy time and polls) do not widen the slot:
-//! they go in a block of their own that the slot points to, allocated the
-//! first time a call at that level records into the slot, so a slot at the
-//! basic level stays 192 bytes and its calls touch the same lines. Adding a
-//! measure is a field, a line in [`Slot::read_into`], a field in
-//! [`SiteTotals`] and a column in the report row.
+//! `u64`s every call writes (self time fits there). Measures that only some
+//! levels want do not widen the slot: the detailed level's (CPU time,
+//! allocations) live in the shard's table of [`super::detail::Extras`],
+//! indexed like the slots and allocated at a thread's first detailed call,
+//! so a slot at the basic level stays 192 bytes and its calls touch the same
+//! lines. Adding a measure is a field, a line in [`Slot::read_into`] (or
+//! `Extras::read_into`), a field in [`SiteTotals`] and a column in the
+//! report row.
 
 use super::error_text::Errors;
 use super::histogram::{self, GROUP, GROUPS};

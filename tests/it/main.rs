@@ -20,6 +20,7 @@ mod counters;
 mod hostile;
 mod memory;
 mod names;
+mod nesting;
 mod operations;
 mod properties;
 mod report_json;

@@ -159,7 +159,7 @@ fn the_report_marks_estimates_in_text_and_json() {
     let op = row(&report, "sampling::parse");
     let text = report.to_text();
     let table_row = text.lines().find(|l| l.trim_start().starts_with("sampling::parse ")).unwrap();
-    assert_eq!(table_row.matches('~').count(), 2, "total and mean marked: {table_row}");
+    assert_eq!(table_row.matches('~').count(), 3, "total, self and mean marked: {table_row}");
     // About 312 timed calls: no thousands separator to format.
     assert!(op.timed_calls < 1_000);
     let note = format!(

@@ -8,8 +8,9 @@
 //! exactly when the inner future is.
 
 use super::callsite::Callsite;
-use super::guard::{Active, Framing};
+use super::guard::{Active, Framing, Nest};
 use super::local;
+use super::nesting;
 use super::outcome::Outcome;
 use pin_project_lite::pin_project;
 use std::fmt;
@@ -41,7 +42,7 @@ pin_project! {
             let this = this.project();
             if let State::Running(active) = std::mem::replace(this.state, State::Done) {
                 if std::thread::panicking() {
-                    active.panicked();
+                    active.panicked_polled();
                 } else {
                     active.cancel();
                 }
@@ -101,8 +102,13 @@ where
             _ => 0,
         };
         let guard = InPoll(active);
+        let mark = nesting::mark();
         let polled = this.inner.poll(cx);
-        let active = guard.disarm();
+        let children = nesting::poll_end(mark);
+        let mut active = guard.disarm();
+        if let Some(active) = &mut active {
+            active.add_children(children);
+        }
         if frame != 0 {
             if let Some(active) = &active {
                 active.close_poll(frame);
@@ -118,7 +124,7 @@ where
             }
         };
         if let Some(active) = active {
-            active.finish((this.classify)(&output));
+            active.finish_as((this.classify)(&output), Nest::Future);
         }
         Poll::Ready(output)
     }
@@ -138,7 +144,7 @@ impl Drop for InPoll {
     #[inline]
     fn drop(&mut self) {
         if let Some(active) = self.0.take() {
-            active.panicked();
+            active.panicked_polled();
         }
     }
 }

@@ -12,7 +12,7 @@ use super::outcome::Outcome;
 use super::recorder::{Recorder, DETAILED, FULL, ON};
 use super::trace::{self, Event, Kind};
 use super::untimed::{Untimed, UntimedGuard};
-use super::{clock, local, switch};
+use super::{clock, local, nesting, switch};
 use std::fmt;
 
 /// How a call of a sampled callsite starts.
@@ -179,6 +179,15 @@ fn finish_detail(recorder: &'static Recorder, slot: usize, end: u64, nanos: u64)
     log(recorder, event);
 }
 
+/// The `kids` word a call starts with: a sync call's mark, else 0.
+#[inline(always)]
+fn kids_at_start(framing: Framing) -> u64 {
+    match framing {
+        Framing::Call => nesting::mark(),
+        Framing::Polls | Framing::None => 0,
+    }
+}
+
 /// A call being timed: where it records and when it started.
 #[derive(Clone, Copy)]
 pub(crate) struct Active {
@@ -190,6 +199,20 @@ pub(crate) struct Active {
     slot: usize,
     /// Clock ticks at the start, or [`UNTIMED`].
     start: u64,
+    /// For self time (see [`super::nesting`]): a sync call's mark, a
+    /// future's children's time so far.
+    kids: u64,
+}
+
+/// How a call takes part in self time (see [`super::nesting`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Nest {
+    /// A sync call: its mark is in `kids`.
+    Call,
+    /// A future: its children's time is in `kids`.
+    Future,
+    /// A manual operation, or a future that panicked: no part.
+    None,
 }
 
 impl fmt::Debug for Active {
@@ -226,7 +249,7 @@ impl Active {
             return match Active::start_sampled(recorder, site, id, framing) {
                 Sampled::Timed(active) => Some(active),
                 Sampled::Untimed(call) => {
-                    Some(Active { recorder, site, slot: call.index, start: UNTIMED })
+                    Some(Active { recorder, site, slot: call.index, start: UNTIMED, kids: 0 })
                 }
                 Sampled::Off => None,
             };
@@ -257,7 +280,7 @@ impl Active {
                     slot |= Active::detail_bits(recorder, slot, framing, mode);
                     start = clock::now();
                 }
-                Some(Active { recorder, site, slot, start })
+                Some(Active { recorder, site, slot, start, kids: kids_at_start(framing) })
             }
             None => Active::start_unregistered(recorder, site, framing),
         }
@@ -352,7 +375,8 @@ impl Active {
             if mode & DETAILED != 0 {
                 slot |= Active::detail_bits(recorder, index, framing, mode);
             }
-            Sampled::Timed(Active { recorder, site, slot, start: clock::now() })
+            let kids = kids_at_start(framing);
+            Sampled::Timed(Active { recorder, site, slot, start: clock::now(), kids })
         } else {
             Sampled::Untimed(Untimed::new(shard, slot, index))
         }
@@ -376,11 +400,27 @@ impl Active {
     /// (0 for a sampled call that was not timed).
     #[inline(always)]
     pub(crate) fn finish(self, outcome: Outcome<'_>) -> u64 {
+        self.finish_as(outcome, Nest::Call)
+    }
+
+    /// [`Active::finish`] for a call that takes part in self time as `nest` says.
+    #[inline(always)]
+    pub(crate) fn finish_as(self, outcome: Outcome<'_>, nest: Nest) -> u64 {
         if self.start == UNTIMED {
             self.finish_untimed(outcome);
             return 0;
         }
         let end = clock::now();
+        let nanos = clock::nanos_between(self.start, end);
+        let children = match nest {
+            Nest::Call => nesting::close(self.kids, nanos),
+            Nest::Future => {
+                nesting::add(nanos);
+                self.kids
+            }
+            Nest::None => 0,
+        };
+        let self_ns = nanos.saturating_sub(children);
         // The detailed path takes words, not the `Active`, so the basic
         // path keeps it in registers. Its frame closes before the call is
         // recorded, so what recording allocates (rarely: a page table, an
@@ -388,7 +428,7 @@ impl Active {
         if self.slot > SLOT_MASK {
             close_call_frame(self.slot);
         }
-        let nanos = Active { slot: self.index(), ..self }.record(end, outcome);
+        Active { slot: self.index(), ..self }.record(end, nanos, self_ns, outcome);
         if self.slot > SLOT_MASK {
             finish_detail(self.recorder, self.slot, end, nanos);
         }
@@ -398,20 +438,25 @@ impl Active {
     /// Records the call as ended at `end` (clock ticks); a basic call's word
     /// is its slot index.
     #[inline(always)]
-    fn record(self, end: u64, outcome: Outcome<'_>) -> u64 {
-        let nanos = clock::nanos_between(self.start, end);
+    fn record(self, end: u64, nanos: u64, self_ns: u64, outcome: Outcome<'_>) {
         let epoch = self.recorder.epoch();
         let slow = self.site.slow_threshold();
         // No closure here: captured references would be spilled to the stack
         // and passed to an out-of-line call on every recorded call.
-        let Some(shard) = local::shard(self.recorder) else { return nanos };
-        let Some(slot) = shard.slot(self.slot) else { return nanos };
+        let Some(shard) = local::shard(self.recorder) else { return };
+        let Some(slot) = shard.slot(self.slot) else { return };
         let failed = matches!(outcome, Outcome::Failure(_));
         slot.record(&shard.pages, self.slot, nanos, failed, slow, epoch);
+        slot.record_self(self_ns);
         if let Outcome::Failure(Some(text)) = outcome {
             slot.record_error(&shard.errors, end, text);
         }
-        nanos
+    }
+
+    /// Adds what this poll's monitored children took (see [`super::nesting`]).
+    #[inline(always)]
+    pub(crate) fn add_children(&mut self, nanos: u64) {
+        self.kids = self.kids.wrapping_add(nanos);
     }
 
     /// Counts a sampled call that was not timed, on the thread it ended on.
@@ -458,6 +503,13 @@ impl Active {
     #[cold]
     pub(crate) fn panicked(self) {
         self.finish(Outcome::Failure(Some(&"panicked")));
+    }
+
+    /// Records a panic out of a future's poll: its self time is its whole
+    /// time (the poll's bookkeeping was cut short).
+    #[cold]
+    pub(crate) fn panicked_polled(self) {
+        self.finish_as(Outcome::Failure(Some(&"panicked")), Nest::None);
     }
 }
 

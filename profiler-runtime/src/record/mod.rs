@@ -38,6 +38,7 @@ pub(crate) mod heap;
 pub(crate) mod histogram;
 pub(crate) mod local;
 pub(crate) mod naming;
+pub(crate) mod nesting;
 pub(crate) mod outcome;
 pub(crate) mod pages;
 pub(crate) mod reading;

@@ -29,6 +29,8 @@ pub(crate) struct SiteTotals {
     pub(crate) cancelled: u64,
     pub(crate) slow: u64,
     pub(crate) total_ns: u64,
+    /// The timed calls' self time (see [`super::nesting`]).
+    pub(crate) self_ns: u64,
     /// `u64::MAX` when no call of the current epoch was seen.
     pub(crate) min_ns: u64,
     pub(crate) max_ns: u64,
@@ -118,6 +120,7 @@ impl Default for SiteTotals {
             cancelled: 0,
             slow: 0,
             total_ns: 0,
+            self_ns: 0,
             min_ns: u64::MAX,
             max_ns: 0,
             buckets: Buckets::default(),
@@ -138,6 +141,7 @@ impl SiteTotals {
         self.cancelled += t.cancelled;
         self.slow += t.slow;
         self.total_ns = self.total_ns.wrapping_add(t.total_ns);
+        self.self_ns = self.self_ns.wrapping_add(t.self_ns);
         self.min_ns = self.min_ns.min(t.min_ns);
         self.max_ns = self.max_ns.max(t.max_ns);
         self.buckets.add_all(&t.buckets);
@@ -264,6 +268,7 @@ impl Totals {
             end.cancelled = end.cancelled.saturating_sub(begin.cancelled);
             end.slow = end.slow.saturating_sub(begin.slow);
             end.total_ns = end.total_ns.wrapping_sub(begin.total_ns);
+            end.self_ns = end.self_ns.wrapping_sub(begin.self_ns);
             end.detail.subtract(&begin.detail);
         }
         for site in &mut self.sites {

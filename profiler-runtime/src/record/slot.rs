@@ -9,6 +9,7 @@
 //! | line | fields | written by |
 //! |------|--------|------------|
 //! | 1 | `calls`, `total_ns`, `pending`, `epoch`, `min_ns`, `max_ns`, `failures`, `slow` | every timed call (failures and slow only when they happen) |
+//! | 2 | `self_ns` | every timed call (its self time, see [`super::nesting`]) |
 //! | 2 | `untimed`, `countdown` | every call of a sampled callsite that is not timed |
 //! | 2 | `cancelled`, `error` | cancellations, a slot's first failure with a text (the text itself lives in the shard) |
 //! | 2-3 | `pages` | read by every timed call (its page), written at a call in a new power of two |
@@ -32,8 +33,8 @@
 //!
 //! # Room for the next measures
 //!
-//! The slot has 18 bytes spare (at the end of line 3), enough for two more
-//! `u64`s every call writes (self time fits there). Measures that only some
+//! The slot has 8 bytes spare (at the end of line 3), enough for one more
+//! `u64` every call writes. Measures that only some
 //! levels want do not widen the slot: the detailed level's (CPU time,
 //! allocations) live in the shard's table of [`super::detail::Extras`],
 //! indexed like the slots and allocated at a thread's first detailed call,
@@ -70,6 +71,9 @@ pub(crate) struct Slot {
     /// Calls counted but not timed (sampled callsites only).
     untimed: AtomicU64,
     cancelled: AtomicU64,
+    /// The timed calls' self time: duration less their monitored children's
+    /// (see [`super::nesting`]).
+    self_ns: AtomicU64,
     /// Calls left until the next timed one, that one included; 0: draw anew.
     countdown: AtomicU32,
     /// The shard's text of this slot's last error; 0: no failure with a text yet.
@@ -97,6 +101,7 @@ impl Slot {
             slow: AtomicU64::new(0),
             untimed: AtomicU64::new(0),
             cancelled: AtomicU64::new(0),
+            self_ns: AtomicU64::new(0),
             countdown: AtomicU32::new(0),
             error: AtomicU16::new(0),
             pages: [const { AtomicU64::new(0) }; PAGE_WORDS],
@@ -184,6 +189,12 @@ impl Slot {
         Some(id)
     }
 
+    /// Adds a timed call's self time. Owner thread only.
+    #[inline(always)]
+    pub(crate) fn record_self(&self, nanos: u64) {
+        bump(&self.self_ns, nanos);
+    }
+
     /// The duration of the latest timed call on this thread, if any.
     #[inline]
     pub(crate) fn last_ns(&self) -> Option<u64> {
@@ -266,6 +277,7 @@ impl Slot {
         out.failures += self.failures.load(Relaxed);
         out.slow += self.slow.load(Relaxed);
         out.total_ns += self.total_ns.load(Relaxed);
+        out.self_ns += self.self_ns.load(Relaxed);
         if calls > 0 && self.epoch.load(Relaxed) == epoch {
             out.min_ns = out.min_ns.min(self.min_ns.load(Relaxed));
             out.max_ns = out.max_ns.max(self.max_ns.load(Relaxed));

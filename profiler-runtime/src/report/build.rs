@@ -204,6 +204,7 @@ impl Row<'_> {
             p90_ns: pct(0.90),
             p99_ns: pct(0.99),
             share_of_wall: share(total_ns, wall_ns),
+            self_ns: Some(if estimated { scale(t.self_ns, calls, t.calls) } else { t.self_ns }),
             last_error: t.error.map(|(_, text)| text),
             histogram,
             cpu: cpu_time(&t.detail, total_ns),

@@ -15,15 +15,20 @@ pub const BOTTLENECK_COUNT: usize = 5;
 /// Fills `report.bottlenecks` and `report.findings`, comparing stages
 /// against the monitor's `thresholds`.
 pub(crate) fn analyze(report: &mut SessionReport, thresholds: &Thresholds) {
-    report.bottlenecks = report
-        .operations
-        .iter()
-        .filter(|op| op.total_ns > 0)
+    // Ranked by self time, so a caller is not blamed for its callees.
+    let mut ranked: Vec<&OperationStats> =
+        report.operations.iter().filter(|op| op.self_time_ns() > 0).collect();
+    ranked
+        .sort_by(|a, b| b.self_time_ns().cmp(&a.self_time_ns()).then_with(|| a.name.cmp(&b.name)));
+    report.bottlenecks = ranked
+        .into_iter()
         .take(BOTTLENECK_COUNT)
         .map(|op| Bottleneck {
             name: op.name.clone(),
             total_ns: op.total_ns,
             share_of_wall: op.share_of_wall,
+            self_ns: op.self_time_ns(),
+            self_share_of_wall: self_share(op, report.wall_ns),
         })
         .collect();
 
@@ -62,8 +67,29 @@ fn finding(
     }
 }
 
+/// An operation's self time over the session's wall time.
+fn self_share(op: &OperationStats, wall_ns: u64) -> f64 {
+    if wall_ns == 0 {
+        0.0
+    } else {
+        op.self_time_ns() as f64 / wall_ns as f64
+    }
+}
+
+/// The operations whose own time (not their monitored callees') passes
+/// [`DOMINANT_SHARE`] of the session.
 fn dominant_operations(report: &SessionReport, out: &mut Vec<Finding>) {
-    for op in report.operations.iter().filter(|op| op.share_of_wall > DOMINANT_SHARE) {
+    let dominant = |op: &&OperationStats| self_share(op, report.wall_ns) > DOMINANT_SHARE;
+    for op in report.operations.iter().filter(dominant) {
+        let own = self_share(op, report.wall_ns);
+        let callees = if op.self_time_ns() < op.total_ns {
+            format!(
+                "; {} more in the monitored calls it made",
+                duration(op.total_ns - op.self_time_ns())
+            )
+        } else {
+            String::new()
+        };
         let overlap = if op.share_of_wall > 1.0 {
             format!("; its calls overlap, {:.1} in flight on average", op.share_of_wall)
         } else {
@@ -98,11 +124,11 @@ fn dominant_operations(report: &SessionReport, out: &mut Vec<Finding>) {
             "dominant_operation",
             Some(&op.name),
             format!(
-                "`{}` took {}{} of the session's wall time ({} over {} calls{overlap}{})",
+                "`{}` took {}{} of the session's wall time in its own code ({} over {} calls{callees}{overlap}{})",
                 sanitize(&op.name),
                 about(op),
-                percent(op.share_of_wall),
-                duration(op.total_ns),
+                percent(own),
+                duration(op.self_time_ns()),
                 op.calls,
                 estimated_from(op)
             ),
@@ -472,6 +498,7 @@ mod tests {
             p90_ns: total_ns / calls.max(1),
             p99_ns: total_ns / calls.max(1),
             share_of_wall: total_ns as f64 / wall_ns as f64,
+            self_ns: None,
             last_error: None,
             histogram: Default::default(),
             cpu: None,

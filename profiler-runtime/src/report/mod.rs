@@ -143,6 +143,13 @@ pub struct OperationStats {
     pub p99_ns: u64,
     /// `total_ns` over the session's wall time (can pass 1.0 with threads or nesting).
     pub share_of_wall: f64,
+    /// Self time: `total_ns` less the time of the monitored calls these
+    /// calls made (estimated like `total_ns` when sampled). A future's
+    /// children are the monitored futures it awaits; a spawned task is
+    /// nobody's child. Manual operations' self time is their total. `None`
+    /// in reports written before it was measured.
+    #[serde(default)]
+    pub self_ns: Option<u64>,
     /// The text of the latest failure in this session.
     #[serde(default)]
     pub last_error: Option<String>,
@@ -293,6 +300,11 @@ impl HeapUse {
 }
 
 impl OperationStats {
+    /// Self time, or the total where it was not measured.
+    pub fn self_time_ns(&self) -> u64 {
+        self.self_ns.unwrap_or(self.total_ns)
+    }
+
     /// Failures over calls, 0.0 without calls.
     pub fn failure_rate(&self) -> f64 {
         if self.calls == 0 {
@@ -475,6 +487,12 @@ pub struct Bottleneck {
     pub total_ns: u64,
     /// Its share of the session's wall time.
     pub share_of_wall: f64,
+    /// Its self time (the total less its monitored callees'), which ranks it.
+    #[serde(default)]
+    pub self_ns: u64,
+    /// Its self time's share of the session's wall time.
+    #[serde(default)]
+    pub self_share_of_wall: f64,
 }
 
 /// How much a finding matters.

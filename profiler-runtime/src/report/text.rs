@@ -285,9 +285,9 @@ impl SessionReport {
             "fail",
             "total",
             "%wall",
+            "self",
             "mean",
             "p50",
-            "p90",
             "p99",
             "max"
         );
@@ -300,9 +300,9 @@ impl SessionReport {
                 lpad(&count_in(op.failures, 5), 5),
                 lpad(&estimate(op.total_ns, op.estimated), 8),
                 lpad(&share_cell(op.share_of_wall), 6),
+                lpad(&estimate(op.self_time_ns(), op.estimated), 8),
                 lpad(&estimate(op.mean_ns, op.estimated), 8),
                 lpad(&duration(op.p50_ns), 8),
-                lpad(&duration(op.p90_ns), 8),
                 lpad(&duration(op.p99_ns), 8),
                 lpad(&duration(op.max_ns), 8),
             );
@@ -311,7 +311,7 @@ impl SessionReport {
             if op.estimated {
                 let _ = writeln!(
                     out,
-                    "  {name}: sampled, {} of {} calls timed; ~ marks estimates (total, mean, %wall)",
+                    "  {name}: sampled, {} of {} calls timed; ~ marks estimates (total, self, mean, %wall)",
                     count(op.timed_calls),
                     count(op.calls)
                 );
@@ -591,15 +591,23 @@ impl SessionReport {
         if self.bottlenecks.is_empty() {
             return;
         }
-        heading(out, "Bottlenecks (top 5 by total time)");
+        heading(
+            out,
+            "Bottlenecks (top 5 by self time: their own code, not their monitored callees)",
+        );
         for (i, b) in self.bottlenecks.iter().enumerate() {
+            let total = if b.total_ns > b.self_ns {
+                format!("  ({} with callees)", duration(b.total_ns))
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 out,
-                "  {}. {} {} {}",
+                "  {}. {} {} {}{total}",
                 i + 1,
                 pad(&elide::fit(&b.name, 40), 40),
-                lpad(&duration(b.total_ns), 9),
-                lpad(&share_cell(b.share_of_wall), 7)
+                lpad(&duration(b.self_ns), 9),
+                lpad(&share_cell(b.self_share_of_wall), 7)
             );
         }
     }

@@ -4,7 +4,7 @@
 use super::events::{self, OperationEvent, MAX_METADATA, MAX_METADATA_TEXT};
 use super::Core;
 use crate::record::callsite::{self, Callsite};
-use crate::record::guard::{Active, Framing};
+use crate::record::guard::{Active, Framing, Nest};
 use crate::record::outcome::Outcome;
 use crate::record::recorder::lock;
 use std::fmt;
@@ -95,7 +95,7 @@ impl Operation {
             _ => None,
         };
         let failed = matches!(outcome, Outcome::Failure(_));
-        let duration_ns = active.finish(outcome);
+        let duration_ns = active.finish_as(outcome, Nest::None);
         if failed || !self.metadata.is_empty() {
             lock(&self.core.events).push(OperationEvent {
                 name: self.name.to_owned(),

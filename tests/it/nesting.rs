@@ -1,0 +1,116 @@
+//! Self time on known nestings: a call's self time is its total less the
+//! totals of the monitored calls it made, exactly, sync and across `.await`.
+
+use profiler_runtime::{monitor, Monitor, SessionReport};
+use std::hint::black_box;
+
+fn row<'a>(r: &'a SessionReport, name: &str) -> &'a profiler_runtime::OperationStats {
+    r.operation(name).unwrap_or_else(|| panic!("no row {name} in\n{r}"))
+}
+
+#[monitor("nesting::leaf")]
+fn leaf(n: u64) -> u64 {
+    (0..n).map(black_box).sum()
+}
+
+#[monitor("nesting::inner_leaf")]
+fn inner_leaf(n: u64) -> u64 {
+    (0..n).map(black_box).sum()
+}
+
+#[monitor("nesting::middle")]
+fn middle() -> u64 {
+    inner_leaf(2_000) + inner_leaf(3_000)
+}
+
+#[monitor("nesting::top")]
+fn top() -> u64 {
+    let own: u64 = (0..5_000u64).map(black_box).sum();
+    own + middle() + leaf(1_000)
+}
+
+#[test]
+fn a_calls_self_time_is_its_total_less_its_childrens_and_grandchildren_count_once() {
+    let m = Monitor::new();
+    m.start_session("nesting::sync");
+    m.scope(|| black_box(top()));
+    let r = m.end_session().unwrap();
+    let top = row(&r, "nesting::top");
+    let middle = row(&r, "nesting::middle");
+    let (inner, leaf) = (row(&r, "nesting::inner_leaf"), row(&r, "nesting::leaf"));
+    assert_eq!((inner.calls, leaf.calls), (2, 1));
+    assert_eq!(inner.self_ns, Some(inner.total_ns), "a leaf's self time is all of it");
+    assert_eq!(middle.self_ns, Some(middle.total_ns - inner.total_ns));
+    // top's children are middle and its own leaf; middle's leaves are not counted again.
+    assert_eq!(top.self_ns, Some(top.total_ns - middle.total_ns - leaf.total_ns));
+    let most = [top, middle, inner, leaf].iter().map(|o| o.self_ns.unwrap()).max().unwrap();
+    assert_eq!(r.bottlenecks[0].self_ns, most, "bottlenecks rank by self time");
+}
+
+#[monitor("nesting::child_future")]
+async fn child_future(n: u64) -> u64 {
+    tokio::task::yield_now().await; // completes in a later poll of its parent
+    leaf(n)
+}
+
+#[monitor("nesting::parent_future")]
+async fn parent_future() -> u64 {
+    let a = child_future(1_000).await;
+    let b = child_future(2_000).await;
+    a + b
+}
+
+#[monitor("nesting::spawner")]
+async fn spawner(m: Monitor) -> u64 {
+    // A spawned task is polled by the runtime, not by this future: not a child.
+    tokio::spawn(m.bind(child_future(500))).await.unwrap()
+}
+
+#[test]
+fn a_futures_children_are_the_monitored_futures_it_awaits_not_the_tasks_it_spawns() {
+    let m = Monitor::new();
+    m.start_session("nesting::async");
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    rt.block_on(m.bind(parent_future()));
+    let r = m.end_session().unwrap();
+    let (parent, child, leaf) = (
+        row(&r, "nesting::parent_future"),
+        row(&r, "nesting::child_future"),
+        row(&r, "nesting::leaf"),
+    );
+    assert_eq!(child.calls, 2);
+    assert_eq!(parent.self_ns, Some(parent.total_ns - child.total_ns), "across .await");
+    assert_eq!(child.self_ns, Some(child.total_ns - leaf.total_ns), "a sync call inside a poll");
+
+    m.start_session("nesting::spawn");
+    rt.block_on(m.bind(spawner(m.clone())));
+    let r = m.end_session().unwrap();
+    let spawner = row(&r, "nesting::spawner");
+    assert_eq!(spawner.self_ns, Some(spawner.total_ns));
+}
+
+#[test]
+fn a_parent_is_not_blamed_for_its_children_in_the_findings() {
+    #[monitor("nesting::dispatch")]
+    fn dispatch() {
+        for _ in 0..3 {
+            work();
+        }
+    }
+    #[monitor("nesting::work")]
+    fn work() {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let m = Monitor::new();
+    m.start_session("nesting::blame");
+    m.scope(dispatch);
+    let r = m.end_session().unwrap();
+    let dominant: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.kind == "dominant_operation")
+        .filter_map(|f| f.subject.as_deref())
+        .collect();
+    assert_eq!(dominant, ["nesting::work"], "{r}");
+    assert_eq!(r.bottlenecks[0].name, "nesting::work");
+}

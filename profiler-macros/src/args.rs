@@ -16,6 +16,7 @@ const KEYS: &[(&str, &str)] = &[
     ("name", "a string literal, like name = \"load_config\""),
     ("slow", "a duration string, like slow = \"250ms\" (units: ns, us, µs, ms, s)"),
     ("sample", "a whole number of calls from 1 up, like sample = 64 (time one call in 64)"),
+    ("component", "a string literal, like component = \"storage\""),
     ("crate", "a path to profiler-runtime, like crate = \"my_profiler\""),
 ];
 
@@ -26,6 +27,8 @@ pub(crate) struct Args {
     pub(crate) slow_ns: Option<u64>,
     /// `sample = N`: time one call in N.
     pub(crate) sample: Option<u32>,
+    /// `component = "storage"`: the group the report rolls it up into.
+    pub(crate) component: Option<LitStr>,
     pub(crate) krate: Option<Path>,
     /// Where each option was set, to report repeats.
     seen: Vec<(String, Span)>,
@@ -66,7 +69,7 @@ impl Parse for Item {
         let key = input.call(Ident::parse_any).map_err(|e| {
             syn::Error::new(
                 e.span(),
-                "expected a string name or `key = value` (keys: name, slow, sample, crate)",
+                "expected a string name or `key = value` (keys: name, slow, sample, component, crate)",
             )
         })?;
         input.parse::<Token![=]>()?;
@@ -142,6 +145,17 @@ impl Args {
             "sample" => {
                 self.once("sample", key.span())?;
                 self.sample = Some(parse_sample(value)?);
+            }
+            "component" => {
+                self.once("component", key.span())?;
+                let lit = expect_str(&key_text, value)?;
+                if lit.value().trim().is_empty() {
+                    return Err(syn::Error::new(
+                        lit.span(),
+                        "the component's name must not be empty",
+                    ));
+                }
+                self.component = Some(lit);
             }
             "crate" => {
                 self.once("crate", key.span())?;

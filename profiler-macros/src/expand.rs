@@ -114,6 +114,7 @@ fn generate(args: &Args, f: &Function) -> TokenStream {
     let named = args.name.as_ref().map(|name| quote!(.named(#name)));
     let slow = args.slow_ns.map(|ns| quote!(.slow_ns(#ns)));
     let sample = args.sample.map(|n| quote!(.sample(#n)));
+    let component = args.component.as_ref().map(|c| quote!(.component(#c)));
     let shape = f.shape();
     let kind = match shape {
         Shape::Async | Shape::AsyncGuard | Shape::ReturnsFuture { .. } => {
@@ -134,7 +135,7 @@ fn generate(args: &Args, f: &Function) -> TokenStream {
         static __MONITOR_CALLSITE: #private::Callsite =
             #private::Callsite::new(#fn_name, ::core::module_path!(), ::core::file!(), #line)
                 .defined_at(::core::any::type_name::<#marker>)
-                #named #slow #sample #kind;
+                #named #slow #sample #component #kind;
     };
 
     let body = match shape {

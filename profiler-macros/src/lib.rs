@@ -32,7 +32,7 @@ use proc_macro::TokenStream;
 /// - `#[monitor]`: the operation is named after the function's path inside
 ///   its crate (`app::parse`).
 /// - `#[monitor("load_config")]`: an explicit name.
-/// - `#[monitor(name = "load_config", slow = "250ms", sample = 64, crate = "my_rt")]`:
+/// - `#[monitor(name = "load_config", slow = "250ms", sample = 64, component = "config", crate = "my_rt")]`:
 ///   key-value options, in any order, each at most once.
 /// - `#[monitor]` (or `#[monitor(slow = "..", sample = N)]`) on an `impl` block or a
 ///   trait: every method with a body is instrumented with those options and
@@ -134,6 +134,29 @@ use proc_macro::TokenStream;
 /// let op = report.operation("hash").unwrap();
 /// assert_eq!(op.calls, 10_000);
 /// assert!(op.estimated && op.timed_calls < 1_000);
+/// ```
+///
+/// # `component`
+///
+/// Groups the operation under a component (`component = "storage"`): the
+/// report rolls the operations of each component up (calls, failures, total
+/// and self time, share of the session, the operation with the most self
+/// time) into `components`, and the summary shows a component table when
+/// any operation names one. Manual operations take one with
+/// `Monitor::operation_in` / `start_operation_in`.
+///
+/// ```ignore
+/// use profiler_runtime::{monitor, Monitor};
+///
+/// #[monitor(component = "storage")]
+/// fn flush() {}
+///
+/// let m = Monitor::new();
+/// m.start_session("components");
+/// m.scope(flush);
+/// let report = m.end_session().unwrap();
+/// assert_eq!(report.components[0].name, "storage");
+/// assert_eq!(report.components[0].calls, 1);
 /// ```
 ///
 /// # `crate`

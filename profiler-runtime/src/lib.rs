@@ -93,8 +93,8 @@ pub use record::shard::MAX_COUNTERS;
 pub use record::trace::EVENTS_PER_THREAD;
 pub use report::findings::{BOTTLENECK_COUNT, DOMINANT_SHARE};
 pub use report::{
-    ApiStats, Bottleneck, CacheStats, CallEvent, CallEventKind, CallTrace, CpuTime, Dropped,
-    Finding, HeapStats, HeapUse, MemoryPoint, MemoryStats, OperationEvent, OperationKind,
+    ApiStats, Bottleneck, CacheStats, CallEvent, CallEventKind, CallTrace, ComponentStats, CpuTime,
+    Dropped, Finding, HeapStats, HeapUse, MemoryPoint, MemoryStats, OperationEvent, OperationKind,
     OperationStats, ProcessStats, SessionReport, Severity, StageHeap, StageMemory, StageProgress,
     StageSpan, StageStats, MAX_TRACE_EVENTS, SCHEMA_VERSION, STAGE_EFFICIENCY_THRESHOLD,
     STAGE_MIN_ITEMS_PER_SEC,
@@ -195,6 +195,22 @@ pub use state::stage::{Stage, MAX_STAGES};
 /// m.start_session("slow");
 /// m.scope(nap);
 /// assert_eq!(m.end_session().unwrap().operation("nap").unwrap().slow_calls, 1);
+/// ```
+///
+/// `component` rolls operations up per component:
+///
+/// ```
+/// use profiler_runtime::{monitor, Monitor};
+///
+/// #[monitor(component = "storage")]
+/// fn flush() {}
+///
+/// let m = Monitor::new();
+/// m.start_session("components");
+/// m.scope(flush);
+/// let report = m.end_session().unwrap();
+/// assert_eq!(report.components[0].name, "storage");
+/// assert_eq!(report.components[0].calls, 1);
 /// ```
 ///
 /// `sample = N` times one call in N (chosen at random) and counts every call;

@@ -114,3 +114,44 @@ fn a_parent_is_not_blamed_for_its_children_in_the_findings() {
     assert_eq!(dominant, ["nesting::work"], "{r}");
     assert_eq!(r.bottlenecks[0].name, "nesting::work");
 }
+
+#[monitor(component = "nesting::storage")]
+fn store_row(n: u64) -> u64 {
+    black_box(n + 1)
+}
+
+#[monitor(name = "nesting::load_row", component = "nesting::storage")]
+fn load_row(n: u64) -> Result<u64, String> {
+    if n == 3 {
+        Err("row 3 is missing".into())
+    } else {
+        Ok(black_box(n))
+    }
+}
+
+#[test]
+fn tagged_operations_roll_up_per_component() {
+    let m = Monitor::new();
+    m.start_session("nesting::components");
+    m.scope(|| {
+        for n in 0..5 {
+            store_row(n);
+            let _ = load_row(n);
+        }
+        black_box(leaf(10));
+    });
+    m.operation_in("nesting::net", "nesting::send").start().finish();
+    let r = m.end_session().unwrap();
+    assert_eq!(r.components.len(), 2, "{r}");
+    let storage = r.components.iter().find(|c| c.name == "nesting::storage").unwrap();
+    let ops: Vec<_> = r
+        .operations
+        .iter()
+        .filter(|o| o.component.as_deref() == Some("nesting::storage"))
+        .collect();
+    assert_eq!((storage.operations, storage.calls, storage.failures), (2, 10, 1));
+    assert_eq!(storage.self_ns, ops.iter().map(|o| o.self_time_ns()).sum::<u64>());
+    assert!(ops.iter().any(|o| o.name == storage.slowest));
+    assert_eq!(r.operation("nesting::leaf").unwrap().component, None);
+    assert!(r.to_text().contains("Components (by self time)"));
+}

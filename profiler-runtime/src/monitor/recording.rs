@@ -116,7 +116,29 @@ impl Monitor {
     /// assert_eq!(m.end_session().unwrap().operation("write_row").unwrap().calls, 3);
     /// ```
     pub fn operation(&self, name: &str) -> OperationSite {
-        OperationSite::new(self.core(), name)
+        OperationSite::new(self.core(), name, None)
+    }
+
+    /// [`Monitor::start_operation`] for an operation of `component`, which
+    /// the report's component table rolls it into (as
+    /// `#[monitor(component = "..")]` does for functions).
+    pub fn start_operation_in(&self, component: &str, name: &str) -> Operation {
+        self.operation_in(component, name).start()
+    }
+
+    /// [`Monitor::operation`] for an operation of `component`. A name keeps
+    /// the component it was first given.
+    ///
+    /// ```
+    /// let m = profiler_runtime::Monitor::new();
+    /// m.start_session("components");
+    /// m.operation_in("storage", "flush").start().finish();
+    /// let report = m.end_session().unwrap();
+    /// assert_eq!(report.operation("flush").unwrap().component.as_deref(), Some("storage"));
+    /// assert_eq!(report.components[0].name, "storage");
+    /// ```
+    pub fn operation_in(&self, component: &str, name: &str) -> OperationSite {
+        OperationSite::new(self.core(), name, Some(component))
     }
 
     /// Starts a stage of work whose throughput (items per second) the report

@@ -40,6 +40,8 @@ pub struct Callsite {
     file: &'static str,
     line: u32,
     slow_ns: u64,
+    /// `#[monitor(component = "..")]`: the group the report rolls it into.
+    component: Option<&'static str>,
     kind: OperationKind,
     /// `sample = N`; 0: follow the process-wide default.
     sample: u32,
@@ -81,6 +83,7 @@ impl Callsite {
             file,
             line,
             slow_ns: 0,
+            component: None,
             kind: OperationKind::Sync,
             sample: 0,
             id: AtomicU32::new(UNREGISTERED),
@@ -107,6 +110,14 @@ impl Callsite {
     #[doc(hidden)]
     pub const fn slow_ns(mut self, nanos: u64) -> Callsite {
         self.slow_ns = nanos;
+        self
+    }
+
+    /// Rolls the operation up into `component` in the report
+    /// (`#[monitor(component = "storage")]`).
+    #[doc(hidden)]
+    pub const fn component(mut self, component: &'static str) -> Callsite {
+        self.component = Some(component);
         self
     }
 
@@ -220,6 +231,7 @@ impl Callsite {
             file: self.file.to_owned(),
             line: self.line,
             slow_ns: (self.slow_ns > 0).then_some(self.slow_ns),
+            component: self.component.map(str::to_owned),
             kind: self.kind,
         };
         let slot = registry.push(info, names);
@@ -260,8 +272,9 @@ static OVERFLOWED: Callsite =
 static MANUAL: LazyLock<Mutex<HashMap<String, &'static Callsite>>> =
     LazyLock::new(Default::default);
 
-/// The callsite for a manual operation's name, created once per name.
-pub(crate) fn manual(name: &str) -> &'static Callsite {
+/// The callsite for a manual operation's name, created once per name, in
+/// `component` if given (the first call that creates a name decides it).
+pub(crate) fn manual(name: &str, component: Option<&str>) -> &'static Callsite {
     // Lock order: this table, then the registry (which `register` takes alone).
     let mut manual = MANUAL.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(site) = manual.get(name) {
@@ -279,8 +292,11 @@ pub(crate) fn manual(name: &str) -> &'static Callsite {
     }
     drop(registry);
     let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
-    let site: &'static Callsite =
-        Box::leak(Box::new(Callsite::new(leaked, "manual", "<manual>", 0).named(leaked).manual()));
+    let mut site = Callsite::new(leaked, "manual", "<manual>", 0).named(leaked).manual();
+    if let Some(component) = component {
+        site = site.component(Box::leak(component.to_owned().into_boxed_str()));
+    }
+    let site: &'static Callsite = Box::leak(Box::new(site));
     manual.insert(name.to_owned(), site);
     site
 }

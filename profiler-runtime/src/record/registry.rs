@@ -19,6 +19,7 @@ pub(crate) struct SiteInfo {
     pub(crate) line: u32,
     pub(crate) slow_ns: Option<u64>,
     pub(crate) kind: OperationKind,
+    pub(crate) component: Option<String>,
 }
 
 /// Where a callsite's name comes from.
@@ -161,6 +162,7 @@ mod tests {
             line: 1,
             slow_ns: None,
             kind: OperationKind::Sync,
+            component: None,
         }
     }
 

@@ -38,6 +38,7 @@ pub(crate) fn report(data: SessionData) -> SessionReport {
     }
     let mut operations: Vec<_> = rows.into_values().map(|r| r.finish(wall_ns)).collect();
     operations.sort_by(|a, b| b.total_ns.cmp(&a.total_ns).then_with(|| a.name.cmp(&b.name)));
+    let components = components(&operations, wall_ns);
 
     let stages = data
         .stages
@@ -100,6 +101,7 @@ pub(crate) fn report(data: SessionData) -> SessionReport {
         counters,
         process,
         bottlenecks: Vec::new(),
+        components,
         findings: Vec::new(),
         running_stages: data
             .running_stages
@@ -205,6 +207,7 @@ impl Row<'_> {
             p99_ns: pct(0.99),
             share_of_wall: share(total_ns, wall_ns),
             self_ns: Some(if estimated { scale(t.self_ns, calls, t.calls) } else { t.self_ns }),
+            component: self.info.component.clone(),
             last_error: t.error.map(|(_, text)| text),
             histogram,
             cpu: cpu_time(&t.detail, total_ns),
@@ -297,6 +300,45 @@ fn heap_use(d: &DetailTotals, calls: u64) -> Option<super::HeapUse> {
     Some(super::HeapUse { bytes, allocations, measured_calls: d.calls, estimated })
 }
 
+/// The operations that name a component, rolled up per component, most
+/// self time first.
+fn components(operations: &[OperationStats], wall_ns: u64) -> Vec<super::ComponentStats> {
+    let mut by_name: BTreeMap<&str, super::ComponentStats> = BTreeMap::new();
+    let mut slowest: BTreeMap<&str, u64> = BTreeMap::new();
+    for op in operations {
+        let Some(name) = op.component.as_deref() else { continue };
+        let c = by_name.entry(name).or_insert_with(|| super::ComponentStats {
+            name: name.to_owned(),
+            operations: 0,
+            calls: 0,
+            failures: 0,
+            total_ns: 0,
+            self_ns: 0,
+            share_of_wall: 0.0,
+            slowest: String::new(),
+        });
+        c.operations += 1;
+        c.calls += op.calls;
+        c.failures += op.failures;
+        c.total_ns = c.total_ns.saturating_add(op.total_ns);
+        c.self_ns = c.self_ns.saturating_add(op.self_time_ns());
+        let most = slowest.entry(name).or_insert(0);
+        if c.slowest.is_empty() || op.self_time_ns() > *most {
+            *most = op.self_time_ns();
+            c.slowest = op.name.clone();
+        }
+    }
+    let mut out: Vec<_> = by_name
+        .into_values()
+        .map(|mut c| {
+            c.share_of_wall = share(c.self_ns, wall_ns);
+            c
+        })
+        .collect();
+    out.sort_by(|a, b| b.self_ns.cmp(&a.self_ns).then_with(|| a.name.cmp(&b.name)));
+    out
+}
+
 /// A running stage's progress: rate so far, share done and time left.
 fn progress(name: &str, items: u64, expected: u64, elapsed_ns: u64) -> super::StageProgress {
     let rate = (elapsed_ns > 0).then(|| items as f64 * 1e9 / elapsed_ns as f64);
@@ -377,6 +419,7 @@ mod tests {
             line: 1,
             slow_ns: Some(50_000),
             kind: OperationKind::Sync,
+            component: None,
         }
     }
 

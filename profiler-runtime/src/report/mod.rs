@@ -77,6 +77,10 @@ pub struct SessionReport {
     /// The slowest operations by total time (at most five).
     #[serde(default)]
     pub bottlenecks: Vec<Bottleneck>,
+    /// Operations rolled up per component, by self time (empty when no
+    /// operation names one).
+    #[serde(default)]
+    pub components: Vec<ComponentStats>,
     /// Warnings and recommendations, most important first.
     #[serde(default)]
     pub findings: Vec<Finding>,
@@ -143,6 +147,10 @@ pub struct OperationStats {
     pub p99_ns: u64,
     /// `total_ns` over the session's wall time (can pass 1.0 with threads or nesting).
     pub share_of_wall: f64,
+    /// The component it belongs to (`#[monitor(component = "..")]`,
+    /// [`Monitor::operation_in`](crate::Monitor::operation_in)), if any.
+    #[serde(default)]
+    pub component: Option<String>,
     /// Self time: `total_ns` less the time of the monitored calls these
     /// calls made (estimated like `total_ns` when sampled). A future's
     /// children are the monitored futures it awaits; a spawned task is
@@ -165,6 +173,27 @@ pub struct OperationStats {
     /// with [`crate::CountingAllocator`] installed.
     #[serde(default)]
     pub heap: Option<HeapUse>,
+}
+
+/// The operations of one component, rolled up (see [`SessionReport::components`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ComponentStats {
+    /// The component's name.
+    pub name: String,
+    /// How many operations it has in this report.
+    pub operations: usize,
+    /// Calls, failures, total and self time of its operations, summed.
+    pub calls: u64,
+    /// See `calls`.
+    pub failures: u64,
+    /// See `calls` (a caller and its callee in the same component both count).
+    pub total_ns: u64,
+    /// See `calls`: what the component's own code took.
+    pub self_ns: u64,
+    /// `self_ns` over the session's wall time.
+    pub share_of_wall: f64,
+    /// Its operation with the most self time.
+    pub slowest: String,
 }
 
 /// The most events a report's [`CallTrace`] keeps (the latest ones).

@@ -244,6 +244,7 @@ impl SessionReport {
         let mut out = String::new();
         self.write_header(&mut out);
         self.write_operations(&mut out, columns);
+        self.write_components(&mut out);
         self.write_cpu_and_heap(&mut out);
         self.write_stages(&mut out);
         self.write_stage_memory(&mut out);
@@ -324,6 +325,38 @@ impl SessionReport {
                 let _ =
                     writeln!(out, "  {name}: {} cancelled before completing", count(op.cancelled));
             }
+        }
+    }
+
+    fn write_components(&self, out: &mut String) {
+        if self.components.is_empty() {
+            return;
+        }
+        heading(out, "Components (by self time)");
+        let _ = writeln!(
+            out,
+            "  {} {:>4} {:>9} {:>5} {:>8} {:>6} {:>8}  slowest",
+            pad("name", 20),
+            "ops",
+            "calls",
+            "fail",
+            "self",
+            "%wall",
+            "total"
+        );
+        for c in &self.components {
+            let _ = writeln!(
+                out,
+                "  {} {} {} {} {} {} {}  {}",
+                pad(&fit_left(&c.name, 20), 20),
+                lpad(&c.operations.to_string(), 4),
+                lpad(&count_in(c.calls, 9), 9),
+                lpad(&count_in(c.failures, 5), 5),
+                lpad(&duration(c.self_ns), 8),
+                lpad(&share_cell(c.share_of_wall), 6),
+                lpad(&duration(c.total_ns), 8),
+                fit_left(&c.slowest, 30)
+            );
         }
     }
 

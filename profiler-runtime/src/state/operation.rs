@@ -48,8 +48,8 @@ impl fmt::Debug for OperationSite {
 }
 
 impl OperationSite {
-    pub(crate) fn new(core: &'static Core, name: &str) -> OperationSite {
-        OperationSite { core, site: callsite::manual(name) }
+    pub(crate) fn new(core: &'static Core, name: &str, component: Option<&str>) -> OperationSite {
+        OperationSite { core, site: callsite::manual(name, component) }
     }
 
     /// Starts timing one operation of this name.

@@ -287,12 +287,17 @@ mod tests {
         assert_eq!(Args::parse(quote!("x", sample = 1_000)).unwrap().sample, Some(1000));
         assert!(a.krate.is_some());
         assert!(Args::parse(quote!(crate = my_rt)).unwrap().krate.is_some());
+        let c = Args::parse(quote!(component = "storage")).unwrap().component.unwrap();
+        assert_eq!(c.value(), "storage");
     }
 
     #[test]
     fn mistakes_are_named() {
         assert!(err(quote!(nmae = "x")).contains("did you mean `name`?"));
-        assert!(err(quote!(colour = "x")).contains("allowed options are name, slow, sample, crate"));
+        assert!(err(quote!(colour = "x"))
+            .contains("allowed options are name, slow, sample, component, crate"));
+        assert!(err(quote!(component = "")).contains("must not be empty"));
+        assert!(err(quote!(component = 3)).contains("`component` takes a string literal"));
         assert!(err(quote!(sample = 0)).contains("use sample = 1 to time every call"));
         assert!(err(quote!(sample = "64")).contains("`sample` takes a whole number"));
         assert!(err(quote!(sample = 1.5)).contains("`sample` takes a whole number"));

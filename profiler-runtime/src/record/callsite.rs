@@ -337,8 +337,8 @@ mod tests {
 
     #[test]
     fn manual_names_share_one_callsite() {
-        let a = manual("callsite-test-manual");
-        let b = manual("callsite-test-manual");
+        let a = manual("callsite-test-manual", None);
+        let b = manual("callsite-test-manual", None);
         assert!(std::ptr::eq(a, b));
         assert_eq!(a.slot(), b.slot());
     }

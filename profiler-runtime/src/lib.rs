@@ -95,14 +95,15 @@ pub use report::findings::{BOTTLENECK_COUNT, DOMINANT_SHARE};
 pub use report::{
     ApiStats, Bottleneck, CacheStats, CallEvent, CallEventKind, CallTrace, ComponentStats, CpuTime,
     Dropped, Finding, HeapStats, HeapUse, MemoryPoint, MemoryStats, OperationEvent, OperationKind,
-    OperationStats, ProcessStats, SessionReport, Severity, StageHeap, StageMemory, StageProgress,
-    StageSpan, StageStats, MAX_TRACE_EVENTS, SCHEMA_VERSION, STAGE_EFFICIENCY_THRESHOLD,
-    STAGE_MIN_ITEMS_PER_SEC,
+    OperationStats, ProcessStats, QualityFlag, SessionReport, Severity, StageHeap, StageMemory,
+    StageProgress, StageSpan, StageStats, MAX_TRACE_EVENTS, SCHEMA_VERSION,
+    STAGE_EFFICIENCY_THRESHOLD, STAGE_MIN_ITEMS_PER_SEC,
 };
 pub use resources::allocator::CountingAllocator;
 pub use resources::timeline::TIMELINE_POINTS;
 pub use session::DEFAULT_HISTORY_CAPACITY;
 pub use state::events::{EVENT_LOG_CAPACITY, MAX_METADATA, MAX_METADATA_TEXT};
+pub use state::flags::{MAX_FLAGS, MAX_FLAG_TEXT};
 pub use state::level::{Level, DEFAULT_MEMORY_INTERVAL, MAX_MEMORY_INTERVAL, MIN_MEMORY_INTERVAL};
 pub use state::operation::{Operation, OperationSite};
 pub use state::stage::{Stage, MAX_STAGES};

@@ -155,3 +155,39 @@ fn tagged_operations_roll_up_per_component() {
     assert_eq!(r.operation("nesting::leaf").unwrap().component, None);
     assert!(r.to_text().contains("Components (by self time)"));
 }
+
+#[test]
+fn flags_raised_by_code_are_in_the_report_and_its_findings_and_the_most_called_are_listed() {
+    use profiler_runtime::{Severity, MAX_FLAGS};
+    let m = Monitor::new();
+    m.start_session("nesting::flags");
+    m.flag(Severity::Warning, "12 malformed rows");
+    m.scope(|| {
+        for _ in 0..7 {
+            leaf(1);
+        }
+        black_box(middle());
+    });
+    let r = m.end_session().unwrap();
+    assert_eq!(r.flags.len(), 1);
+    assert_eq!(
+        (r.flags[0].severity, r.flags[0].message.as_str()),
+        (Severity::Warning, "12 malformed rows")
+    );
+    assert!(r.findings.iter().any(|f| f.kind == "flag" && f.message == "12 malformed rows"));
+    let text = r.to_text();
+    let most = text.split("Most called (top 5)").nth(1).expect("a most-called section");
+    let first = most.lines().find(|l| l.trim_start().starts_with("1.")).unwrap();
+    assert!(first.contains("nesting::leaf") && first.contains("7 calls"), "{first}");
+
+    m.start_session("nesting::many-flags");
+    for i in 0..MAX_FLAGS + 3 {
+        m.flag(Severity::Info, format_args!("flag {i}"));
+    }
+    let r = m.end_session().unwrap();
+    assert_eq!((r.flags.len() as u64, r.dropped.flags), (MAX_FLAGS as u64, 3));
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.kind == "data_dropped" && f.message.contains("3 quality flags")));
+}

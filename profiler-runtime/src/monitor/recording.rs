@@ -5,7 +5,7 @@
 use super::Monitor;
 use crate::record::counter::Counter;
 use crate::record::reading::Fixed;
-use crate::record::recorder::Recorder;
+use crate::record::recorder::{lock, Recorder};
 use crate::state::operation::{Operation, OperationSite};
 use crate::state::stage::Stage;
 
@@ -117,6 +117,32 @@ impl Monitor {
     /// ```
     pub fn operation(&self, name: &str) -> OperationSite {
         OperationSite::new(self.core(), name, None)
+    }
+
+    /// Raises a quality flag: something the code noticed about the data or
+    /// the run ("12 malformed rows"), which the session's report lists in
+    /// `flags` and among its findings. A monitor keeps the latest
+    /// [`MAX_FLAGS`](crate::MAX_FLAGS); a session's report counts what it
+    /// dropped. Takes a lock: for events, not for every row. Not recorded
+    /// while the monitor is off.
+    ///
+    /// ```
+    /// use profiler_runtime::{Monitor, Severity};
+    ///
+    /// let m = Monitor::new();
+    /// m.start_session("import");
+    /// m.flag(Severity::Warning, format_args!("{} malformed rows", 12));
+    /// let report = m.end_session().unwrap();
+    /// assert_eq!(report.flags[0].message, "12 malformed rows");
+    /// assert!(report.findings.iter().any(|f| f.kind == "flag" && f.message == "12 malformed rows"));
+    /// ```
+    pub fn flag(&self, severity: crate::Severity, message: impl std::fmt::Display) {
+        let core = self.core();
+        if !core.recorder.records() {
+            return;
+        }
+        let message = message.to_string();
+        lock(&core.flags).push(crate::record::clock::now(), severity, &message);
     }
 
     /// [`Monitor::start_operation`] for an operation of `component`, which

@@ -140,12 +140,22 @@ pub(crate) fn report(data: SessionData) -> SessionReport {
         trace: data
             .trace
             .map(|(events, dropped)| call_trace(events, dropped, data.start_stamp, &sites)),
+        flags: data
+            .flags
+            .iter()
+            .map(|(stamp, severity, message)| super::QualityFlag {
+                severity: *severity,
+                message: message.clone(),
+                at_ns: clock::nanos_between(data.start_stamp, *stamp),
+            })
+            .collect(),
         events: data.events,
         dropped: Dropped {
             callsites: data.callsites_dropped,
             counters: data.counters_dropped,
             stages: data.stages_dropped,
             events: data.events_dropped,
+            flags: data.flags_dropped,
             histogram_values: data.totals.histogram_dropped,
         },
     };

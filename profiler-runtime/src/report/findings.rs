@@ -46,6 +46,7 @@ pub(crate) fn analyze(report: &mut SessionReport, thresholds: &Thresholds) {
     stage_memory(report, thresholds.stage_efficiency_threshold, &mut findings);
     slow_stages(report, thresholds.stage_min_items_per_sec, &mut findings);
     dropped(report, &mut findings);
+    flags(report, &mut findings);
     // Stable: warnings first, each group in rule order.
     findings.sort_by_key(|f| f.severity);
     report.findings = findings;
@@ -447,6 +448,13 @@ fn stage_memory(report: &SessionReport, threshold: f64, out: &mut Vec<Finding>) 
     }
 }
 
+/// Each quality flag the code raised, as it said it.
+fn flags(report: &SessionReport, out: &mut Vec<Finding>) {
+    for flag in &report.flags {
+        out.push(finding(flag.severity, "flag", None, sanitize(&flag.message), None));
+    }
+}
+
 fn dropped(report: &SessionReport, out: &mut Vec<Finding>) {
     let d = &report.dropped;
     let parts: Vec<String> = [
@@ -454,6 +462,7 @@ fn dropped(report: &SessionReport, out: &mut Vec<Finding>) {
         (d.counters, "counter names past the limit"),
         (d.stages, "stage names past the limit"),
         (d.events, "events that fell out of the event log"),
+        (d.flags, "quality flags past the limit (the latest are kept)"),
         (d.histogram_values, "call durations from histograms (a thread's page table was full)"),
     ]
     .iter()
@@ -565,6 +574,7 @@ mod tests {
             running_stages: vec![],
             bottlenecks: vec![],
             components: vec![],
+            flags: vec![],
             findings: vec![],
             events: vec![],
             dropped: Default::default(),

@@ -77,6 +77,10 @@ pub struct SessionReport {
     /// The slowest operations by total time (at most five).
     #[serde(default)]
     pub bottlenecks: Vec<Bottleneck>,
+    /// Quality flags raised by code during the session
+    /// ([`Monitor::flag`](crate::Monitor::flag)), oldest first.
+    #[serde(default)]
+    pub flags: Vec<QualityFlag>,
     /// Operations rolled up per component, by self time (empty when no
     /// operation names one).
     #[serde(default)]
@@ -524,15 +528,7 @@ pub struct Bottleneck {
     pub self_share_of_wall: f64,
 }
 
-/// How much a finding matters.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    /// Worth acting on.
-    Warning,
-    /// Worth knowing.
-    Info,
-}
+pub use crate::state::flags::{QualityFlag, Severity};
 
 /// Something the report noticed, with the figures behind it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -563,6 +559,9 @@ pub struct Dropped {
     pub stages: u64,
     /// Events this session that fell out of the event log.
     pub events: u64,
+    /// Quality flags this session past [`crate::MAX_FLAGS`] (the latest are kept).
+    #[serde(default)]
+    pub flags: u64,
     /// Call durations left out of the histograms because a thread's page
     /// table was full (more than 32,768 distinct callsite-and-power-of-two
     /// pairs on one thread); counts and totals still include them.

@@ -254,6 +254,7 @@ impl SessionReport {
         self.write_heap(&mut out);
         self.write_trace(&mut out);
         self.write_bottlenecks(&mut out);
+        self.write_most_called(&mut out);
         self.write_findings(&mut out);
         self.write_events(&mut out);
         out
@@ -641,6 +642,27 @@ impl SessionReport {
                 pad(&elide::fit(&b.name, 40), 40),
                 lpad(&duration(b.self_ns), 9),
                 lpad(&share_cell(b.self_share_of_wall), 7)
+            );
+        }
+    }
+
+    /// The most called operations, beside the slowest: a cheap call made
+    /// millions of times is where batching or caching pays.
+    fn write_most_called(&self, out: &mut String) {
+        let mut ops: Vec<_> = self.operations.iter().filter(|op| op.calls > 0).collect();
+        if ops.len() < 2 {
+            return;
+        }
+        ops.sort_by(|a, b| b.calls.cmp(&a.calls).then_with(|| a.name.cmp(&b.name)));
+        heading(out, "Most called (top 5)");
+        for (i, op) in ops.iter().take(5).enumerate() {
+            let _ = writeln!(
+                out,
+                "  {}. {} {} calls, {} mean",
+                i + 1,
+                pad(&elide::fit(&op.name, 40), 40),
+                lpad(&count(op.calls), 11),
+                lpad(&estimate(op.mean_ns, op.estimated), 8)
             );
         }
     }

@@ -15,6 +15,7 @@ use crate::resources::sampler::Sampler;
 use crate::resources::timeline::Timeline;
 use crate::resources::{self, ProcessSample};
 use crate::state::events::OperationEvent;
+use crate::state::flags::Severity;
 use crate::state::level::Level;
 use crate::state::stage::StageTotals;
 use crate::state::thresholds::Thresholds;
@@ -44,6 +45,7 @@ struct Running {
     stages: BTreeMap<String, StageTotals>,
     stages_dropped: u64,
     events_from: u64,
+    flags_from: u64,
     process: Option<ProcessSample>,
     level: Level,
     memory_interval: std::time::Duration,
@@ -73,6 +75,10 @@ pub(crate) struct SessionData {
     pub(crate) stages_dropped: u64,
     pub(crate) events: Vec<OperationEvent>,
     pub(crate) events_dropped: u64,
+    /// Quality flags raised during the session (clock stamp, severity,
+    /// message), and how many were dropped.
+    pub(crate) flags: Vec<(u64, Severity, String)>,
+    pub(crate) flags_dropped: u64,
     /// The process at the start and now, where the platform says.
     pub(crate) process: Option<(ProcessSample, ProcessSample)>,
     /// The level the session ran at.
@@ -140,6 +146,7 @@ impl<R: Clone> Sessions<R> {
             stages,
             stages_dropped,
             events_from: lock(&core.events).next_seq(),
+            flags_from: lock(&core.flags).next_seq(),
             process: resources::sample(),
             level: core.settings.level(),
             memory_interval: core.settings.memory_interval(),
@@ -252,6 +259,7 @@ impl Running {
             (stages, table.dropped - self.stages_dropped)
         };
         let (events, events_dropped) = lock(&core.events).since(self.events_from);
+        let (flags, flags_dropped) = lock(&core.flags).since(self.flags_from);
         SessionData {
             id: self.id.clone(),
             sequence: self.sequence,
@@ -263,6 +271,8 @@ impl Running {
             stages_dropped,
             events,
             events_dropped,
+            flags,
+            flags_dropped,
             process: self.process.zip(resources::sample()),
             level: self.level,
             memory,

@@ -3,6 +3,7 @@
 //! handles users hold ([`stage::Stage`], [`operation::Operation`]) write it.
 
 pub(crate) mod events;
+pub(crate) mod flags;
 pub(crate) mod level;
 pub(crate) mod operation;
 pub(crate) mod progress_bar;
@@ -22,6 +23,8 @@ pub(crate) struct Core {
     pub(crate) recorder: &'static Recorder,
     pub(crate) stages: Mutex<StageTable>,
     pub(crate) events: Mutex<EventLog>,
+    /// Its quality flags.
+    pub(crate) flags: Mutex<flags::FlagLog>,
     /// Its level and memory-sampler interval.
     pub(crate) settings: Settings,
     /// What its findings compare stages against.
@@ -43,6 +46,7 @@ impl Core {
             recorder,
             stages: Mutex::new(StageTable::new()),
             events: Mutex::new(EventLog::new()),
+            flags: Mutex::new(flags::FlagLog::new()),
             settings: Settings::new(),
             thresholds: SharedThresholds::new(),
             watchers: Watchers::new(),

@@ -101,6 +101,7 @@ pub(crate) fn report(data: SessionData) -> SessionReport {
         process,
         bottlenecks: Vec::new(),
         findings: Vec::new(),
+        previous: None,
         running_stages: data
             .running_stages
             .iter()

@@ -538,6 +538,7 @@ mod tests {
             bottlenecks: vec![],
             findings: vec![],
             events: vec![],
+            previous: None,
             dropped: Default::default(),
         }
     }

@@ -255,6 +255,7 @@ impl SessionReport {
         self.write_bottlenecks(&mut out);
         self.write_findings(&mut out);
         self.write_events(&mut out);
+        self.write_previous(&mut out);
         out
     }
 

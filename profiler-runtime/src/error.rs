@@ -90,6 +90,15 @@ pub enum Error {
         /// The feature it needs.
         feature: &'static str,
     },
+    /// A file that should hold a session report and does not: cut short,
+    /// not JSON, JSON that is not a report, or a report from a newer version
+    /// (the problem is an [`Error::Json`] or [`Error::UnsupportedSchema`]).
+    ReportFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: Box<Error>,
+    },
     /// A configuration file that is not valid TOML.
     ConfigSyntax {
         /// The file.
@@ -187,13 +196,29 @@ impl fmt::Display for Error {
                     f,
                     "{given} needs the `{feature}` feature of profiler-runtime, which is off: turn it on in Cargo.toml"
                 )?;
-                if *feature == "json" {
+                if *feature == "json" && key.to_ascii_lowercase().ends_with("out") {
                     f.write_str(", or give a path not ending in .json to write the text summary")?;
                 }
                 Ok(())
             }
             Error::ConfigSyntax { path, line, message } => {
                 write!(f, "{}:{line}: not valid TOML: {message}", path.display())
+            }
+            Error::ReportFile { path, problem } => {
+                write!(f, "{}: ", path.display())?;
+                match &**problem {
+                    #[cfg(feature = "json")]
+                    Error::Json(e) if e.is_eof() => write!(
+                        f,
+                        "cut short, the report ends early ({e}): give a whole report saved by profiler-runtime"
+                    ),
+                    #[cfg(feature = "json")]
+                    Error::Json(e) => write!(
+                        f,
+                        "not a session report ({e}): give a report saved by profiler-runtime"
+                    ),
+                    other => write!(f, "{other}"),
+                }
             }
         }
     }
@@ -205,6 +230,7 @@ impl std::error::Error for Error {
             #[cfg(feature = "json")]
             Error::Json(e) => Some(e),
             Error::Io { source, .. } => Some(source),
+            Error::ReportFile { problem, .. } => Some(&**problem),
             Error::UnsupportedSchema { .. }
             | Error::SampleRate { .. }
             | Error::MemoryInterval { .. }

@@ -63,6 +63,7 @@
 // Layers, bottom up; each imports only those below it.
 mod config; // settings from code, the environment, a file and the flags
 mod error;
+mod history; // the run history directory: saving, pruning, loading
 mod monitor; // the facade
 mod record; // the per-call path: callsites, clock, shards, guards, futures
 mod report; // the report as data, its findings and renderers
@@ -81,6 +82,9 @@ pub use config::args::ProfileArgs;
 pub use config::flags::{ProfileFlags, PROFILE_FLAG, PROFILE_LEVEL_FLAG, PROFILE_OUT_FLAG};
 pub use config::{Config, CONFIG_KEYS};
 pub use error::{ConfigSource, Error};
+pub use history::DEFAULT_HISTORY_FILES;
+#[cfg(feature = "json")]
+pub use history::{load_history, load_report, SavedRun, SavedRuns};
 pub use monitor::{
     current, default_sample_rate, disable, enable, global, is_enabled, set_default_sample_rate,
     Bound, Monitor, Session,
@@ -91,7 +95,12 @@ pub use record::error_text::MAX_ERROR_TEXT;
 pub use record::histogram::{Histogram, MAX_RELATIVE_ERROR};
 pub use record::shard::MAX_COUNTERS;
 pub use record::trace::EVENTS_PER_THREAD;
+pub use report::compare::{
+    Change, CompareOptions, Comparison, Measure, OperationChange, OperationPresence, RunId,
+    Verdict, DEFAULT_MIN_CALLS, DEFAULT_THRESHOLD_PCT, PERCENTILE_RESOLUTION_PCT,
+};
 pub use report::findings::{BOTTLENECK_COUNT, DOMINANT_SHARE};
+pub use report::trend::{Direction, Trend, TrendOptions, Trends};
 pub use report::{
     ApiStats, Bottleneck, CacheStats, CallEvent, CallEventKind, CallTrace, ComponentStats, CpuTime,
     Dropped, Finding, HeapStats, HeapUse, MemoryPoint, MemoryStats, OperationEvent, OperationKind,

@@ -17,6 +17,7 @@ mod calls;
 mod concurrency;
 mod config;
 mod counters;
+mod history;
 mod hostile;
 mod memory;
 mod names;

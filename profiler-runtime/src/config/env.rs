@@ -1,5 +1,5 @@
 //! The environment's settings: `PROFILER`, `PROFILER_LEVEL`, `PROFILER_OUT`,
-//! `PROFILER_SAMPLE_MS` and `PROFILER_CONFIG`, read from any list of
+//! `PROFILER_SAMPLE_MS`, `PROFILER_HISTORY` and `PROFILER_CONFIG`, read from any list of
 //! `(name, value)` pairs so that tests never touch the process's own.
 
 use super::value::{self, INTERVAL_MS_ALLOWED, LEVEL_ALLOWED, SWITCH_ALLOWED};
@@ -18,8 +18,10 @@ pub(crate) const OUT: &str = "PROFILER_OUT";
 pub(crate) const SAMPLE_MS: &str = "PROFILER_SAMPLE_MS";
 /// A configuration file read beneath the other variables.
 pub(crate) const CONFIG: &str = "PROFILER_CONFIG";
+/// The run history directory.
+pub(crate) const HISTORY: &str = "PROFILER_HISTORY";
 
-const NAMES: [&str; 5] = [ENABLED, LEVEL, OUT, SAMPLE_MS, CONFIG];
+const NAMES: [&str; 6] = [ENABLED, LEVEL, OUT, SAMPLE_MS, CONFIG, HISTORY];
 
 /// The configuration in `vars`: the file `PROFILER_CONFIG` names, with the
 /// other variables over it, and every setting that could not be used.
@@ -30,7 +32,7 @@ where
     V: AsRef<OsStr>,
 {
     // The last value of each known variable; empty ones count as unset.
-    let mut found: [Option<OsString>; 5] = Default::default();
+    let mut found: [Option<OsString>; 6] = Default::default();
     for (name, value) in vars {
         let Some(slot) = NAMES.iter().position(|known| OsStr::new(known) == name.as_ref()) else {
             continue;
@@ -38,7 +40,7 @@ where
         let value = value.as_ref();
         found[slot] = (!value.is_empty()).then(|| value.to_owned());
     }
-    let [enabled, level, out, sample_ms, config_file] = found;
+    let [enabled, level, out, sample_ms, config_file, history] = found;
 
     let mut problems = Vec::new();
     let lower = match config_file {
@@ -75,6 +77,7 @@ where
             &mut problems,
         ),
         out: out.map(PathBuf::from).and_then(|path| output(path, &mut problems)),
+        history_dir: history.map(PathBuf::from).and_then(|dir| history_dir(dir, &mut problems)),
         ..Config::new()
     };
     Read { config: config.over(lower), problems }
@@ -113,6 +116,20 @@ fn output(path: PathBuf, problems: &mut Vec<Error>) -> Option<PathBuf> {
     None
 }
 
+/// `PROFILER_HISTORY`'s directory, unless this build lacks `json`.
+fn history_dir(dir: PathBuf, problems: &mut Vec<Error>) -> Option<PathBuf> {
+    if cfg!(feature = "json") {
+        return Some(dir);
+    }
+    problems.push(Error::FeatureOff {
+        origin: ConfigSource::Env,
+        key: HISTORY.to_owned(),
+        value: dir.to_string_lossy().into_owned(),
+        feature: "json",
+    });
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,6 +153,21 @@ mod tests {
         assert_eq!(c.out, Some(PathBuf::from("target/run.txt")));
         assert_eq!(c.memory_interval, Some(Duration::from_millis(25)));
         assert_eq!((c.sample_rate, c.history), (None, None));
+    }
+
+    #[test]
+    fn profiler_history_names_the_history_directory_where_json_is_on() {
+        let read = read([("PROFILER_HISTORY", "target/runs")]);
+        if cfg!(feature = "json") {
+            assert!(read.problems.is_empty());
+            assert_eq!(read.config.history_dir, Some(PathBuf::from("target/runs")));
+        } else {
+            assert_eq!(
+                read.problems[0].to_string(),
+                r#"PROFILER_HISTORY="target/runs" needs the `json` feature of profiler-runtime, which is off: turn it on in Cargo.toml"#
+            );
+            assert_eq!(read.config.history_dir, None);
+        }
     }
 
     #[test]

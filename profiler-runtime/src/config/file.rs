@@ -10,7 +10,8 @@ use std::path::Path;
 /// "full"), `out` (a path), `sample_ms` (the memory interval in whole
 /// milliseconds), `sample_rate` (the process-wide default sample rate),
 /// `history` (ended sessions kept), `stage_min_items_per_sec` and
-/// `stage_efficiency_threshold` (numbers).
+/// `stage_efficiency_threshold` (numbers), `history_dir` (a directory, needs
+/// the `json` feature) and `history_files` (saved runs kept, 1 or more).
 pub const CONFIG_KEYS: &[&str] = &[
     "enabled",
     "level",
@@ -20,6 +21,8 @@ pub const CONFIG_KEYS: &[&str] = &[
     "history",
     "stage_min_items_per_sec",
     "stage_efficiency_threshold",
+    "history_dir",
+    "history_files",
 ];
 
 /// The configuration in the file at `path`; without the `config-file`
@@ -55,6 +58,8 @@ pub(crate) mod toml_file {
     const HISTORY_ALLOWED: &str = "a whole number of sessions, 0 or more";
     const PATH_ALLOWED: &str =
         "a string: a file path (.json for JSON, any other name for the text summary)";
+    const DIR_ALLOWED: &str = "a string: a directory path (made if missing)";
+    const FILES_ALLOWED: &str = "a whole number of files, 1 or more";
 
     /// The configuration in `text`, read from `path` (named in errors).
     pub(crate) fn parse(text: &str, path: &Path) -> Result<Read, Error> {
@@ -125,6 +130,22 @@ pub(crate) mod toml_file {
                 config.stage_efficiency_threshold =
                     Some(threshold.ok_or_else(|| bad(EFFICIENCY_ALLOWED))?);
             }
+            "history_dir" => {
+                let dir = v.as_str().filter(|d| !d.is_empty()).ok_or_else(|| bad(DIR_ALLOWED))?;
+                if !cfg!(feature = "json") {
+                    return Err(Error::FeatureOff {
+                        origin: origin(),
+                        key: key.to_owned(),
+                        value: literal(v),
+                        feature: "json",
+                    });
+                }
+                config.history_dir = Some(PathBuf::from(dir));
+            }
+            "history_files" => {
+                let files = whole(v).and_then(|n| usize::try_from(n).ok()).filter(|&n| n > 0);
+                config.history_files = Some(files.ok_or_else(|| bad(FILES_ALLOWED))?);
+            }
             _ => {
                 return Err(Error::UnknownKey {
                     origin: origin(),
@@ -194,6 +215,7 @@ pub(crate) mod toml_file {
                 history = 3
                 stage_min_items_per_sec = 10
                 stage_efficiency_threshold = 55.5
+                history_files = 7
                 "#,
             );
             assert!(read.problems.is_empty());
@@ -205,7 +227,8 @@ pub(crate) mod toml_file {
                 .sample_rate(8)
                 .history(3)
                 .stage_min_items_per_sec(10.0)
-                .stage_efficiency_threshold(55.5);
+                .stage_efficiency_threshold(55.5)
+                .history_files(7);
             assert_eq!(read.config, expected);
         }
 
@@ -238,6 +261,8 @@ pub(crate) mod toml_file {
                 ("history = -1", "profiler.toml: history = -1 is not allowed: give a whole number of sessions, 0 or more"),
                 ("out = [\"a\"]", "profiler.toml: out = an array is not allowed: give a string: a file path (.json for JSON, any other name for the text summary)"),
                 ("stage_min_items_per_sec = -5", "profiler.toml: stage_min_items_per_sec = -5 is not allowed: give a number of items per second, 0 or more"),
+                ("history_files = 0", "profiler.toml: history_files = 0 is not allowed: give a whole number of files, 1 or more"),
+                ("history_dir = 5", "profiler.toml: history_dir = 5 is not allowed: give a string: a directory path (made if missing)"),
                 ("stage_efficiency_threshold = 120", "profiler.toml: stage_efficiency_threshold = 120 is not allowed: give a number from 0 to 100"),
             ];
             for (text, message) in cases {

@@ -101,6 +101,13 @@ pub struct Config {
     /// finding (default
     /// [`STAGE_EFFICIENCY_THRESHOLD`](crate::STAGE_EFFICIENCY_THRESHOLD)).
     pub stage_efficiency_threshold: Option<f64>,
+    /// A directory where every ended session's report is saved as JSON
+    /// (needs the `json` feature), for [`load_history`](crate::load_history)
+    /// and `profiler history`; see [`Config::history_dir`].
+    pub history_dir: Option<PathBuf>,
+    /// How many saved runs the history directory keeps, 1 or more (default
+    /// [`DEFAULT_HISTORY_FILES`](crate::DEFAULT_HISTORY_FILES)).
+    pub history_files: Option<usize>,
 }
 
 impl Config {
@@ -157,6 +164,29 @@ impl Config {
         self
     }
 
+    /// Sets [`Config::history_dir`]: every session the monitor ends from then
+    /// on is saved there as `<start, unix ms>-<sequence>-<pid>-<id>.json`
+    /// (the directory is made if missing), written to a temporary file and
+    /// renamed, so a crash never leaves half a report under a run's name.
+    /// Past [`Config::history_files`] runs the oldest are deleted (other
+    /// files are left alone). A save that fails prints one line on stderr;
+    /// the report is still returned. An ended session whose id was saved
+    /// before (or is in the monitor's history) gets
+    /// [`SessionReport::previous`](crate::SessionReport::previous).
+    ///
+    /// Needs the `json` feature: without it, `configure` returns an
+    /// [`Error::FeatureOff`] naming it.
+    pub fn history_dir(mut self, dir: impl Into<PathBuf>) -> Config {
+        self.history_dir = Some(dir.into());
+        self
+    }
+
+    /// Sets [`Config::history_files`].
+    pub fn history_files(mut self, files: usize) -> Config {
+        self.history_files = Some(files);
+        self
+    }
+
     /// This configuration with `lower`'s values where this one sets none:
     /// `code.over(env).over(file)` lets code win over the environment, and
     /// the environment over the file.
@@ -181,6 +211,8 @@ impl Config {
             stage_efficiency_threshold: self
                 .stage_efficiency_threshold
                 .or(lower.stage_efficiency_threshold),
+            history_dir: self.history_dir.or(lower.history_dir),
+            history_files: self.history_files.or(lower.history_files),
         }
     }
 
@@ -194,6 +226,7 @@ impl Config {
     /// | `PROFILER_LEVEL` | `basic`, `detailed` or `full` |
     /// | `PROFILER_OUT` | a path: [`Config::out`] |
     /// | `PROFILER_SAMPLE_MS` | the memory interval in whole milliseconds, 1 to 3600000 |
+    /// | `PROFILER_HISTORY` | a directory: [`Config::history_dir`] (feature `json`) |
     /// | `PROFILER_CONFIG` | a `profiler.toml` to read first (feature `config-file`) |
     ///
     /// The first value that is not allowed is the error, naming the
@@ -240,6 +273,8 @@ impl Config {
     /// history = 32                       # ended sessions kept
     /// stage_min_items_per_sec = 1000.0   # slow_stage floor
     /// stage_efficiency_threshold = 70.0  # stage_memory threshold, 0 to 100
+    /// history_dir = "target/runs"        # save every ended session (feature `json`)
+    /// history_files = 100                # saved runs kept, 1 or more
     /// ```
     ///
     /// An unreadable file, invalid TOML, an unknown key (with the closest
@@ -283,6 +318,22 @@ impl Config {
             if !thresholds::efficiency_is_valid(threshold) {
                 let value = format!("{threshold:?}");
                 return Err(code("stage_efficiency_threshold", value, EFFICIENCY_ALLOWED));
+            }
+        }
+        if let Some(0) = self.history_files {
+            return Err(code("history_files", "0".to_owned(), value::HISTORY_FILES_ALLOWED));
+        }
+        if let Some(dir) = &self.history_dir {
+            if dir.as_os_str().is_empty() {
+                return Err(code("history_dir", "\"\"".to_owned(), value::DIR_ALLOWED));
+            }
+            if !cfg!(feature = "json") {
+                return Err(Error::FeatureOff {
+                    origin: ConfigSource::Code,
+                    key: "history_dir".to_owned(),
+                    value: format!("{dir:?}"),
+                    feature: "json",
+                });
             }
         }
         if let Some(path) = &self.out {
@@ -333,6 +384,8 @@ mod tests {
             .history(5)
             .stage_min_items_per_sec(1.5)
             .stage_efficiency_threshold(20.0)
+            .history_dir("runs")
+            .history_files(4)
     }
 
     #[test]
@@ -347,7 +400,10 @@ mod tests {
 
     #[test]
     fn check_refuses_each_bad_value_set_in_code() {
-        assert!(every_field().check().is_ok());
+        // A history directory needs `json`; its own test covers both builds.
+        let json = cfg!(feature = "json");
+        let good = if json { every_field() } else { Config { history_dir: None, ..every_field() } };
+        assert!(good.check().is_ok());
         let bad = [
             Config::new().memory_interval(Duration::from_micros(10)),
             Config::new().sample_rate(0),
@@ -355,6 +411,8 @@ mod tests {
             Config::new().stage_min_items_per_sec(f64::NAN),
             Config::new().stage_efficiency_threshold(101.0),
             Config::new().out(""),
+            Config::new().history_dir(""),
+            Config::new().history_files(0),
         ];
         for config in bad {
             assert!(config.check().is_err(), "{config:?}");
@@ -364,6 +422,19 @@ mod tests {
             err.to_string(),
             "Config::stage_efficiency_threshold(101.0) is not allowed: give a number from 0 to 100"
         );
+    }
+
+    #[test]
+    fn a_history_dir_needs_the_json_feature() {
+        let result = Config::new().history_dir("runs").check();
+        if cfg!(feature = "json") {
+            assert!(result.is_ok());
+        } else {
+            assert_eq!(
+                result.unwrap_err().to_string(),
+                r#"Config::history_dir("runs") needs the `json` feature of profiler-runtime, which is off: turn it on in Cargo.toml"#
+            );
+        }
     }
 
     #[test]

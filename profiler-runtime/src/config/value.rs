@@ -15,6 +15,11 @@ pub(crate) const INTERVAL_MS_ALLOWED: &str = "a whole number of milliseconds fro
 pub(crate) const PATH_ALLOWED: &str =
     "a file path (.json for JSON, any other name for the text summary)";
 
+/// What a history directory may be.
+pub(crate) const DIR_ALLOWED: &str = "a directory path (made if missing)";
+/// How many saved runs a history directory may keep.
+pub(crate) const HISTORY_FILES_ALLOWED: &str = "a whole number of files, 1 or more";
+
 /// A level by its name, ignoring case and surrounding blanks.
 pub(crate) fn level(text: &str) -> Option<Level> {
     let text = text.trim();

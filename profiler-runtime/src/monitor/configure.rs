@@ -75,6 +75,13 @@ impl Monitor {
         if let Some(threshold) = config.stage_efficiency_threshold {
             core.thresholds.set_stage_efficiency_threshold(threshold);
         }
+        let mut history = lock(&self.inner.history);
+        if let Some(dir) = &config.history_dir {
+            history.dir = Some(dir.clone());
+        }
+        if let Some(files) = config.history_files {
+            history.files = files;
+        }
         Ok(())
     }
 

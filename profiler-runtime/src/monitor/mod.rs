@@ -13,6 +13,7 @@ mod sessions;
 
 pub use sessions::Session;
 
+use crate::history;
 use crate::record::{local, switch};
 use crate::report::SessionReport;
 use crate::session::Sessions;
@@ -33,10 +34,16 @@ struct Inner {
     sessions: Mutex<Sessions<SessionReport>>,
     /// Where each ended session's report is written (`Config::out`).
     out: Mutex<Option<PathBuf>>,
+    /// Where each ended session is saved as a run (`Config::history_dir`).
+    history: Mutex<history::Target>,
 }
 
-static GLOBAL_INNER: Inner =
-    Inner { core: &state::GLOBAL, sessions: Mutex::new(Sessions::new()), out: Mutex::new(None) };
+static GLOBAL_INNER: Inner = Inner {
+    core: &state::GLOBAL,
+    sessions: Mutex::new(Sessions::new()),
+    out: Mutex::new(None),
+    history: Mutex::new(history::Target::new()),
+};
 static GLOBAL: Monitor = Monitor { inner: &GLOBAL_INNER };
 
 thread_local! {
@@ -215,6 +222,7 @@ impl Monitor {
             core: Core::leak(),
             sessions: Mutex::new(Sessions::new()),
             out: Mutex::new(None),
+            history: Mutex::new(history::Target::new()),
         };
         Monitor { inner: Box::leak(Box::new(inner)) }
     }

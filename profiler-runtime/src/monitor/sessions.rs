@@ -4,7 +4,10 @@
 
 use super::{Inner, Monitor};
 use crate::config::out;
+#[cfg(feature = "json")]
+use crate::history;
 use crate::record::recorder::lock;
+use crate::report::compare::CompareOptions;
 use crate::report::{build, SessionReport};
 use crate::session::Sessions;
 use std::fmt;
@@ -38,7 +41,7 @@ impl Session {
         if sessions.is_running(self.sequence) {
             let report = end_locked(self.monitor, &mut sessions);
             drop(sessions);
-            return report.inspect(|r| publish(self.monitor, r));
+            return report.map(|r| publish(self.monitor, r));
         }
         let found = sessions.history().find(|r| r.sequence == self.sequence).cloned();
         found
@@ -50,19 +53,69 @@ fn end_locked(
     sessions: &mut MutexGuard<'_, Sessions<SessionReport>>,
 ) -> Option<SessionReport> {
     let report = build::report(sessions.end(monitor.core)?);
-    sessions.archive(report.clone());
-    Some(report)
+    Some(archive(report, sessions))
 }
 
-/// Writes an ended session's report to the monitor's output path, if it has
-/// one. Called with the sessions unlocked: a slow disk delays no other
-/// session. A failure is one line on stderr; the report stays in the history.
-fn publish(monitor: &Inner, report: &SessionReport) {
-    let Some(path) = lock(&monitor.out).clone() else { return };
-    if let Err(e) = out::write(report, &path) {
-        eprintln!("profiler: {e}; the report is still returned and kept in the history");
+/// Compares an ended session's report with the history's latest of the same
+/// id, if any ([`SessionReport::previous`]), and archives it.
+fn archive(mut report: SessionReport, sessions: &mut Sessions<SessionReport>) -> SessionReport {
+    let before = sessions.history().filter(|r| r.session_id == report.session_id).last();
+    report.previous = before.map(|before| report.compare(before, &CompareOptions::default()));
+    sessions.archive(report.clone());
+    report
+}
+
+/// Writes an ended session's report to the monitor's output path and saves
+/// it into its history directory, where it has them. Called with the
+/// sessions unlocked: a slow disk delays no other session. A failure is one
+/// line on stderr; the report is returned and stays in the history.
+fn publish(monitor: &Inner, report: SessionReport) -> SessionReport {
+    let report = compare_with_saved(monitor, report);
+    if let Some(path) = lock(&monitor.out).clone() {
+        if let Err(e) = out::write(&report, &path) {
+            eprintln!("profiler: {e}; the report is still returned and kept in the history");
+        }
+    }
+    save_run(monitor, &report);
+    report
+}
+
+/// For a session with nothing in memory to compare with: the comparison
+/// with the latest saved run of its id in the history directory, also
+/// given to the history's copy.
+#[cfg(feature = "json")]
+fn compare_with_saved(monitor: &Inner, mut report: SessionReport) -> SessionReport {
+    if report.previous.is_some() {
+        return report;
+    }
+    let Some(dir) = lock(&monitor.history).dir.clone() else { return report };
+    let Some(before) = history::latest_of(&dir, &report.session_id) else { return report };
+    let comparison = report.compare(&before, &CompareOptions::default());
+    let sequence = report.sequence;
+    if let Some(kept) = lock(&monitor.sessions).archived_mut(|r| r.sequence == sequence) {
+        kept.previous = Some(comparison.clone());
+    }
+    report.previous = Some(comparison);
+    report
+}
+
+#[cfg(not(feature = "json"))]
+fn compare_with_saved(_monitor: &Inner, report: SessionReport) -> SessionReport {
+    report // a history directory needs `json`: none can be set
+}
+
+/// Saves the report into the history directory, if the monitor has one.
+#[cfg(feature = "json")]
+fn save_run(monitor: &Inner, report: &SessionReport) {
+    let target = lock(&monitor.history).clone();
+    let Some(dir) = target.dir else { return };
+    if let Err(e) = history::save(&dir, report, target.files) {
+        eprintln!("profiler: {e}; the run was not saved to the history directory, the report is still returned");
     }
 }
+
+#[cfg(not(feature = "json"))]
+fn save_run(_monitor: &Inner, _report: &SessionReport) {}
 
 impl Monitor {
     /// Starts a session named `id`. A session covers every thread from now
@@ -85,12 +138,9 @@ impl Monitor {
         let id = id.into();
         let mut sessions = lock(&self.inner.sessions);
         let (sequence, previous) = sessions.start(self.core(), id.clone());
-        let previous = previous.map(build::report);
-        if let Some(report) = &previous {
-            sessions.archive(report.clone());
-        }
+        let previous = previous.map(|data| archive(build::report(data), &mut sessions));
         drop(sessions);
-        if let Some(report) = &previous {
+        if let Some(report) = previous {
             publish(self.inner, report);
         }
         Session { monitor: self.inner, sequence, id }
@@ -104,8 +154,7 @@ impl Monitor {
     pub fn end_session(&self) -> Option<SessionReport> {
         self.read_environment();
         let report = end_locked(self.inner, &mut lock(&self.inner.sessions))?;
-        publish(self.inner, &report);
-        Some(report)
+        Some(publish(self.inner, report))
     }
 
     /// A live report of the running session, which keeps running; `None` if

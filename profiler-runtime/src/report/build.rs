@@ -103,6 +103,7 @@ pub(crate) fn report(data: SessionData) -> SessionReport {
         bottlenecks: Vec::new(),
         components,
         findings: Vec::new(),
+        previous: None,
         running_stages: data
             .running_stages
             .iter()

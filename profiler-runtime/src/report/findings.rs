@@ -577,6 +577,7 @@ mod tests {
             flags: vec![],
             findings: vec![],
             events: vec![],
+            previous: None,
             dropped: Default::default(),
         }
     }

@@ -5,12 +5,16 @@
 //! load; a change that old readers would misread bumps [`SCHEMA_VERSION`].
 
 pub(crate) mod build;
+pub(crate) mod compare;
+mod compare_text;
 mod elide;
 pub(crate) mod findings;
 #[cfg(feature = "json")]
 mod json;
 pub(crate) mod memory;
 pub(crate) mod text;
+pub(crate) mod trend;
+mod trend_text;
 mod width;
 
 pub use crate::record::callsite::OperationKind;
@@ -94,6 +98,11 @@ pub struct SessionReport {
     /// What bounded tables had to leave out.
     #[serde(default)]
     pub dropped: Dropped,
+    /// This session against the monitor's previous run of the same session
+    /// id (from its history, or its history directory), when there is one;
+    /// the summary shows it as "Compared with the previous run".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<compare::Comparison>,
 }
 
 /// Timing of one operation over the session.

@@ -257,6 +257,7 @@ impl SessionReport {
         self.write_most_called(&mut out);
         self.write_findings(&mut out);
         self.write_events(&mut out);
+        self.write_previous(&mut out);
         out
     }
 

@@ -199,6 +199,12 @@ impl<R: Clone> Sessions<R> {
         self.history.iter()
     }
 
+    /// The newest archived report that `is` picks, to amend.
+    #[cfg(feature = "json")] // only a saved run's comparison amends one
+    pub(crate) fn archived_mut(&mut self, is: impl Fn(&R) -> bool) -> Option<&mut R> {
+        self.history.iter_mut().rev().find(|r| is(r))
+    }
+
     pub(crate) fn set_capacity(&mut self, capacity: usize) {
         self.capacity = capacity;
         while self.history.len() > capacity {

@@ -659,10 +659,11 @@ impl SessionReport {
         for (i, op) in ops.iter().take(5).enumerate() {
             let _ = writeln!(
                 out,
-                "  {}. {} {} calls, {} mean",
+                "  {}. {} {} {}, {} mean",
                 i + 1,
                 pad(&elide::fit(&op.name, 40), 40),
                 lpad(&count(op.calls), 11),
+                if op.calls == 1 { "call " } else { "calls" },
                 lpad(&estimate(op.mean_ns, op.estimated), 8)
             );
         }

@@ -79,7 +79,8 @@ impl Comparison {
     fn write(&self, out: &mut String, title: &str) {
         let base = &self.baseline;
         let id = sanitize(&base.session_id);
-        let id = width::take_columns(&id, 40);
+        // 30 columns: the previous run's title line stays within 100.
+        let id = width::take_columns(&id, 30);
         let _ = writeln!(out, "{title} \"{id}\" (#{}, {})", base.sequence, when(self));
         let names: Vec<&str> = self.operations.iter().map(|op| op.name.as_str()).collect();
         let shown = elide::fit_all(&names, NAME_WIDTH);
@@ -274,6 +275,16 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains('!'), "{text}");
+    }
+
+    #[test]
+    fn a_long_session_id_keeps_the_title_within_the_width() {
+        let mut c = comparison();
+        c.baseline.session_id = "界".repeat(200);
+        c.current.started_at_unix_ms = c.baseline.started_at_unix_ms + 86_400_000;
+        let mut out = String::new();
+        c.write(&mut out, "Compared with the previous run,");
+        assert!(out.lines().all(|l| width::width(l) <= 100), "{out}");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! ```text
 //! cargo run --example quickstart            # summary on stdout
 //! cargo run --example quickstart -- --json  # the same report as JSON
+//! PROFILER_OUT=run.json cargo run --example quickstart  # also saved there, for `profiler show`
 //! ```
 
 use profiler_runtime::monitor;

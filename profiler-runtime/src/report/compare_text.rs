@@ -79,7 +79,8 @@ impl Comparison {
     fn write(&self, out: &mut String, title: &str) {
         let base = &self.baseline;
         let id = sanitize(&base.session_id);
-        let id = width::take_columns(&id, 40);
+        // 30 columns: the previous run's title line stays within 100.
+        let id = width::take_columns(&id, 30);
         let _ = writeln!(out, "{title} \"{id}\" (#{}, {})", base.sequence, when(self));
         let names: Vec<&str> = self.operations.iter().map(|op| op.name.as_str()).collect();
         let shown = elide::fit_all(&names, NAME_WIDTH);
@@ -110,7 +111,7 @@ impl Comparison {
                     lpad(&percent_change(change.percent()), 7)
                 );
             }
-            let _ = writeln!(out, "{line} {}", mark(op.verdict).trim_end());
+            let _ = writeln!(out, "{}", format!("{line} {}", mark(op.verdict)).trim_end());
         }
         let options = &self.options;
         let few = self.operations.iter().any(|op| op.verdict == Verdict::TooFewCalls);
@@ -128,11 +129,17 @@ impl Comparison {
             }
             let _ = writeln!(out, "{}", legend.trim_end());
         }
-        let rule = format!(
-            "mean or p99 over {:.1}%, p99 also over {PERCENTILE_RESOLUTION_PCT:.2}%",
-            options.threshold_pct
-        );
-        for (label, verdict, sign) in
+        let threshold = options.threshold_pct;
+        let rule = |way: &str| {
+            if threshold >= PERCENTILE_RESOLUTION_PCT {
+                format!("mean or p99 {way} over {threshold:.1}%")
+            } else {
+                format!(
+                    "mean {way} over {threshold:.1}% or p99 over {PERCENTILE_RESOLUTION_PCT:.2}%"
+                )
+            }
+        };
+        for (label, verdict, way) in
             [("Regressions", Verdict::Regressed, "up"), ("Improvements", Verdict::Improved, "down")]
         {
             let ops: Vec<&OperationChange> =
@@ -140,7 +147,7 @@ impl Comparison {
             if ops.is_empty() {
                 continue;
             }
-            let _ = writeln!(out, "  {label} ({rule}, {sign}):");
+            let _ = writeln!(out, "  {label} ({}):", rule(way));
             for op in ops {
                 let _ = writeln!(
                     out,
@@ -169,7 +176,12 @@ impl Comparison {
         if self.operations.is_empty() && self.added.is_empty() && self.removed.is_empty() {
             let _ = writeln!(out, "  no operations on either side");
         } else if regressed == 0 {
-            let _ = writeln!(out, "  no regressions ({rule})");
+            let _ = writeln!(
+                out,
+                "  no regressions ({}, at {} calls or more on both sides)",
+                rule("up"),
+                options.min_calls
+            );
         }
     }
 }
@@ -249,6 +261,8 @@ mod tests {
         );
         let row = text.lines().find(|l| l.starts_with("  parse")).unwrap();
         assert!(row.ends_with(" ?"), "{row}");
+        assert!(text.contains("  Regressions (mean or p99 up over 10.0%):\n"), "{text}");
+        assert!(text.lines().all(|l| l == l.trim_end()), "{text}");
         assert!(text.lines().all(|l| width::width(l) <= 100), "{text}");
     }
 
@@ -256,8 +270,21 @@ mod tests {
     fn without_regressions_it_says_so() {
         let base = report("r", 1, vec![op("a", 100, 1_000, 900, 5_000)]);
         let text = base.compare(&base, &CompareOptions::default()).to_string();
-        assert!(text.contains("  no regressions (mean or p99 over 10.0%"), "{text}");
+        assert!(
+            text.contains("  no regressions (mean or p99 up over 10.0%, at 20 calls"),
+            "{text}"
+        );
         assert!(!text.contains('!'), "{text}");
+    }
+
+    #[test]
+    fn a_long_session_id_keeps_the_title_within_the_width() {
+        let mut c = comparison();
+        c.baseline.session_id = "界".repeat(200);
+        c.current.started_at_unix_ms = c.baseline.started_at_unix_ms + 86_400_000;
+        let mut out = String::new();
+        c.write(&mut out, "Compared with the previous run,");
+        assert!(out.lines().all(|l| width::width(l) <= 100), "{out}");
     }
 
     #[test]

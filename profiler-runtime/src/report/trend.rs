@@ -83,8 +83,18 @@ pub struct Trend {
     pub direction: Direction,
 }
 
-/// Every operation's trend in the latest of a series of runs (see the
-/// rule on [`TrendOptions`]'s module, repeated in the README).
+/// Every operation's trend in the latest of a series of runs.
+///
+/// The baseline is the median mean and median p50 of up to
+/// [`TrendOptions::window`] previous runs of the same session id in which the
+/// operation made at least [`TrendOptions::min_calls`] calls. The operation
+/// is [`Direction::Degrading`] when its mean rose by more than
+/// [`TrendOptions::threshold_pct`], its p50 by more than that and more than
+/// [`PERCENTILE_RESOLUTION_PCT`](crate::PERCENTILE_RESOLUTION_PCT), and its
+/// mean is above every baseline run's; [`Direction::Improving`] the same
+/// downwards; [`Direction::Stable`] otherwise. The mean and the median must
+/// agree, so a few outlier calls are not a trend; the run must leave the
+/// range the baseline runs spanned, so a noisy history stays quiet.
 ///
 /// ```
 /// use profiler_runtime::{Direction, Monitor, TrendOptions, Trends};

@@ -1,0 +1,170 @@
+//! The command line: the three commands and their flags, parsed by clap,
+//! with clap's own errors cut to one line.
+
+use crate::failure::Failure;
+use clap::error::ErrorKind;
+use clap::{Args, Parser, Subcommand};
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+/// Reads the JSON reports profiler-runtime saves: show one, compare two,
+/// follow a history directory.
+#[derive(Debug, Parser)]
+#[command(name = "profiler", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// A command to run.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Print a saved report's summary.
+    Show(ShowArgs),
+    /// Compare a report with a baseline: exit 3 if something regressed.
+    Diff(DiffArgs),
+    /// List the runs saved in a history directory, with each operation's trend.
+    History(HistoryArgs),
+}
+
+/// `profiler show`.
+#[derive(Debug, Args)]
+pub(crate) struct ShowArgs {
+    /// The report (JSON, as `save_json` or a history directory writes it).
+    pub(crate) report: PathBuf,
+    /// Print the report as JSON again instead of its summary.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// `profiler diff`.
+#[derive(Debug, Args)]
+pub(crate) struct DiffArgs {
+    /// The baseline report.
+    pub(crate) base: PathBuf,
+    /// The report to compare with it.
+    pub(crate) new: PathBuf,
+    /// A rise in an operation's mean or p99 by more than this is a
+    /// regression (exit code 3).
+    #[arg(long, value_name = "PERCENT", default_value = "10%", value_parser = percent, allow_hyphen_values = true)]
+    pub(crate) fail_above: f64,
+    /// Operations with fewer calls than this on either side get no verdict.
+    #[arg(long, value_name = "N", default_value_t = profiler_runtime::DEFAULT_MIN_CALLS)]
+    pub(crate) min_calls: u64,
+}
+
+/// `profiler history`.
+#[derive(Debug, Args)]
+pub(crate) struct HistoryArgs {
+    /// The history directory (`Config::history_dir`, `PROFILER_HISTORY`).
+    pub(crate) dir: PathBuf,
+    /// Previous runs each trend compares the latest with, at most.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub(crate) window: usize,
+    /// Runs where an operation made fewer calls are left out of its trend.
+    #[arg(long, value_name = "N", default_value_t = profiler_runtime::DEFAULT_MIN_CALLS)]
+    pub(crate) min_calls: u64,
+}
+
+/// A percentage: `10%` or `10`, 0 or more.
+fn percent(text: &str) -> Result<f64, String> {
+    let number = text.trim().strip_suffix('%').unwrap_or(text.trim());
+    match number.trim().parse::<f64>() {
+        Ok(p) if p.is_finite() && p >= 0.0 => Ok(p),
+        _ => Err("give a percentage of 0 or more, such as 10%".to_owned()),
+    }
+}
+
+/// What the command line asks for.
+#[derive(Debug)]
+pub(crate) enum Parsed {
+    /// Run a command.
+    Run(Command),
+    /// Print this (`--help`, `--version`) and stop.
+    Print(String),
+}
+
+/// Parses the arguments (the program's name first).
+pub(crate) fn parse<I: IntoIterator<Item = OsString>>(args: I) -> Result<Parsed, Failure> {
+    match Cli::try_parse_from(args) {
+        Ok(cli) => Ok(Parsed::Run(cli.command)),
+        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
+            let text = e.to_string();
+            Ok(Parsed::Print(if text.ends_with('\n') { text } else { text + "\n" }))
+        }
+        Err(e) if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            Err(Failure::Usage(
+                "no command given: give show, diff or history (see profiler --help)".to_owned(),
+            ))
+        }
+        Err(e) => Err(Failure::Usage(one_line(&e.to_string()))),
+    }
+}
+
+/// clap's first paragraph on one line (`error: unexpected argument '--x'
+/// found`, or the missing arguments after their heading), without its
+/// `error: `, pointing at `--help` for the rest.
+fn one_line(clap_text: &str) -> String {
+    let paragraph: Vec<&str> = clap_text
+        .lines()
+        .skip_while(|l| l.trim().is_empty())
+        .take_while(|l| !l.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    let text = paragraph.join(" ");
+    let text = text.strip_prefix("error: ").unwrap_or(&text);
+    let text = if text.is_empty() { "bad arguments" } else { text };
+    format!("{text} (see profiler --help)")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_line(line: &str) -> Result<Parsed, Failure> {
+        parse(line.split_whitespace().map(OsString::from))
+    }
+
+    #[test]
+    fn percentages_take_an_optional_sign_and_refuse_the_rest() {
+        assert_eq!(percent("10%"), Ok(10.0));
+        assert_eq!(percent("2.5"), Ok(2.5));
+        assert_eq!(percent("0%"), Ok(0.0));
+        for bad in ["-1%", "ten", "%", "", "NaN", "inf%"] {
+            assert!(percent(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn diff_takes_its_flags_and_defaults() {
+        let Ok(Parsed::Run(Command::Diff(args))) = parse_line("profiler diff a.json b.json") else {
+            panic!("not a diff")
+        };
+        assert_eq!((args.fail_above, args.min_calls), (10.0, 20));
+        let line = "profiler diff a.json b.json --fail-above 2.5% --min-calls 3";
+        let Ok(Parsed::Run(Command::Diff(args))) = parse_line(line) else { panic!("not a diff") };
+        assert_eq!((args.fail_above, args.min_calls), (2.5, 3));
+    }
+
+    #[test]
+    fn errors_are_one_line_naming_the_problem() {
+        let message = |line: &str| match parse_line(line) {
+            Err(e) => e.to_string(),
+            Ok(other) => panic!("{line}: {other:?}"),
+        };
+        let unknown = message("profiler show a.json --bogus");
+        assert!(unknown.starts_with("unexpected argument '--bogus' found"), "{unknown}");
+        let bad = message("profiler diff a b --fail-above ten");
+        assert!(bad.contains("'ten'") && bad.contains("give a percentage of 0 or more"), "{bad}");
+        assert!(message("profiler").starts_with("no command given"));
+        let missing = message("profiler diff a.json");
+        assert!(
+            missing.starts_with("the following required arguments were not provided: <NEW>"),
+            "{missing}"
+        );
+        for text in [unknown, bad] {
+            assert!(!text.contains('\n'), "{text}");
+        }
+        assert!(matches!(parse_line("profiler --help"), Ok(Parsed::Print(_))));
+    }
+}

@@ -1,0 +1,27 @@
+//! What stops a command: bad arguments, or a report that cannot be read.
+
+use std::fmt;
+
+/// Why a command could not run; printed as `profiler: <this>`, exit code 2.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// The command line: an unknown flag, a missing argument, a bad value.
+    Usage(String),
+    /// A report or a directory that could not be read (the error names it).
+    Report(profiler_runtime::Error),
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Usage(message) => f.write_str(message),
+            Failure::Report(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl From<profiler_runtime::Error> for Failure {
+    fn from(e: profiler_runtime::Error) -> Self {
+        Failure::Report(e)
+    }
+}

@@ -1,0 +1,220 @@
+//! The `profiler` binary run on good and bad files: its output and its exit
+//! codes (0 done, 3 a regression, 2 bad input with one line on stderr).
+
+use profiler_runtime::{Config, Monitor, OperationStats, SessionReport, SCHEMA_VERSION};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A fresh directory under the temporary one, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("profiler-cli-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A real report of session `id` whose operations are set to the given
+/// (name, calls, mean ns) with p50 and p99 following the mean.
+fn report(id: &str, ops: &[(&str, u64, u64)]) -> SessionReport {
+    let m = Monitor::new();
+    m.start_session(id);
+    m.operation("cli::template").start().finish();
+    let mut report = m.end_session().unwrap();
+    let template = report.operations[0].clone();
+    report.operations = ops
+        .iter()
+        .map(|&(name, calls, mean)| OperationStats {
+            name: name.to_owned(),
+            calls,
+            timed_calls: calls,
+            total_ns: calls * mean,
+            mean_ns: mean,
+            p50_ns: mean * 9 / 10,
+            p90_ns: mean * 2,
+            p99_ns: mean * 3,
+            ..template.clone()
+        })
+        .collect();
+    report
+}
+
+fn profiler(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_profiler"));
+    for arg in args {
+        command.arg(arg);
+    }
+    command.output().expect("the binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+/// Exit code 2 and exactly one stderr line, `profiler: ...` holding `what`.
+fn assert_bad_input(output: &Output, what: &str) {
+    let err = stderr(output);
+    assert_eq!(output.status.code(), Some(2), "stderr: {err}");
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(err.starts_with("profiler: ") && err.contains(what), "{what:?} in {err}");
+    assert!(output.stdout.is_empty(), "{}", stdout(output));
+}
+
+fn save(dir: &TempDir, name: &str, report: &SessionReport) -> PathBuf {
+    let path = dir.path(name);
+    report.save_json(&path).unwrap();
+    path
+}
+
+#[test]
+fn show_prints_the_summary_and_json_gives_the_report_back() {
+    let dir = TempDir::new("show");
+    let original = report("nightly", &[("load", 40, 2_000_000)]);
+    let path = save(&dir, "run.json", &original);
+    let out = profiler(&[&"show", &path]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("Session \"nightly\" (#1) ended after"), "{text}");
+    assert!(text.contains("  load "), "{text}");
+    let out = profiler(&[&"show", &"--json", &path]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(SessionReport::from_json(&stdout(&out)).unwrap(), original);
+}
+
+#[test]
+fn diff_exits_0_without_a_regression_and_3_with_one() {
+    let dir = TempDir::new("diff");
+    let base = save(&dir, "base.json", &report("job", &[("parse", 100, 1_000), ("gone", 50, 10)]));
+    let same = save(&dir, "same.json", &report("job", &[("parse", 100, 1_050)]));
+    let slower = save(&dir, "slower.json", &report("job", &[("parse", 100, 1_300), ("new", 5, 9)]));
+
+    let out = profiler(&[&"diff", &base, &same]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("  no regressions (mean or p99 up over 10.0%"),
+        "{}",
+        stdout(&out)
+    );
+
+    let out = profiler(&[&"diff", &base, &slower]);
+    assert_eq!(out.status.code(), Some(3), "{}", stdout(&out));
+    let text = stdout(&out);
+    assert!(text.contains("  ! parse: mean 1.00 µs → 1.30 µs (+30.0%)"), "{text}");
+    assert!(text.contains("  + new") && text.contains("  - gone"), "{text}");
+    assert!(out.stderr.is_empty());
+
+    // A looser gate lets the same change through; too few calls gives no verdict.
+    let out = profiler(&[&"diff", &"--fail-above", &"50%", &base, &slower]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let out = profiler(&[&"diff", &base, &slower, &"--min-calls", &"1000"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
+
+#[test]
+fn missing_broken_foreign_and_newer_files_are_one_line_and_exit_2() {
+    let dir = TempDir::new("bad");
+    let good = save(&dir, "good.json", &report("job", &[("parse", 100, 1_000)]));
+    let missing = dir.path("missing.json");
+    assert_bad_input(&profiler(&[&"show", &missing]), "missing.json: No such file");
+    assert_bad_input(&profiler(&[&"diff", &good, &missing]), "missing.json");
+
+    let text = std::fs::read_to_string(&good).unwrap();
+    let cut = dir.path("cut.json");
+    std::fs::write(&cut, &text[..text.len() / 2]).unwrap();
+    assert_bad_input(&profiler(&[&"show", &cut]), "cut.json: cut short");
+    assert_bad_input(&profiler(&[&"diff", &cut, &good]), "cut.json: cut short");
+
+    let foreign = dir.path("package.json");
+    std::fs::write(&foreign, "{\"name\": \"web\", \"version\": \"1.0.0\"}").unwrap();
+    assert_bad_input(&profiler(&[&"show", &foreign]), "package.json: not a session report");
+
+    let newer = dir.path("newer.json");
+    let version = format!("\"schema_version\": {SCHEMA_VERSION}");
+    std::fs::write(&newer, text.replacen(&version, "\"schema_version\": 99", 1)).unwrap();
+    assert_bad_input(
+        &profiler(&[&"diff", &good, &newer]),
+        "newer.json: session report has schema version 99",
+    );
+}
+
+#[test]
+fn bad_arguments_are_one_line_and_exit_2() {
+    assert_bad_input(&profiler(&[&"show", &"a.json", &"--bogus"]), "unexpected argument '--bogus'");
+    assert_bad_input(
+        &profiler(&[&"diff", &"a.json", &"b.json", &"--fail-above", &"ten"]),
+        "give a percentage of 0 or more",
+    );
+    assert_bad_input(
+        &profiler(&[&"diff", &"a.json", &"b.json", &"--fail-above", &"-5%"]),
+        "give a percentage",
+    );
+    assert_bad_input(&profiler(&[&"diff", &"a.json"]), "required");
+    assert_bad_input(&profiler(&[&"frobnicate"]), "unrecognized subcommand 'frobnicate'");
+    assert_bad_input(&profiler(&[]), "no command given");
+    let help = profiler(&[&"--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(stdout(&help).contains("history"), "{}", stdout(&help));
+}
+
+#[test]
+fn history_lists_the_runs_and_trends_past_a_truncated_file() {
+    let dir = TempDir::new("history");
+    let runs = dir.path("runs");
+    let m = Monitor::new();
+    m.configure(&Config::new().history_dir(&runs)).unwrap();
+    for _ in 0..3 {
+        m.start_session("nightly");
+        m.end_session();
+    }
+    // Give the saved runs figures: steady, then clearly slower.
+    let saved = profiler_runtime::load_history(&runs).unwrap();
+    for (run, mean) in saved.runs.iter().zip([1_000, 1_010, 1_500]) {
+        let mut r = run.report.clone();
+        r.operations = report("nightly", &[("fetch", 100, mean)]).operations;
+        r.save_json(&run.path).unwrap();
+    }
+    let cut = runs.join("9999999999999-0001-1-nightly.json");
+    std::fs::write(&cut, "{\"schema_version\": 1, \"session_id\": \"nigh").unwrap();
+
+    let out = profiler(&[&"history", &runs]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("3 runs in "), "{text}");
+    assert!(text.contains("1 file could not be read"), "{text}");
+    assert_eq!(text.matches("-nightly.json").count(), 3, "{text}");
+    assert!(text.contains("Trends over 3 runs of \"nightly\""), "{text}");
+    let fetch = text.lines().find(|l| l.starts_with("  fetch ")).expect(&text);
+    assert!(fetch.ends_with("degrading"), "{fetch}");
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("9999999999999-0001-1-nightly.json: cut short"), "{err}");
+
+    assert_bad_input(&profiler(&[&"history", &dir.path("none")]), "none");
+    let empty = dir.path("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let out = profiler(&[&"history", &empty]);
+    assert_eq!((out.status.code(), stdout(&out).starts_with("no saved runs in ")), (Some(0), true));
+}
+
+#[test]
+fn a_path_that_is_a_directory_is_bad_input() {
+    let dir = TempDir::new("dir");
+    assert_bad_input(&profiler(&[&"show", &Path::new(&dir.0)]), "profiler-cli-");
+}

@@ -104,11 +104,7 @@ where
         let guard = InPoll(active);
         let mark = nesting::mark();
         let polled = this.inner.poll(cx);
-        let children = nesting::poll_end(mark);
         let mut active = guard.disarm();
-        if let Some(active) = &mut active {
-            active.add_children(children);
-        }
         if frame != 0 {
             if let Some(active) = &active {
                 active.close_poll(frame);
@@ -117,14 +113,17 @@ where
         let output = match polled {
             Poll::Ready(output) => output,
             Poll::Pending => {
-                if let Some(active) = active {
-                    *this.state = State::Running(active);
+                // What this poll's children added stays with the future.
+                let children = nesting::poll_end(mark);
+                if let Some(active) = &mut active {
+                    active.add_children(children);
+                    *this.state = State::Running(*active);
                 }
                 return Poll::Pending;
             }
         };
         if let Some(active) = active {
-            active.finish_as((this.classify)(&output), Nest::Future);
+            active.finish_as((this.classify)(&output), Nest::Future { poll_mark: mark });
         }
         Poll::Ready(output)
     }

@@ -209,8 +209,9 @@ pub(crate) struct Active {
 pub(crate) enum Nest {
     /// A sync call: its mark is in `kids`.
     Call,
-    /// A future: its children's time is in `kids`.
-    Future,
+    /// A future ending in the poll that started at `poll_mark`: its
+    /// earlier polls' children's time is in `kids`.
+    Future { poll_mark: u64 },
     /// A manual operation, or a future that panicked: no part.
     None,
 }
@@ -414,10 +415,9 @@ impl Active {
         let nanos = clock::nanos_between(self.start, end);
         let children = match nest {
             Nest::Call => nesting::close(self.kids, nanos),
-            Nest::Future => {
-                nesting::add(nanos);
-                self.kids
-            }
+            // This poll's children, and its own time to whatever polled it:
+            // one step, as a sync call's end.
+            Nest::Future { poll_mark } => self.kids.wrapping_add(nesting::close(poll_mark, nanos)),
             Nest::None => 0,
         };
         let self_ns = nanos.saturating_sub(children);

@@ -13,8 +13,9 @@
 //! another completes inside one of the awaiting future's polls, so its
 //! duration lands in that poll. Each poll of a monitored future notes the sum
 //! before and restores it after ([`poll_end`]), keeping what its children
-//! added; when the future completes, its children's time is what its polls
-//! kept, and its own duration goes to whatever polled it ([`add`]). A future
+//! added; the poll in which it completes ends like a sync call ([`close`]):
+//! its children's time is what its polls kept, and its own duration goes to
+//! whatever polled it. A future
 //! that moves between threads carries its children's time with it; a
 //! spawned task is nobody's child (the executor polls it). Children that run
 //! at once (`join!`) can add up to more than their parent's duration: its
@@ -59,12 +60,6 @@ pub(crate) fn poll_end(mark: u64) -> u64 {
     })
 }
 
-/// Adds a completed future's duration to the sum of whatever polled it.
-#[inline(always)]
-pub(crate) fn add(nanos: u64) {
-    DONE.with(|done| done.set(done.get().wrapping_add(nanos)));
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,10 +84,10 @@ mod tests {
         let child = mark();
         close(child, 70);
         let kept = poll_end(poll);
-        // Second poll: nothing inside; the future completes.
+        // Second poll: nothing inside; the future completes in it, giving
+        // its own time to its poller as a sync call does.
         let poll = mark();
-        let kept = kept + poll_end(poll);
-        add(500);
+        let kept = kept + close(poll, 500);
         assert_eq!(kept, 70);
         assert_eq!(close(caller, 600), 500, "the caller sees the future, not its child again");
     }

@@ -131,6 +131,10 @@ pub struct OperationChange {
     pub p50_ns: Change,
     /// 99th percentile call time, nanoseconds.
     pub p99_ns: Change,
+    /// Self time over the session (total less monitored callees),
+    /// nanoseconds, when both reports measured it.
+    #[serde(default)]
+    pub self_ns: Option<Change>,
     /// What the change amounts to.
     pub verdict: Verdict,
     /// The measures that moved past the threshold in the verdict's
@@ -258,6 +262,7 @@ fn change(
         mean_ns: pair(before.mean_ns, now.mean_ns),
         p50_ns: pair(before.p50_ns, now.p50_ns),
         p99_ns: pair(before.p99_ns, now.p99_ns),
+        self_ns: before.self_ns.zip(now.self_ns).map(|(b, a)| pair(b, a)),
         verdict: Verdict::TooFewCalls,
         flagged: Vec::new(),
     };
@@ -335,6 +340,18 @@ pub(crate) mod tests {
         let base = report("r", 1, vec![before]);
         let now = report("r", 2, vec![after]);
         now.compare(&base, &CompareOptions::default()).operations.remove(0)
+    }
+
+    #[test]
+    fn self_time_changes_only_where_both_runs_measured_it() {
+        let (mut before, mut after) =
+            (op("a", 100, 1_000, 900, 2_000), op("a", 100, 1_000, 900, 2_000));
+        before.self_ns = Some(40_000);
+        after.self_ns = Some(90_000);
+        let change = verdict(before.clone(), after.clone()).self_ns.unwrap();
+        assert_eq!((change.before, change.after), (40_000, 90_000));
+        after.self_ns = None;
+        assert_eq!(verdict(before, after).self_ns, None);
     }
 
     #[test]

@@ -54,8 +54,19 @@ fn mark(verdict: Verdict) -> &'static str {
     }
 }
 
-/// `mean 3.14 ms → 3.60 ms (+14.6%)` for each flagged measure.
-fn flagged(op: &OperationChange) -> String {
+/// `mean 3.14 ms → 3.60 ms (+14.6%)` for each flagged measure, then the
+/// session's self time for the operation when both runs measured it and it
+/// moved by more than `threshold_pct`.
+fn flagged(op: &OperationChange, threshold_pct: f64) -> String {
+    let moved = |c: &super::compare::Change| c.percent().is_some_and(|p| p.abs() > threshold_pct);
+    let own = op.self_ns.filter(moved).map(|change| {
+        format!(
+            "self {} → {} ({})",
+            duration(change.before),
+            duration(change.after),
+            percent_change(change.percent())
+        )
+    });
     op.flagged
         .iter()
         .map(|measure| {
@@ -70,6 +81,7 @@ fn flagged(op: &OperationChange) -> String {
                 percent_change(change.percent())
             )
         })
+        .chain(own)
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -154,7 +166,7 @@ impl Comparison {
                     "  {} {}: {}",
                     mark(verdict),
                     elide::fit(&op.name, NAME_WIDTH),
-                    flagged(op)
+                    flagged(op, self.options.threshold_pct)
                 );
             }
         }

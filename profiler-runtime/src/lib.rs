@@ -95,6 +95,7 @@ pub use record::error_text::MAX_ERROR_TEXT;
 pub use record::histogram::{Histogram, MAX_RELATIVE_ERROR};
 pub use record::shard::MAX_COUNTERS;
 pub use record::trace::EVENTS_PER_THREAD;
+pub use report::alerts::{Alert, AlertKind};
 pub use report::compare::{
     Change, CompareOptions, Comparison, Measure, OperationChange, OperationPresence, RunId,
     Verdict, DEFAULT_MIN_CALLS, DEFAULT_THRESHOLD_PCT, PERCENTILE_RESOLUTION_PCT,

@@ -12,6 +12,7 @@
 mod core_api;
 mod signatures;
 
+mod alerts;
 mod async_calls;
 mod calls;
 mod concurrency;

@@ -36,13 +36,19 @@ struct Inner {
     out: Mutex<Option<PathBuf>>,
     /// Where each ended session is saved as a run (`Config::history_dir`).
     history: Mutex<history::Target>,
+    /// What `on_alert` registered.
+    alert_handlers: Mutex<Vec<AlertHandler>>,
 }
+
+/// A callback `Monitor::on_alert` registered.
+type AlertHandler = std::sync::Arc<dyn Fn(&crate::report::alerts::Alert) + Send + Sync>;
 
 static GLOBAL_INNER: Inner = Inner {
     core: &state::GLOBAL,
     sessions: Mutex::new(Sessions::new()),
     out: Mutex::new(None),
     history: Mutex::new(history::Target::new()),
+    alert_handlers: Mutex::new(Vec::new()),
 };
 static GLOBAL: Monitor = Monitor { inner: &GLOBAL_INNER };
 
@@ -223,6 +229,7 @@ impl Monitor {
             sessions: Mutex::new(Sessions::new()),
             out: Mutex::new(None),
             history: Mutex::new(history::Target::new()),
+            alert_handlers: Mutex::new(Vec::new()),
         };
         Monitor { inner: Box::leak(Box::new(inner)) }
     }

@@ -8,7 +8,7 @@ use crate::config::out;
 use crate::history;
 use crate::record::recorder::lock;
 use crate::report::compare::CompareOptions;
-use crate::report::{build, SessionReport};
+use crate::report::{alerts, build, SessionReport};
 use crate::session::Sessions;
 use std::fmt;
 use std::sync::MutexGuard;
@@ -71,6 +71,7 @@ fn archive(mut report: SessionReport, sessions: &mut Sessions<SessionReport>) ->
 /// line on stderr; the report is returned and stays in the history.
 fn publish(monitor: &Inner, report: SessionReport) -> SessionReport {
     let report = compare_with_saved(monitor, report);
+    raise_alerts(monitor, &report);
     if let Some(path) = lock(&monitor.out).clone() {
         if let Err(e) = out::write(&report, &path) {
             eprintln!("profiler: {e}; the report is still returned and kept in the history");
@@ -78,6 +79,28 @@ fn publish(monitor: &Inner, report: SessionReport) -> SessionReport {
     }
     save_run(monitor, &report);
     report
+}
+
+/// Hands each threshold the ended session crossed to every `on_alert`
+/// callback, once, and (with the `log` feature) the alerts and findings to
+/// the `log` facade. A callback that panics is reported on stderr; the
+/// others still run and the report is still returned.
+fn raise_alerts(monitor: &Inner, report: &SessionReport) {
+    let alerts = alerts::of(report, &monitor.core.thresholds.get());
+    alerts::log(report, &alerts);
+    if alerts.is_empty() {
+        return;
+    }
+    // Called without the lock, so a callback may register another.
+    let handlers = lock(&monitor.alert_handlers).clone();
+    for alert in &alerts {
+        for handler in &handlers {
+            let call = std::panic::AssertUnwindSafe(|| handler(alert));
+            if std::panic::catch_unwind(call).is_err() {
+                eprintln!("profiler: an on_alert callback panicked on \"{alert}\"; the report is still returned");
+            }
+        }
+    }
 }
 
 /// For a session with nothing in memory to compare with: the comparison
@@ -155,6 +178,36 @@ impl Monitor {
         self.read_environment();
         let report = end_locked(self.inner, &mut lock(&self.inner.sessions))?;
         Some(publish(self.inner, report))
+    }
+
+    /// Calls `handler` with each threshold an ended session of this monitor
+    /// crossed, once per crossing: slow calls (`slow = ".."`), a stage under
+    /// the items/s floor or the memory-efficiency threshold, steady memory
+    /// growth, and a regression against the previous run of the same id.
+    /// Called off the per-call path, when the session ends (not for live
+    /// reports), on the thread that ends it. A handler that panics is
+    /// reported on stderr and does not stop the others. With the `log`
+    /// feature, alerts and findings also go to the `log` facade at warn level.
+    ///
+    /// ```
+    /// use profiler_runtime::{AlertKind, Monitor};
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// let m = Monitor::new();
+    /// let seen = Arc::new(Mutex::new(Vec::new()));
+    /// let sink = seen.clone();
+    /// m.on_alert(move |alert| sink.lock().unwrap().push((alert.kind, alert.subject.clone())));
+    /// m.start_session("batch");
+    /// {
+    ///     let parse = m.stage("parse");
+    ///     parse.items(1);
+    ///     std::thread::sleep(std::time::Duration::from_millis(3)); // ~330 items/s, under 1,000
+    /// }
+    /// m.end_session();
+    /// assert_eq!(*seen.lock().unwrap(), [(AlertKind::SlowStage, "parse".to_owned())]);
+    /// ```
+    pub fn on_alert(&self, handler: impl Fn(&alerts::Alert) + Send + Sync + 'static) {
+        lock(&self.inner.alert_handlers).push(std::sync::Arc::new(handler));
     }
 
     /// A live report of the running session, which keeps running; `None` if

@@ -10,7 +10,7 @@ pub(crate) const MIN_POINTS: usize = 20;
 /// How well a straight line must fit for growth to count as steady (R²).
 const MIN_FIT: f64 = 0.9;
 /// Growth below this (or below 5 % of the level) is not worth a warning.
-const MIN_GROWTH_BYTES: f64 = 4.0 * 1024.0 * 1024.0;
+pub(crate) const MIN_GROWTH_BYTES: f64 = 4.0 * 1024.0 * 1024.0;
 /// Points a spike is measured against (the median of those before it).
 const SPIKE_WINDOW: usize = 5;
 /// A spike is at least this far above the recent level (and at least half of it).

@@ -4,6 +4,7 @@
 //! Every field added later gets `#[serde(default)]`, so older reports still
 //! load; a change that old readers would misread bumps [`SCHEMA_VERSION`].
 
+pub(crate) mod alerts;
 pub(crate) mod build;
 pub(crate) mod compare;
 mod compare_text;

@@ -86,7 +86,7 @@ fn publish(monitor: &Inner, report: SessionReport) -> SessionReport {
 /// the `log` facade. A callback that panics is reported on stderr; the
 /// others still run and the report is still returned.
 fn raise_alerts(monitor: &Inner, report: &SessionReport) {
-    let alerts = alerts::of(report, &monitor.core.thresholds.get());
+    let alerts = alerts::of(report);
     alerts::log(report, &alerts);
     if alerts.is_empty() {
         return;

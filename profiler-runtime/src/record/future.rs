@@ -101,8 +101,10 @@ where
             Some(active) if active.is_detailed() => active.open_poll(),
             _ => 0,
         };
+        // Self time's mark: only for a call being recorded, so a future whose
+        // monitor is off pays for no thread-local access.
+        let mark = if active.is_some() { nesting::mark() } else { 0 };
         let guard = InPoll(active);
-        let mark = nesting::mark();
         let polled = this.inner.poll(cx);
         let mut active = guard.disarm();
         if frame != 0 {
@@ -114,9 +116,8 @@ where
             Poll::Ready(output) => output,
             Poll::Pending => {
                 // What this poll's children added stays with the future.
-                let children = nesting::poll_end(mark);
                 if let Some(active) = &mut active {
-                    active.add_children(children);
+                    active.add_children(nesting::poll_end(mark));
                     *this.state = State::Running(*active);
                 }
                 return Poll::Pending;

@@ -10,6 +10,7 @@ use super::callsite::{self, Callsite, SAMPLED};
 use super::detail::{self, CPU_SAMPLE_RATE};
 use super::outcome::Outcome;
 use super::recorder::{Recorder, DETAILED, FULL, ON};
+use super::shard::Shard;
 use super::trace::{self, Event, Kind};
 use super::untimed::{Untimed, UntimedGuard};
 use super::{clock, local, nesting, switch};
@@ -87,9 +88,9 @@ fn async_id(slot: usize) -> u64 {
     }
 }
 
-/// Writes an event into this thread's log of `recorder`.
-fn log(recorder: &'static Recorder, event: Event) {
-    if let Some(ring) = local::shard(recorder).and_then(|s| s.trace()) {
+/// Writes an event into this thread's log in `shard`.
+fn log(shard: &Shard, event: Event) {
+    if let Some(ring) = shard.trace() {
         ring.push(event);
     }
 }
@@ -100,7 +101,8 @@ fn log(recorder: &'static Recorder, event: Event) {
 #[inline(never)]
 fn close_frame(recorder: &'static Recorder, slot: usize, token: usize) {
     let Some(spent) = detail::pop(token) else { return };
-    if let Some(extras) = local::shard(recorder).and_then(|s| s.extras(slot & SLOT_MASK)) {
+    let Some(shard) = local::shard(recorder) else { return };
+    if let Some(extras) = shard.extras(slot & SLOT_MASK) {
         extras.charge_poll(spent, weight_of(slot));
     }
     if let Some(t) = spent.traced {
@@ -114,7 +116,7 @@ fn close_frame(recorder: &'static Recorder, slot: usize, token: usize) {
             parent: t.parent,
             call: async_id(slot),
         };
-        log(recorder, event);
+        log(shard, event);
     }
 }
 
@@ -132,9 +134,8 @@ fn close_call_frame(slot: usize) {
 #[inline(never)]
 fn finish_detail(recorder: &'static Recorder, slot: usize, end: u64, nanos: u64) {
     let spent = detail::take_closed();
-    let Some(extras) = local::shard(recorder).and_then(|s| s.extras(slot & SLOT_MASK)) else {
-        return;
-    };
+    let Some(shard) = local::shard(recorder) else { return };
+    let Some(extras) = shard.extras(slot & SLOT_MASK) else { return };
     let weight = weight_of(slot);
     if slot & POLLED != 0 {
         extras.finish_future(nanos, weight);
@@ -176,7 +177,7 @@ fn finish_detail(recorder: &'static Recorder, slot: usize, end: u64, nanos: u64)
             }
         }
     };
-    log(recorder, event);
+    log(shard, event);
 }
 
 /// The `kids` word a call starts with: a sync call's mark, else 0.

@@ -1,9 +1,10 @@
 //! Alerts: what crossed which threshold in an ended session, and by how
-//! much, for the callbacks `Monitor::on_alert` registers. Data drawn from
-//! the report, as the findings are; each crossing is one alert per session.
+//! much, for the callbacks `Monitor::on_alert` registers. They are the
+//! report's findings that are crossings ([`super::Finding::crossed`]: one
+//! set of rules, applied once) and its regressions against the previous
+//! run; each crossing is one alert per session.
 
 use super::SessionReport;
-use crate::state::thresholds::Thresholds;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -51,78 +52,31 @@ impl fmt::Display for Alert {
     }
 }
 
-/// Every threshold the ended session `report` crossed.
-pub(crate) fn of(report: &SessionReport, thresholds: &Thresholds) -> Vec<Alert> {
-    let mut out = Vec::new();
-    let mut push = |kind, subject: &str, threshold: f64, value: f64, message: String| {
-        out.push(Alert {
-            kind,
-            subject: subject.to_owned(),
-            threshold,
-            value,
-            session_id: report.session_id.clone(),
-            message,
-        });
+/// Every threshold the ended session `report` crossed: its findings that
+/// are crossings (the findings' rules decide, with the monitor's
+/// thresholds), then its regressions against the previous run.
+pub(crate) fn of(report: &SessionReport) -> Vec<Alert> {
+    let alert = |kind, subject: &str, threshold: f64, value: f64, message: String| Alert {
+        kind,
+        subject: subject.to_owned(),
+        threshold,
+        value,
+        session_id: report.session_id.clone(),
+        message,
     };
-    for op in &report.operations {
-        let Some(limit) = op.slow_threshold_ns else { continue };
-        if op.slow_calls > 0 {
-            push(
-                AlertKind::SlowCalls,
-                &op.name,
-                limit as f64,
-                op.max_ns as f64,
-                format!(
-                    "`{}`: {} calls took {} or more (the slowest {})",
-                    op.name,
-                    op.slow_calls,
-                    super::text::duration(limit),
-                    super::text::duration(op.max_ns)
-                ),
-            );
-        }
-    }
-    let floor = thresholds.stage_min_items_per_sec;
-    for stage in report.stages.iter().filter(|s| s.items > 0) {
-        if let Some(rate) = stage.items_per_sec.filter(|r| *r < floor) {
-            push(
-                AlertKind::SlowStage,
-                &stage.name,
-                floor,
-                rate,
-                format!("stage `{}` processed {rate:.0} items/s, under {floor:.0}", stage.name),
-            );
-        }
-    }
-    let efficiency = thresholds.stage_efficiency_threshold;
-    for stage in &report.stages {
-        let Some(m) = stage.memory.as_ref().filter(|m| m.efficiency < efficiency) else { continue };
-        push(
-            AlertKind::StageMemory,
-            &stage.name,
-            efficiency,
-            m.efficiency,
-            format!(
-                "stage `{}` memory efficiency {:.0}, under {efficiency:.0}",
-                stage.name, m.efficiency
-            ),
-        );
-    }
-    if let Some(g) = report.memory.as_ref().and_then(|m| super::memory::steady_growth(&m.timeline))
-    {
-        push(
-            AlertKind::MemoryGrowth,
-            "",
-            super::memory::MIN_GROWTH_BYTES,
-            g.bytes_per_min,
-            format!(
-                "memory grew {}/min steadily ({} to {})",
-                super::text::bytes(g.bytes_per_min.max(0.0) as u64),
-                super::text::bytes(g.from_bytes),
-                super::text::bytes(g.to_bytes)
-            ),
-        );
-    }
+    let crossings = report.findings.iter().filter_map(|f| {
+        let kind = match f.kind.as_str() {
+            "slow_calls" => AlertKind::SlowCalls,
+            "slow_stage" => AlertKind::SlowStage,
+            "stage_memory" => AlertKind::StageMemory,
+            "memory_growth" => AlertKind::MemoryGrowth,
+            _ => return None,
+        };
+        let c = f.crossed?;
+        let subject = f.subject.as_deref().unwrap_or("");
+        Some(alert(kind, subject, c.threshold, c.value, f.message.clone()))
+    });
+    let mut out: Vec<Alert> = crossings.collect();
     if let Some(previous) = &report.previous {
         let limit = previous.options.threshold_pct;
         for op in previous.regressions() {
@@ -130,13 +84,13 @@ pub(crate) fn of(report: &SessionReport, thresholds: &Thresholds) -> Vec<Alert> 
                 .into_iter()
                 .flatten()
                 .fold(f64::MIN, f64::max);
-            push(
+            out.push(alert(
                 AlertKind::Regression,
                 &op.name,
                 limit,
                 rise,
                 format!("`{}` regressed {rise:+.1}% against the previous run", op.name),
-            );
+            ));
         }
     }
     out

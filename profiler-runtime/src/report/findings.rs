@@ -65,7 +65,14 @@ fn finding(
         subject: subject.map(str::to_owned),
         message,
         recommendation,
+        crossed: None,
     }
+}
+
+/// `f`, as the crossing of `threshold` by `value`.
+fn crossing(mut f: Finding, threshold: f64, value: f64) -> Finding {
+    f.crossed = Some(super::Crossing { threshold, value });
+    f
 }
 
 /// An operation's self time over the session's wall time.
@@ -183,7 +190,7 @@ fn failures(report: &SessionReport, out: &mut Vec<Finding>) {
 fn slow_calls(report: &SessionReport, out: &mut Vec<Finding>) {
     for op in report.operations.iter().filter(|op| op.slow_calls > 0) {
         let Some(threshold) = op.slow_threshold_ns else { continue };
-        out.push(finding(
+        let found = finding(
             Severity::Warning,
             "slow_calls",
             Some(&op.name),
@@ -199,7 +206,8 @@ fn slow_calls(report: &SessionReport, out: &mut Vec<Finding>) {
                 estimated_from(op)
             ),
             None,
-        ));
+        );
+        out.push(crossing(found, threshold as f64, op.max_ns as f64));
     }
 }
 
@@ -363,7 +371,7 @@ fn cpu_versus_waiting(report: &SessionReport, out: &mut Vec<Finding>) {
 fn memory(report: &SessionReport, out: &mut Vec<Finding>) {
     let Some(memory) = &report.memory else { return };
     if let Some(g) = super::memory::steady_growth(&memory.timeline) {
-        out.push(finding(
+        let found = finding(
             Severity::Warning,
             "memory_growth",
             None,
@@ -378,7 +386,8 @@ fn memory(report: &SessionReport, out: &mut Vec<Finding>) {
                 "A steady rise is what a leak looks like: look for what is kept and never released (caches without a bound, growing collections, handles)."
                     .to_owned(),
             ),
-        ));
+        );
+        out.push(crossing(found, super::memory::MIN_GROWTH_BYTES, g.bytes_per_min));
     }
     if let Some(s) = super::memory::largest_spike(&memory.timeline) {
         let during = memory
@@ -406,10 +415,10 @@ fn memory(report: &SessionReport, out: &mut Vec<Finding>) {
 fn slow_stages(report: &SessionReport, floor: f64, out: &mut Vec<Finding>) {
     for stage in report.stages.iter().filter(|s| s.items > 0) {
         let Some(rate) = stage.items_per_sec.filter(|r| *r < floor) else { continue };
-        out.push(finding(
+        let found = finding(
             Severity::Warning,
             "slow_stage",
-            None,
+            Some(&stage.name),
             format!(
                 "stage `{}` processed {:.0} items/s, under the floor of {:.0} ({} items in {})",
                 sanitize(&stage.name),
@@ -419,7 +428,8 @@ fn slow_stages(report: &SessionReport, floor: f64, out: &mut Vec<Finding>) {
                 duration(stage.total_ns)
             ),
             None,
-        ));
+        );
+        out.push(crossing(found, floor, rate));
     }
 }
 
@@ -429,10 +439,10 @@ fn stage_memory(report: &SessionReport, threshold: f64, out: &mut Vec<Finding>) 
         if m.efficiency >= threshold {
             continue;
         }
-        out.push(finding(
+        let found = finding(
             Severity::Warning,
             "stage_memory",
-            None,
+            Some(&stage.name),
             format!(
                 "stage `{}` kept {} of its memory growth (efficiency {:.0} of 100, under {:.0}; latest run {} to {}, peak {})",
                 sanitize(&stage.name),
@@ -444,7 +454,8 @@ fn stage_memory(report: &SessionReport, threshold: f64, out: &mut Vec<Finding>) 
                 bytes(m.peak_bytes)
             ),
             Some("Release what the stage built once it is done with it, or bound it; if it is kept on purpose, this is expected.".to_owned()),
-        ));
+        );
+        out.push(crossing(found, threshold, m.efficiency));
     }
 }
 

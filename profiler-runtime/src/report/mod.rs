@@ -555,6 +555,21 @@ pub struct Finding {
     /// What to try.
     #[serde(default)]
     pub recommendation: Option<String>,
+    /// For a finding that is a threshold crossed (slow calls, a slow stage,
+    /// stage memory, steady memory growth): the threshold and the figure
+    /// that crossed it. These are what `Monitor::on_alert` hears about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crossed: Option<Crossing>,
+}
+
+/// A threshold and the figure that crossed it (see [`Finding::crossed`]);
+/// the unit is the finding kind's, as [`crate::AlertKind`] describes.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Crossing {
+    /// The threshold.
+    pub threshold: f64,
+    /// The figure that crossed it.
+    pub value: f64,
 }
 
 /// Counts of what bounded tables left out, so a report never hides a gap.

@@ -63,6 +63,20 @@ fn monitored_guard_sampled(x: u64) -> impl Copy {
     black_box(x).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
+/// A monitored call making one monitored call: two calls and their pair.
+#[monitor("bench::parent")]
+#[inline(never)]
+fn monitored_parent(x: u64) -> u64 {
+    monitored(x)
+}
+
+/// A second caller of `monitored`, so calls alternate between two pairs.
+#[monitor("bench::other_parent")]
+#[inline(never)]
+fn monitored_other_parent(x: u64) -> u64 {
+    monitored(x)
+}
+
 thread_local! {
     static FLOOR_SUM: Cell<u64> = const { Cell::new(0) };
 }
@@ -94,6 +108,15 @@ fn single_thread(c: &mut Criterion) {
         g.bench_function("monitor", |b| b.iter(|| monitored(black_box(7))));
         g.bench_function("monitor_guard", |b| b.iter(|| monitored_guard(black_box(7))));
         g.bench_function("monitor_async", |b| b.iter(|| poll_ready(monitored_async(black_box(7)))));
+        // Nesting: a parent and its child per iteration (the pair's cost is
+        // this less two `monitor`s), and a child whose caller alternates.
+        g.bench_function("monitor_nested", |b| b.iter(|| monitored_parent(black_box(7))));
+        g.bench_function("monitor_nested_two_callers", |b| {
+            b.iter(|| {
+                monitored_parent(black_box(7));
+                monitored_other_parent(black_box(7))
+            })
+        });
         g.bench_function("monitor_sampled_64", |b| b.iter(|| monitored_sampled(black_box(7))));
         g.bench_function("monitor_async_sampled_64", |b| {
             b.iter(|| poll_ready(monitored_async_sampled(black_box(7))))
@@ -229,6 +252,14 @@ fn detail(c: &mut Criterion) {
         g.bench_function("monitor_detailed", |b| b.iter(|| monitored(black_box(7))));
         g.bench_function("monitor_async_detailed", |b| {
             b.iter(|| poll_ready(monitored_async(black_box(7))))
+        });
+        // The call graph: a pair per iteration, and a callee whose caller alternates.
+        g.bench_function("monitor_nested_detailed", |b| b.iter(|| monitored_parent(black_box(7))));
+        g.bench_function("monitor_nested_two_callers_detailed", |b| {
+            b.iter(|| {
+                monitored_parent(black_box(7));
+                monitored_other_parent(black_box(7))
+            })
         });
     });
     let full = profiler_runtime::Monitor::new();

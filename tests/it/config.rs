@@ -244,3 +244,89 @@ fn a_failed_write_keeps_the_report() {
         Some("config::unwritable")
     );
 }
+
+#[profiler_runtime::monitor("config::sleepy")]
+fn sleepy(ms: u64) {
+    std::thread::sleep(Duration::from_millis(ms));
+}
+
+#[profiler_runtime::monitor(name = "config::own_threshold", slow = "1s")]
+fn own_threshold() {
+    std::thread::sleep(Duration::from_millis(3));
+}
+
+#[test]
+fn the_default_slow_threshold_counts_the_calls_of_operations_without_their_own() {
+    let m = Monitor::new();
+    let env = Config::from_vars([("PROFILER_SLOW", "2ms")]).unwrap();
+    m.configure(&env).unwrap();
+    m.start_session("config::slow");
+    m.scope(|| {
+        sleepy(4);
+        sleepy(0);
+        sleepy(5);
+        own_threshold();
+    });
+    let r = m.end_session().unwrap();
+    let row = r.operation("config::sleepy").unwrap();
+    assert_eq!((row.slow_threshold_ns, row.slow_calls), (Some(2_000_000), 2), "{r}");
+    let own = r.operation("config::own_threshold").unwrap();
+    assert_eq!((own.slow_threshold_ns, own.slow_calls), (Some(1_000_000_000), 0), "its own wins");
+    let slow: Vec<_> = r.findings.iter().filter(|f| f.kind == "slow_calls").collect();
+    assert_eq!(slow.len(), 1, "{r}");
+    assert_eq!(slow[0].subject.as_deref(), Some("config::sleepy"));
+    assert_eq!(slow[0].crossed.as_ref().map(|c| c.threshold), Some(2e6));
+}
+
+#[test]
+fn module_components_name_the_component_of_untagged_operations() {
+    let m = Monitor::new();
+    m.configure(&Config::new().module_components(2)).unwrap();
+    m.start_session("config::components");
+    m.scope(|| sleepy(0));
+    m.operation("config::manual").start().finish();
+    let r = m.end_session().unwrap();
+    // This file's module path is `it::config`.
+    assert_eq!(r.operation("config::sleepy").unwrap().component.as_deref(), Some("it::config"));
+    assert_eq!(r.operation("config::manual").unwrap().component, None, "manual ones keep none");
+    assert_eq!(r.components.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["it::config"]);
+
+    m.configure(&Config::new().module_components(1)).unwrap();
+    m.start_session("config::components_1");
+    m.scope(|| sleepy(0));
+    let r = m.end_session().unwrap();
+    assert_eq!(r.operation("config::sleepy").unwrap().component.as_deref(), Some("it"));
+}
+
+#[test]
+fn the_threshold_keys_read_from_a_file_and_refuse_what_is_not_allowed() {
+    let dir = temp_dir("threshold-keys");
+    let file = write(
+        &dir,
+        "profiler.toml",
+        "slow = \"1.5ms\"\nmemory_growth_per_min = \"8MiB\"\nmodule_components = 1\n",
+    );
+    let config = Config::from_file(&file).unwrap();
+    assert_eq!(config.slow, Some(Duration::from_micros(1500)));
+    assert_eq!(config.memory_growth_per_min, Some(8 << 20));
+    assert_eq!(config.module_components, Some(1));
+    let cases = [
+        ("slow = \"10\"\n", "slow = \"10\" is not allowed: give a string: a duration above 0"),
+        ("slow = 10\n", "slow = 10 is not allowed"),
+        ("memory_growth_per_min = 0\n", "memory_growth_per_min = 0 is not allowed"),
+        ("memory_growth_per_min = \"8 TiB\"\n", "memory_growth_per_min = \"8 TiB\" is not allowed"),
+        ("module_components = 17\n", "module_components = 17 is not allowed: give a whole number"),
+    ];
+    for (i, (text, message)) in cases.into_iter().enumerate() {
+        let path = write(&dir, &format!("bad{i}.toml"), text);
+        let err = Config::from_file(&path).unwrap_err().to_string();
+        assert!(err.starts_with(&format!("{}: {message}", path.display())), "{err}");
+    }
+    let err = Config::from_vars([("PROFILER_SLOW", "fast")]).unwrap_err().to_string();
+    assert!(err.starts_with(r#"PROFILER_SLOW="fast" is not allowed: give a duration"#), "{err}");
+    let m = Monitor::new();
+    let err = m.configure(&Config::new().slow(Duration::ZERO)).unwrap_err().to_string();
+    assert!(err.contains("slow"), "{err}");
+    assert!(m.configure(&Config::new().module_components(40)).is_err());
+    assert!(m.configure(&Config::new().memory_growth_per_min(0)).is_err());
+}

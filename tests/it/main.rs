@@ -14,6 +14,7 @@ mod signatures;
 
 mod alerts;
 mod async_calls;
+mod call_graph;
 mod calls;
 mod concurrency;
 mod config;

@@ -1,8 +1,9 @@
 //! The environment's settings: `PROFILER`, `PROFILER_LEVEL`, `PROFILER_OUT`,
-//! `PROFILER_SAMPLE_MS`, `PROFILER_HISTORY` and `PROFILER_CONFIG`, read from any list of
+//! `PROFILER_SAMPLE_MS`, `PROFILER_HISTORY`, `PROFILER_SLOW` and
+//! `PROFILER_CONFIG`, read from any list of
 //! `(name, value)` pairs so that tests never touch the process's own.
 
-use super::value::{self, INTERVAL_MS_ALLOWED, LEVEL_ALLOWED, SWITCH_ALLOWED};
+use super::value::{self, INTERVAL_MS_ALLOWED, LEVEL_ALLOWED, SLOW_ALLOWED, SWITCH_ALLOWED};
 use super::{file, out, Config, Read};
 use crate::{ConfigSource, Error};
 use std::ffi::{OsStr, OsString};
@@ -20,8 +21,10 @@ pub(crate) const SAMPLE_MS: &str = "PROFILER_SAMPLE_MS";
 pub(crate) const CONFIG: &str = "PROFILER_CONFIG";
 /// The run history directory.
 pub(crate) const HISTORY: &str = "PROFILER_HISTORY";
+/// The default slow-call threshold.
+pub(crate) const SLOW: &str = "PROFILER_SLOW";
 
-const NAMES: [&str; 6] = [ENABLED, LEVEL, OUT, SAMPLE_MS, CONFIG, HISTORY];
+const NAMES: [&str; 7] = [ENABLED, LEVEL, OUT, SAMPLE_MS, CONFIG, HISTORY, SLOW];
 
 /// The configuration in `vars`: the file `PROFILER_CONFIG` names, with the
 /// other variables over it, and every setting that could not be used.
@@ -32,7 +35,7 @@ where
     V: AsRef<OsStr>,
 {
     // The last value of each known variable; empty ones count as unset.
-    let mut found: [Option<OsString>; 6] = Default::default();
+    let mut found: [Option<OsString>; 7] = Default::default();
     for (name, value) in vars {
         let Some(slot) = NAMES.iter().position(|known| OsStr::new(known) == name.as_ref()) else {
             continue;
@@ -40,7 +43,7 @@ where
         let value = value.as_ref();
         found[slot] = (!value.is_empty()).then(|| value.to_owned());
     }
-    let [enabled, level, out, sample_ms, config_file, history] = found;
+    let [enabled, level, out, sample_ms, config_file, history, slow] = found;
 
     let mut problems = Vec::new();
     let lower = match config_file {
@@ -78,6 +81,7 @@ where
         ),
         out: out.map(PathBuf::from).and_then(|path| output(path, &mut problems)),
         history_dir: history.map(PathBuf::from).and_then(|dir| history_dir(dir, &mut problems)),
+        slow: parse(SLOW, slow, value::duration_text, SLOW_ALLOWED, &mut problems),
         ..Config::new()
     };
     Read { config: config.over(lower), problems }

@@ -11,7 +11,9 @@ use std::path::Path;
 /// milliseconds), `sample_rate` (the process-wide default sample rate),
 /// `history` (ended sessions kept), `stage_min_items_per_sec` and
 /// `stage_efficiency_threshold` (numbers), `history_dir` (a directory, needs
-/// the `json` feature) and `history_files` (saved runs kept, 1 or more).
+/// the `json` feature), `history_files` (saved runs kept, 1 or more), `slow`
+/// (a duration such as "10ms"), `memory_growth_per_min` (bytes, or text such
+/// as "8MiB") and `module_components` (module path segments, 0 to 16).
 pub const CONFIG_KEYS: &[&str] = &[
     "enabled",
     "level",
@@ -23,6 +25,9 @@ pub const CONFIG_KEYS: &[&str] = &[
     "stage_efficiency_threshold",
     "history_dir",
     "history_files",
+    "slow",
+    "memory_growth_per_min",
+    "module_components",
 ];
 
 /// The configuration in the file at `path`; without the `config-file`
@@ -47,7 +52,7 @@ pub(crate) mod toml_file {
     use super::super::value::{self, INTERVAL_MS_ALLOWED};
     use super::super::{out, Config, Read};
     use super::CONFIG_KEYS as KEYS;
-    use crate::state::thresholds::{self, EFFICIENCY_ALLOWED, FLOOR_ALLOWED};
+    use crate::state::thresholds::{self, DEPTH_ALLOWED, EFFICIENCY_ALLOWED, FLOOR_ALLOWED};
     use crate::{ConfigSource, Error};
     use std::path::{Path, PathBuf};
     use toml::Value;
@@ -60,6 +65,10 @@ pub(crate) mod toml_file {
         "a string: a file path (.json for JSON, any other name for the text summary)";
     const DIR_ALLOWED: &str = "a string: a directory path (made if missing)";
     const FILES_ALLOWED: &str = "a whole number of files, 1 or more";
+    const SLOW_ALLOWED: &str =
+        r#"a string: a duration above 0 with its unit, such as "250us", "10ms" or "1.5s""#;
+    const GROWTH_ALLOWED: &str =
+        r#"a whole number of bytes per minute above 0, or a string such as "8MiB""#;
 
     /// The configuration in `text`, read from `path` (named in errors).
     pub(crate) fn parse(text: &str, path: &Path) -> Result<Read, Error> {
@@ -145,6 +154,23 @@ pub(crate) mod toml_file {
             "history_files" => {
                 let files = whole(v).and_then(|n| usize::try_from(n).ok()).filter(|&n| n > 0);
                 config.history_files = Some(files.ok_or_else(|| bad(FILES_ALLOWED))?);
+            }
+            "slow" => {
+                let slow = v.as_str().and_then(value::duration_text);
+                config.slow = Some(slow.ok_or_else(|| bad(SLOW_ALLOWED))?);
+            }
+            "memory_growth_per_min" => {
+                let bytes = match v {
+                    Value::String(text) => value::bytes_text(text),
+                    _ => whole(v).filter(|&n| n > 0),
+                };
+                config.memory_growth_per_min = Some(bytes.ok_or_else(|| bad(GROWTH_ALLOWED))?);
+            }
+            "module_components" => {
+                let depth = whole(v)
+                    .and_then(|n| usize::try_from(n).ok())
+                    .filter(|&n| n <= thresholds::MAX_COMPONENT_DEPTH);
+                config.module_components = Some(depth.ok_or_else(|| bad(DEPTH_ALLOWED))?);
             }
             _ => {
                 return Err(Error::UnknownKey {

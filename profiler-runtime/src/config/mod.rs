@@ -108,6 +108,16 @@ pub struct Config {
     /// How many saved runs the history directory keeps, 1 or more (default
     /// [`DEFAULT_HISTORY_FILES`](crate::DEFAULT_HISTORY_FILES)).
     pub history_files: Option<usize>,
+    /// The slow-call threshold of every operation that sets none with
+    /// `#[monitor(slow = "..")]`; see [`Config::slow`].
+    pub slow: Option<Duration>,
+    /// Steady memory growth, in bytes per minute, from which the
+    /// `memory_growth` finding (and its alert) is raised; see
+    /// [`Config::memory_growth_per_min`].
+    pub memory_growth_per_min: Option<u64>,
+    /// How many leading segments of an operation's module path name its
+    /// component when it has none; see [`Config::module_components`].
+    pub module_components: Option<usize>,
 }
 
 impl Config {
@@ -187,6 +197,55 @@ impl Config {
         self
     }
 
+    /// Sets [`Config::slow`]: operations without their own `slow = ".."`
+    /// count their calls of `threshold` or longer as slow (the `slow_calls`
+    /// finding and its alert). Their count comes from the histogram when the
+    /// report is built, so it costs the calls nothing; a call within the
+    /// histogram's resolution (3.125 %) of the threshold may fall on either
+    /// side. Above 0.
+    ///
+    /// ```
+    /// use profiler_runtime::{Config, Monitor};
+    /// use std::time::Duration;
+    ///
+    /// let m = Monitor::new();
+    /// m.configure(&Config::new().slow(Duration::from_millis(1)))?;
+    /// m.start_session("slow");
+    /// m.operation("query").start().finish();
+    /// let report = m.end_session().unwrap();
+    /// assert_eq!(report.operation("query").unwrap().slow_threshold_ns, Some(1_000_000));
+    /// # Ok::<(), profiler_runtime::Error>(())
+    /// ```
+    pub fn slow(mut self, threshold: Duration) -> Config {
+        self.slow = Some(threshold);
+        self
+    }
+
+    /// Sets [`Config::memory_growth_per_min`]: steady growth is a finding
+    /// (and an alert) only from this rate, in bytes per minute, up. Without
+    /// it, any steady rise of 4 MiB and 5 % is. Above 0.
+    pub fn memory_growth_per_min(mut self, bytes: u64) -> Config {
+        self.memory_growth_per_min = Some(bytes);
+        self
+    }
+
+    /// Sets [`Config::module_components`]: an operation with no component
+    /// of its own gets the first `segments` of its module path as one
+    /// (`2`: `app::storage::segments` is in `app::storage`); manual
+    /// operations keep none. 0 (the default) turns it off; at most 16.
+    ///
+    /// ```
+    /// use profiler_runtime::{Config, Monitor};
+    ///
+    /// let m = Monitor::new();
+    /// m.configure(&Config::new().module_components(1))?;
+    /// # Ok::<(), profiler_runtime::Error>(())
+    /// ```
+    pub fn module_components(mut self, segments: usize) -> Config {
+        self.module_components = Some(segments);
+        self
+    }
+
     /// This configuration with `lower`'s values where this one sets none:
     /// `code.over(env).over(file)` lets code win over the environment, and
     /// the environment over the file.
@@ -213,6 +272,9 @@ impl Config {
                 .or(lower.stage_efficiency_threshold),
             history_dir: self.history_dir.or(lower.history_dir),
             history_files: self.history_files.or(lower.history_files),
+            slow: self.slow.or(lower.slow),
+            memory_growth_per_min: self.memory_growth_per_min.or(lower.memory_growth_per_min),
+            module_components: self.module_components.or(lower.module_components),
         }
     }
 
@@ -227,6 +289,7 @@ impl Config {
     /// | `PROFILER_OUT` | a path: [`Config::out`] |
     /// | `PROFILER_SAMPLE_MS` | the memory interval in whole milliseconds, 1 to 3600000 |
     /// | `PROFILER_HISTORY` | a directory: [`Config::history_dir`] (feature `json`) |
+    /// | `PROFILER_SLOW` | a duration such as `10ms`: [`Config::slow`] |
     /// | `PROFILER_CONFIG` | a `profiler.toml` to read first (feature `config-file`) |
     ///
     /// The first value that is not allowed is the error, naming the
@@ -275,6 +338,9 @@ impl Config {
     /// stage_efficiency_threshold = 70.0  # stage_memory threshold, 0 to 100
     /// history_dir = "target/runs"        # save every ended session (feature `json`)
     /// history_files = 100                # saved runs kept, 1 or more
+    /// slow = "10ms"                      # slow-call threshold where none is set
+    /// memory_growth_per_min = "8MiB"     # memory_growth finding from this rate
+    /// module_components = 1              # module path segments naming a component
     /// ```
     ///
     /// An unreadable file, invalid TOML, an unknown key (with the closest
@@ -318,6 +384,23 @@ impl Config {
             if !thresholds::efficiency_is_valid(threshold) {
                 let value = format!("{threshold:?}");
                 return Err(code("stage_efficiency_threshold", value, EFFICIENCY_ALLOWED));
+            }
+        }
+        if let Some(slow) = self.slow {
+            if slow.is_zero() || slow.as_nanos() >= 1 << 63 {
+                return Err(code("slow", format!("{slow:?}"), value::SLOW_ALLOWED));
+            }
+        }
+        if let Some(0) = self.memory_growth_per_min {
+            return Err(code("memory_growth_per_min", "0".to_owned(), thresholds::GROWTH_ALLOWED));
+        }
+        if let Some(depth) = self.module_components {
+            if depth > thresholds::MAX_COMPONENT_DEPTH {
+                return Err(code(
+                    "module_components",
+                    depth.to_string(),
+                    thresholds::DEPTH_ALLOWED,
+                ));
             }
         }
         if let Some(0) = self.history_files {

@@ -75,6 +75,15 @@ impl Monitor {
         if let Some(threshold) = config.stage_efficiency_threshold {
             core.thresholds.set_stage_efficiency_threshold(threshold);
         }
+        if let Some(slow) = config.slow {
+            core.thresholds.set_default_slow_ns(slow.as_nanos() as u64);
+        }
+        if let Some(bytes) = config.memory_growth_per_min {
+            core.thresholds.set_memory_growth_per_min(bytes);
+        }
+        if let Some(depth) = config.module_components {
+            core.thresholds.set_module_components(depth);
+        }
         let mut history = lock(&self.inner.history);
         if let Some(dir) = &config.history_dir {
             history.dir = Some(dir.clone());

@@ -313,6 +313,27 @@ pub(crate) fn take_closed() -> Option<Spent> {
     CLOSED.try_with(Cell::take).ok().flatten()
 }
 
+/// Runs `f`, the recorder's own work, so that what it allocates is charged
+/// to no monitored call: it counts as the running frame's children's.
+pub(crate) fn uncharged<R>(f: impl FnOnce() -> R) -> R {
+    let (bytes, allocations) = heap::thread_totals();
+    let result = f();
+    let (bytes_after, allocations_after) = heap::thread_totals();
+    if bytes_after != bytes || allocations_after != allocations {
+        let _ = STACK.try_with(|stack| {
+            let top = stack.depth.get().checked_sub(1)?;
+            let cell = stack.frames.get(top)?;
+            let mut frame = cell.get();
+            frame.child_bytes = frame.child_bytes.wrapping_add(bytes_after.wrapping_sub(bytes));
+            frame.child_allocations =
+                frame.child_allocations.wrapping_add(allocations_after.wrapping_sub(allocations));
+            cell.set(frame);
+            Some(())
+        });
+    }
+    result
+}
+
 /// Starts a frame, reading the CPU clock if `read_cpu`, and giving it an
 /// event id if `traced` (the full level) and its own start and end times
 /// if `stamped` too (a poll's: a sync call's event takes the call's). Returns its

@@ -130,11 +130,24 @@ fn close_call_frame(slot: usize) {
 
 /// The end of a call at the detailed level, after it was recorded as a
 /// basic one: what its frame used and its wall time `nanos` go to its
-/// slot's extras on this thread.
+/// slot's extras on this thread, and the call to the pair it makes with
+/// the slot `caller` that was running when it started (see
+/// [`super::callers`]).
 #[inline(never)]
-fn finish_detail(recorder: &'static Recorder, slot: usize, end: u64, nanos: u64) {
+fn finish_detail(
+    recorder: &'static Recorder,
+    slot: usize,
+    end: u64,
+    nanos: u64,
+    caller: Option<usize>,
+) {
     let spent = detail::take_closed();
     let Some(shard) = local::shard(recorder) else { return };
+    if let Some(caller) = caller {
+        if let Some(record) = shard.slot(slot & SLOT_MASK) {
+            shard.callers.record(record, caller, slot & SLOT_MASK, nanos);
+        }
+    }
     let Some(extras) = shard.extras(slot & SLOT_MASK) else { return };
     let weight = weight_of(slot);
     if slot & POLLED != 0 {
@@ -180,12 +193,47 @@ fn finish_detail(recorder: &'static Recorder, slot: usize, end: u64, nanos: u64)
     log(shard, event);
 }
 
-/// The `kids` word a call starts with: a sync call's mark, else 0.
+/// The `kids` word a call whose word is `slot` starts with: a sync call's
+/// mark (at the detailed level it also becomes the running call), else 0.
 #[inline(always)]
-fn kids_at_start(framing: Framing) -> u64 {
+fn kids_at_start(framing: Framing, slot: usize) -> u64 {
     match framing {
+        Framing::Call if slot > SLOT_MASK => nesting::enter(slot & SLOT_MASK),
         Framing::Call => nesting::mark(),
         Framing::Polls | Framing::None => 0,
+    }
+}
+
+/// The mark a poll of the call whose word is `slot` starts with.
+#[inline(always)]
+fn poll_mark(slot: usize) -> u64 {
+    if slot > SLOT_MASK {
+        nesting::enter(slot & SLOT_MASK)
+    } else {
+        nesting::mark()
+    }
+}
+
+/// Ends the poll of the call whose word is `slot` that started at `mark`:
+/// what its children added.
+#[inline(always)]
+fn poll_done(slot: usize, mark: u64) -> u64 {
+    if slot > SLOT_MASK {
+        nesting::poll_end_entered(mark)
+    } else {
+        nesting::poll_end(mark)
+    }
+}
+
+/// Ends the sync call (or last poll) of the call whose word is `slot` that
+/// started at `mark` and took `nanos`: its children's time, and its caller
+/// at the detailed level.
+#[inline(always)]
+fn close_nest(slot: usize, mark: u64, nanos: u64) -> (u64, Option<usize>) {
+    if slot > SLOT_MASK {
+        (nesting::close_entered(mark, nanos), nesting::parent(mark))
+    } else {
+        (nesting::close(mark, nanos), None)
     }
 }
 
@@ -282,7 +330,8 @@ impl Active {
                     slot |= Active::detail_bits(recorder, slot, framing, mode);
                     start = clock::now();
                 }
-                Some(Active { recorder, site, slot, start, kids: kids_at_start(framing) })
+                let kids = kids_at_start(framing, slot);
+                Some(Active { recorder, site, slot, start, kids })
             }
             None => Active::start_unregistered(recorder, site, framing),
         }
@@ -326,7 +375,7 @@ impl Active {
 
     /// The slot index, without the detailed level's bits.
     #[inline(always)]
-    fn index(&self) -> usize {
+    pub(crate) fn index(&self) -> usize {
         self.slot & SLOT_MASK
     }
 
@@ -377,7 +426,7 @@ impl Active {
             if mode & DETAILED != 0 {
                 slot |= Active::detail_bits(recorder, index, framing, mode);
             }
-            let kids = kids_at_start(framing);
+            let kids = kids_at_start(framing, slot);
             Sampled::Timed(Active { recorder, site, slot, start: clock::now(), kids })
         } else {
             Sampled::Untimed(Untimed::new(shard, slot, index))
@@ -409,17 +458,24 @@ impl Active {
     #[inline(always)]
     pub(crate) fn finish_as(self, outcome: Outcome<'_>, nest: Nest) -> u64 {
         if self.start == UNTIMED {
+            if let Nest::Future { poll_mark } = nest {
+                // It has no duration to give: its last poll ends as a poll.
+                poll_done(self.slot, poll_mark);
+            }
             self.finish_untimed(outcome);
             return 0;
         }
         let end = clock::now();
         let nanos = clock::nanos_between(self.start, end);
-        let children = match nest {
-            Nest::Call => nesting::close(self.kids, nanos),
+        let (children, caller) = match nest {
+            Nest::Call => close_nest(self.slot, self.kids, nanos),
             // This poll's children, and its own time to whatever polled it:
             // one step, as a sync call's end.
-            Nest::Future { poll_mark } => self.kids.wrapping_add(nesting::close(poll_mark, nanos)),
-            Nest::None => 0,
+            Nest::Future { poll_mark } => {
+                let (children, caller) = close_nest(self.slot, poll_mark, nanos);
+                (self.kids.wrapping_add(children), caller)
+            }
+            Nest::None => (0, None),
         };
         let self_ns = nanos.saturating_sub(children);
         // The detailed path takes words, not the `Active`, so the basic
@@ -431,7 +487,7 @@ impl Active {
         }
         Active { slot: self.index(), ..self }.record(end, nanos, self_ns, outcome);
         if self.slot > SLOT_MASK {
-            finish_detail(self.recorder, self.slot, end, nanos);
+            finish_detail(self.recorder, self.slot, end, nanos, caller);
         }
         nanos
     }
@@ -454,10 +510,18 @@ impl Active {
         }
     }
 
-    /// Adds what this poll's monitored children took (see [`super::nesting`]).
+    /// Starts a poll for self time (and, at the detailed level, makes the
+    /// future the running call): the poll's mark.
     #[inline(always)]
-    pub(crate) fn add_children(&mut self, nanos: u64) {
-        self.kids = self.kids.wrapping_add(nanos);
+    pub(crate) fn poll_mark(&self) -> u64 {
+        poll_mark(self.slot)
+    }
+
+    /// Ends a poll that returned `Pending`: keeps what its monitored
+    /// children took (see [`super::nesting`]).
+    #[inline(always)]
+    pub(crate) fn end_poll(&mut self, mark: u64) {
+        self.kids = self.kids.wrapping_add(poll_done(self.slot, mark));
     }
 
     /// Counts a sampled call that was not timed, on the thread it ended on.
@@ -510,6 +574,8 @@ impl Active {
     /// time (the poll's bookkeeping was cut short).
     #[cold]
     pub(crate) fn panicked_polled(self) {
+        // Whatever runs next on this thread is not inside this future.
+        nesting::unwound();
         self.finish_as(Outcome::Failure(Some(&"panicked")), Nest::None);
     }
 }

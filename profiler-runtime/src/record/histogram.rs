@@ -118,6 +118,17 @@ impl Histogram {
         self.counts.last().map(|&(b, _)| representative(b as usize))
     }
 
+    /// The values recorded at `nanos` or above, within the buckets'
+    /// resolution: a bucket counts when its reported value (its midpoint)
+    /// is at least `nanos`.
+    pub(crate) fn count_from(&self, nanos: u64) -> u64 {
+        self.counts
+            .iter()
+            .filter(|&&(bucket, _)| representative(bucket as usize) >= nanos)
+            .map(|&(_, c)| c)
+            .sum()
+    }
+
     /// Adds another histogram's counts to this one.
     pub fn merge(&mut self, other: &Histogram) {
         let mut dense = self.to_dense();

@@ -2,6 +2,7 @@
 //! readings: a session is the difference between the reading at its end and the
 //! reading at its start, so counts are exact however threads interleave.
 
+use super::callers::EdgeTotals;
 use super::histogram::{GROUP, GROUPS};
 
 /// Counters every shard has, by position.
@@ -219,6 +220,8 @@ pub(crate) struct Totals {
     pub(crate) fixed: [u64; FIXED_COUNT],
     /// Histogram values that found a shard's page table full.
     pub(crate) histogram_dropped: u64,
+    /// Who called whom.
+    pub(crate) edges: EdgeTotals,
 }
 
 impl Totals {
@@ -250,6 +253,7 @@ impl Totals {
             *a += b;
         }
         self.histogram_dropped += other.histogram_dropped;
+        self.edges.merge(other.edges);
     }
 
     /// What was added between `start` and `self`. Errors older than
@@ -283,6 +287,7 @@ impl Totals {
             *f = f.saturating_sub(s);
         }
         self.histogram_dropped = self.histogram_dropped.saturating_sub(start.histogram_dropped);
+        self.edges.subtract(&start.edges);
         self
     }
 }

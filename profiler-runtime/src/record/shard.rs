@@ -14,6 +14,7 @@
 //! costs is therefore what it called: about 200 bytes per callsite plus 64
 //! bytes per power of two its durations took (see `examples/scale.rs`).
 
+use super::callers::Callers;
 use super::chunks::Chunks;
 use super::detail::Extras;
 use super::error_text::Errors;
@@ -52,6 +53,8 @@ pub(crate) struct Shard {
     pub(crate) draws: Draws,
     /// The full level's event log, made at the thread's first traced call.
     trace: OnceLock<Ring>,
+    /// Who called whom on this thread.
+    pub(crate) callers: Callers,
     counters: Chunks<AtomicU64, COUNTER_CHUNK>,
     fixed: [AtomicU64; FIXED_COUNT],
 }
@@ -65,6 +68,7 @@ impl Shard {
             errors: Errors::new(),
             draws: Draws::new(),
             trace: OnceLock::new(),
+            callers: Callers::new(),
             counters: Chunks::new(MAX_COUNTERS / COUNTER_CHUNK, || AtomicU64::new(0)),
             fixed: [const { AtomicU64::new(0) }; FIXED_COUNT],
         }
@@ -139,6 +143,7 @@ impl Reading<'_> {
             extras.read_into(out.site_mut(index));
         }
         out.histogram_dropped += shard.pages.lost();
+        shard.callers.read_into(&mut out.edges);
         for (index, cell) in shard.counters.iter() {
             let value = cell.load(Relaxed);
             if value != 0 {

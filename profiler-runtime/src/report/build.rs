@@ -6,12 +6,14 @@ use super::{
     findings, ApiStats, CacheStats, Dropped, OperationStats, ProcessStats, SessionReport,
     StageStats, SCHEMA_VERSION,
 };
+use crate::record::callsite::OperationKind;
 use crate::record::histogram::Histogram;
 use crate::record::reading::{DetailTotals, SiteTotals, StratumTotals};
 use crate::record::registry::{self, SiteInfo};
 use crate::record::{clock, counter, trace};
 use crate::resources;
 use crate::session::SessionData;
+use crate::state::thresholds::Thresholds;
 use std::collections::btree_map::{BTreeMap, Entry};
 
 /// The report of `data`.
@@ -36,8 +38,10 @@ pub(crate) fn report(data: SessionData) -> SessionReport {
             Entry::Occupied(mut row) => row.get_mut().add(&totals),
         }
     }
-    let mut operations: Vec<_> = rows.into_values().map(|r| r.finish(wall_ns)).collect();
+    let defaults = &data.thresholds;
+    let mut operations: Vec<_> = rows.into_values().map(|r| r.finish(wall_ns, defaults)).collect();
     operations.sort_by(|a, b| b.total_ns.cmp(&a.total_ns).then_with(|| a.name.cmp(&b.name)));
+    super::graph::attach(&mut operations, &data.totals.edges, &sites);
     let components = components(&operations, wall_ns);
 
     let stages = data
@@ -158,6 +162,7 @@ pub(crate) fn report(data: SessionData) -> SessionReport {
             events: data.events_dropped,
             flags: data.flags_dropped,
             histogram_values: data.totals.histogram_dropped,
+            call_edges: data.totals.edges.lost,
         },
     };
     findings::analyze(&mut report, &data.thresholds);
@@ -175,7 +180,7 @@ impl Row<'_> {
         self.totals.add(t);
     }
 
-    fn finish(self, wall_ns: u64) -> OperationStats {
+    fn finish(self, wall_ns: u64, defaults: &Thresholds) -> OperationStats {
         let t = self.totals;
         let histogram = Histogram::from_counts(t.buckets.counts());
         let recorded = histogram.count() > 0;
@@ -191,10 +196,18 @@ impl Row<'_> {
         // (see `record::sampling`), so their sums scale by calls / timed.
         let calls = t.calls + t.untimed;
         let estimated = t.untimed > 0;
+        // Without a threshold of its own, the monitor's default applies,
+        // counted from the histogram (the calls never compared against it).
+        let (slow_threshold_ns, slow) = match self.info.slow_ns {
+            None if defaults.default_slow_ns > 0 => {
+                (Some(defaults.default_slow_ns), histogram.count_from(defaults.default_slow_ns))
+            }
+            own => (own, t.slow),
+        };
         let (total_ns, slow_calls) = if estimated {
-            (scale(t.total_ns, calls, t.calls), scale(t.slow, calls, t.calls))
+            (scale(t.total_ns, calls, t.calls), scale(slow, calls, t.calls))
         } else {
-            (t.total_ns, t.slow)
+            (t.total_ns, slow)
         };
         OperationStats {
             name: self.info.name.clone(),
@@ -208,7 +221,7 @@ impl Row<'_> {
             failures: t.failures,
             cancelled: t.cancelled,
             slow_calls,
-            slow_threshold_ns: self.info.slow_ns,
+            slow_threshold_ns,
             total_ns,
             mean_ns: t.total_ns.checked_div(t.calls).unwrap_or(0),
             min_ns,
@@ -218,13 +231,26 @@ impl Row<'_> {
             p99_ns: pct(0.99),
             share_of_wall: share(total_ns, wall_ns),
             self_ns: Some(if estimated { scale(t.self_ns, calls, t.calls) } else { t.self_ns }),
-            component: self.info.component.clone(),
+            component: self.info.component.clone().or_else(|| match self.info.kind {
+                OperationKind::Manual => None,
+                _ => module_component(&self.info.module_path, defaults.module_components),
+            }),
             last_error: t.error.map(|(_, text)| text),
             histogram,
             cpu: cpu_time(&t.detail, total_ns),
             heap: heap_use(&t.detail, calls),
+            callers: Vec::new(),
+            callees: Vec::new(),
         }
     }
+}
+
+/// The first `segments` of `module_path` (0: none).
+fn module_component(module_path: &str, segments: usize) -> Option<String> {
+    if segments == 0 || module_path.is_empty() {
+        return None;
+    }
+    Some(module_path.split("::").take(segments).collect::<Vec<_>>().join("::"))
 }
 
 /// The session's events, by start time, the latest [`MAX_TRACE_EVENTS`] kept.
@@ -397,7 +423,7 @@ fn stage_memory(m: &crate::state::stage::StageMemoryTotals) -> Option<super::Sta
 }
 
 /// `sum` (over `sampled` calls) scaled to `all` calls; 0 with no sample.
-fn scale(sum: u64, all: u64, sampled: u64) -> u64 {
+pub(crate) fn scale(sum: u64, all: u64, sampled: u64) -> u64 {
     if sampled == 0 {
         return 0;
     }
@@ -453,7 +479,7 @@ mod tests {
         pages.read_into(&pages.reading(), &mut reading);
         slot.read_into(&errors, 1, reading.site_mut(0));
         let totals = reading.sites.swap_remove(0);
-        (Row { info: &info(), totals }.finish(1_000_000_000), true_total)
+        (Row { info: &info(), totals }.finish(1_000_000_000, &Thresholds::default()), true_total)
     }
 
     #[test]

@@ -42,7 +42,7 @@ pub(crate) fn analyze(report: &mut SessionReport, thresholds: &Thresholds) {
     api(report, &mut findings);
     waiting(report, &mut findings);
     cpu_versus_waiting(report, &mut findings);
-    memory(report, &mut findings);
+    memory(report, thresholds.memory_growth_per_min, &mut findings);
     stage_memory(report, thresholds.stage_efficiency_threshold, &mut findings);
     slow_stages(report, thresholds.stage_min_items_per_sec, &mut findings);
     dropped(report, &mut findings);
@@ -368,9 +368,13 @@ fn cpu_versus_waiting(report: &SessionReport, out: &mut Vec<Finding>) {
     }
 }
 
-fn memory(report: &SessionReport, out: &mut Vec<Finding>) {
+/// Steady growth (at `growth_per_min` bytes a minute or more, when that is
+/// set) and the largest spike.
+fn memory(report: &SessionReport, growth_per_min: u64, out: &mut Vec<Finding>) {
     let Some(memory) = &report.memory else { return };
-    if let Some(g) = super::memory::steady_growth(&memory.timeline) {
+    let steady = super::memory::steady_growth(&memory.timeline)
+        .filter(|g| growth_per_min == 0 || g.bytes_per_min >= growth_per_min as f64);
+    if let Some(g) = steady {
         let found = finding(
             Severity::Warning,
             "memory_growth",
@@ -387,7 +391,13 @@ fn memory(report: &SessionReport, out: &mut Vec<Finding>) {
                     .to_owned(),
             ),
         );
-        out.push(crossing(found, super::memory::MIN_GROWTH_BYTES, g.bytes_per_min));
+        // The threshold crossed: the configured rate, else the rise the rule asks for.
+        out.push(if growth_per_min > 0 {
+            crossing(found, growth_per_min as f64, g.bytes_per_min)
+        } else {
+            let rise = g.to_bytes.saturating_sub(g.from_bytes) as f64;
+            crossing(found, super::memory::MIN_GROWTH_BYTES, rise)
+        });
     }
     if let Some(s) = super::memory::largest_spike(&memory.timeline) {
         let during = memory
@@ -524,6 +534,8 @@ mod tests {
             histogram: Default::default(),
             cpu: None,
             heap: None,
+            callers: Vec::new(),
+            callees: Vec::new(),
         }
     }
 
@@ -651,8 +663,11 @@ mod tests {
         // The defaults: 5,000 items/s is over the floor, 50 under the threshold.
         analyze(&mut r, &Thresholds::default());
         assert_eq!(kinds(&r), ["stage_memory"]);
-        let strict =
-            Thresholds { stage_min_items_per_sec: 10_000.0, stage_efficiency_threshold: 40.0 };
+        let strict = Thresholds {
+            stage_min_items_per_sec: 10_000.0,
+            stage_efficiency_threshold: 40.0,
+            ..Thresholds::default()
+        };
         analyze(&mut r, &strict);
         assert_eq!(kinds(&r), ["slow_stage"]);
         let slow = r.findings.iter().find(|f| f.kind == "slow_stage").unwrap();
@@ -682,6 +697,23 @@ mod tests {
             "{}",
             growth.message
         );
+        let crossed = growth.crossed.as_ref().unwrap();
+        assert_eq!(crossed.threshold, (4 * MIB) as f64, "the rule's rise, in bytes");
+        assert_eq!(crossed.value, (99 * MIB) as f64);
+        // A configured rate: growth under it is no finding, over it crosses it.
+        let grown = r.memory.clone();
+        let at = |per_min: u64| {
+            let mut r = report(vec![]);
+            r.memory = grown.clone();
+            let t = Thresholds { memory_growth_per_min: per_min, ..Thresholds::default() };
+            analyze(&mut r, &t);
+            r.findings.into_iter().find(|f| f.kind == "memory_growth")
+        };
+        assert!(at(700 * MIB).is_none(), "600 MiB/min is under a 700 MiB/min threshold");
+        let over = at(500 * MIB).expect("over 500 MiB/min");
+        let crossed = over.crossed.unwrap();
+        assert_eq!(crossed.threshold, (500 * MIB) as f64);
+        assert!((crossed.value - (600 * MIB) as f64).abs() < MIB as f64, "{crossed:?}");
         let mut r = report(vec![]);
         r.memory = Some(MemoryStats {
             timeline: points(&|i| if i == 50 { 500 * MIB } else { 100 * MIB }),

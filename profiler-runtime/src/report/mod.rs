@@ -10,6 +10,8 @@ pub(crate) mod compare;
 mod compare_text;
 mod elide;
 pub(crate) mod findings;
+mod graph;
+mod graph_text;
 #[cfg(feature = "json")]
 mod json;
 pub(crate) mod memory;
@@ -187,6 +189,62 @@ pub struct OperationStats {
     /// with [`crate::CountingAllocator`] installed.
     #[serde(default)]
     pub heap: Option<HeapUse>,
+    /// The operations whose calls made this one's calls, with how many and
+    /// this operation's time under each, most time first (see
+    /// [`CallEdge`]; [`Level::Detailed`] and up). The calls not listed had
+    /// no monitored caller.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub callers: Vec<CallEdge>,
+    /// The operations this one's calls made, with how many and their time,
+    /// most time first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub callees: Vec<CallEdge>,
+}
+
+/// One caller-callee pair of operations: how many calls the callee made
+/// from inside the caller's calls, and their time. Recorded at
+/// [`Level::Detailed`] and up (at `Basic` the lists are empty).
+///
+/// A call's caller is the monitored call that was running on its thread
+/// when it started: for a sync function, the innermost monitored call it
+/// was made from; for a future, whatever polled it when it completed (the
+/// future that awaits it; nothing for a task an executor spawned). A
+/// future is the running call during each of its polls, on whichever
+/// thread polls it, so what it calls is its callee even after it moved.
+/// Manual operations and the untimed calls of sampled functions take no
+/// part: their callees' caller is the call around them. A sampled
+/// callee's counts are estimated like its `total_ns`.
+///
+/// ```
+/// use profiler_runtime::{Level, Monitor};
+///
+/// let m = Monitor::new();
+/// m.set_level(Level::Detailed);
+/// m.start_session("tree");
+/// m.scope(|| {
+///     #[profiler_runtime::monitor("leaf")]
+///     fn leaf() {}
+///     #[profiler_runtime::monitor("parent")]
+///     fn parent() {
+///         leaf();
+///         leaf();
+///     }
+///     parent();
+/// });
+/// let report = m.end_session().unwrap();
+/// let parent = report.operations.iter().find(|op| op.name == "parent").unwrap();
+/// assert_eq!(parent.callees[0].name, "leaf");
+/// assert_eq!(parent.callees[0].calls, 2);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CallEdge {
+    /// The other operation's name.
+    pub name: String,
+    /// Calls of the callee made inside the caller's calls.
+    pub calls: u64,
+    /// Their time (the callee's wall time, not the caller's).
+    pub total_ns: u64,
 }
 
 /// The operations of one component, rolled up (see [`SessionReport::components`]).
@@ -592,6 +650,10 @@ pub struct Dropped {
     /// pairs on one thread); counts and totals still include them.
     #[serde(default)]
     pub histogram_values: u64,
+    /// Calls left out of the callers and callees because a thread's table of
+    /// pairs was full (more than 16,384 distinct pairs on one thread).
+    #[serde(default)]
+    pub call_edges: u64,
 }
 
 impl SessionReport {

@@ -176,7 +176,7 @@ fn count_in(n: u64, columns: usize) -> String {
 
 /// Word-wraps `text` to the summary width, every line after the first
 /// indented; a word too long for a line is cut across lines.
-fn wrap(out: &mut String, first: &str, indent: &str, text: &str) {
+pub(crate) fn wrap(out: &mut String, first: &str, indent: &str, text: &str) {
     let room = WIDTH - width::width(indent);
     let mut words = Vec::new();
     for word in text.split(' ') {
@@ -216,7 +216,7 @@ fn wrap(out: &mut String, first: &str, indent: &str, text: &str) {
     out.push('\n');
 }
 
-fn heading(out: &mut String, title: &str) {
+pub(crate) fn heading(out: &mut String, title: &str) {
     let _ = writeln!(out, "\n{title}");
 }
 
@@ -254,6 +254,7 @@ impl SessionReport {
         self.write_heap(&mut out);
         self.write_trace(&mut out);
         self.write_bottlenecks(&mut out);
+        self.write_call_graph(&mut out);
         self.write_most_called(&mut out);
         self.write_findings(&mut out);
         self.write_events(&mut out);

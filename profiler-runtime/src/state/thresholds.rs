@@ -28,6 +28,15 @@ pub(crate) fn efficiency_is_valid(threshold: f64) -> bool {
     (0.0..=100.0).contains(&threshold)
 }
 
+/// What a memory growth threshold may be.
+pub(crate) const GROWTH_ALLOWED: &str =
+    "a number of bytes per minute above 0, or text such as \"8MiB\" or \"500KiB\"";
+/// What a module-component depth may be.
+pub(crate) const DEPTH_ALLOWED: &str = "a whole number of module path segments, 0 to 16";
+
+/// The most module path segments a default component keeps.
+pub(crate) const MAX_COMPONENT_DEPTH: usize = 16;
+
 /// One reading of a monitor's thresholds.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct Thresholds {
@@ -35,6 +44,14 @@ pub(crate) struct Thresholds {
     pub(crate) stage_min_items_per_sec: f64,
     /// Memory efficiency under which a stage is a finding.
     pub(crate) stage_efficiency_threshold: f64,
+    /// The slow-call threshold of operations that set none (0: none).
+    pub(crate) default_slow_ns: u64,
+    /// Steady memory growth, in bytes per minute, at which the growth
+    /// finding is raised (0: whenever growth is steady and large enough).
+    pub(crate) memory_growth_per_min: u64,
+    /// How many leading module path segments name the component of an
+    /// operation that has none (0: none).
+    pub(crate) module_components: usize,
 }
 
 impl Default for Thresholds {
@@ -42,14 +59,20 @@ impl Default for Thresholds {
         Thresholds {
             stage_min_items_per_sec: STAGE_MIN_ITEMS_PER_SEC,
             stage_efficiency_threshold: STAGE_EFFICIENCY_THRESHOLD,
+            default_slow_ns: 0,
+            memory_growth_per_min: 0,
+            module_components: 0,
         }
     }
 }
 
-/// A monitor's thresholds, set from any thread (as `f64` bits).
+/// A monitor's thresholds, set from any thread (the floats as bits).
 pub(crate) struct SharedThresholds {
     floor: AtomicU64,
     efficiency: AtomicU64,
+    slow: AtomicU64,
+    growth: AtomicU64,
+    depth: AtomicU64,
 }
 
 impl SharedThresholds {
@@ -57,6 +80,9 @@ impl SharedThresholds {
         SharedThresholds {
             floor: AtomicU64::new(STAGE_MIN_ITEMS_PER_SEC.to_bits()),
             efficiency: AtomicU64::new(STAGE_EFFICIENCY_THRESHOLD.to_bits()),
+            slow: AtomicU64::new(0),
+            growth: AtomicU64::new(0),
+            depth: AtomicU64::new(0),
         }
     }
 
@@ -66,7 +92,25 @@ impl SharedThresholds {
         Thresholds {
             stage_min_items_per_sec: f64::from_bits(self.floor.load(Relaxed)),
             stage_efficiency_threshold: f64::from_bits(self.efficiency.load(Relaxed)),
+            default_slow_ns: self.slow.load(Relaxed),
+            memory_growth_per_min: self.growth.load(Relaxed),
+            module_components: self.depth.load(Relaxed) as usize,
         }
+    }
+
+    /// Sets the default slow-call threshold (0: none).
+    pub(crate) fn set_default_slow_ns(&self, nanos: u64) {
+        self.slow.store(nanos, Relaxed);
+    }
+
+    /// Sets the memory growth threshold in bytes per minute.
+    pub(crate) fn set_memory_growth_per_min(&self, bytes: u64) {
+        self.growth.store(bytes, Relaxed);
+    }
+
+    /// Sets how many module path segments name a default component.
+    pub(crate) fn set_module_components(&self, depth: usize) {
+        self.depth.store(depth as u64, Relaxed);
     }
 
     /// Sets the slow-stage floor; the caller checked it with [`floor_is_valid`].
@@ -93,6 +137,14 @@ mod tests {
         t.set_stage_efficiency_threshold(40.0);
         assert_eq!(t.get().stage_min_items_per_sec, 12.5);
         assert_eq!(t.get().stage_efficiency_threshold, 40.0);
+        t.set_default_slow_ns(5_000);
+        t.set_memory_growth_per_min(1 << 20);
+        t.set_module_components(2);
+        let read = t.get();
+        assert_eq!(
+            (read.default_slow_ns, read.memory_growth_per_min, read.module_components),
+            (5_000, 1 << 20, 2)
+        );
     }
 
     #[test]

@@ -1,0 +1,237 @@
+//! Callers and callees on known nestings (the detailed level): sync,
+//! recursive, across `.await`, across threads, around manual operations and
+//! after a panicking poll; and none at the basic level.
+
+use profiler_runtime::{monitor, CallEdge, Level, Monitor, OperationStats, SessionReport};
+use std::future::Future;
+use std::hint::black_box;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+fn row<'a>(r: &'a SessionReport, name: &str) -> &'a OperationStats {
+    r.operation(name).unwrap_or_else(|| panic!("no row {name} in\n{r}"))
+}
+
+/// `(name, calls)` of each pair, in the report's order (most time first).
+fn names(edges: &[CallEdge]) -> Vec<(&str, u64)> {
+    edges.iter().map(|e| (e.name.as_str(), e.calls)).collect()
+}
+
+/// A monitor at the level that records the call graph.
+fn detailed() -> Monitor {
+    let m = Monitor::new();
+    m.set_level(Level::Detailed);
+    m
+}
+
+fn sorted(mut v: Vec<(&str, u64)>) -> Vec<(&str, u64)> {
+    v.sort();
+    v
+}
+
+#[monitor("graph::shared")]
+fn shared(n: u64) -> u64 {
+    (0..n).map(black_box).sum()
+}
+
+#[monitor("graph::reader")]
+fn reader() -> u64 {
+    shared(10) + shared(20) + shared(30)
+}
+
+#[monitor("graph::writer")]
+fn writer() -> u64 {
+    shared(5_000)
+}
+
+#[monitor("graph::request")]
+fn request() -> u64 {
+    reader() + writer()
+}
+
+#[test]
+fn each_call_counts_under_the_monitored_call_it_was_made_in() {
+    let m = detailed();
+    m.start_session("graph::sync");
+    m.scope(|| {
+        for _ in 0..4 {
+            black_box(request());
+        }
+        black_box(shared(1)); // no monitored caller
+    });
+    let r = m.end_session().unwrap();
+    let (request, reader, writer, shared) = (
+        row(&r, "graph::request"),
+        row(&r, "graph::reader"),
+        row(&r, "graph::writer"),
+        row(&r, "graph::shared"),
+    );
+    assert!(request.callers.is_empty(), "a top-level call has no caller");
+    assert_eq!(sorted(names(&request.callees)), [("graph::reader", 4), ("graph::writer", 4)]);
+    assert_eq!(names(&reader.callers), [("graph::request", 4)]);
+    assert_eq!(names(&reader.callees), [("graph::shared", 12)]);
+    assert_eq!(sorted(names(&shared.callers)), [("graph::reader", 12), ("graph::writer", 4)]);
+    assert_eq!(shared.calls, 17, "the top-level call is in the calls, not under a caller");
+    assert!(shared.callees.is_empty());
+    // A pair's time is the callee's time under that caller: with one caller,
+    // all of it; with two, the two add up to it less the top-level call.
+    assert_eq!(reader.callers[0].total_ns, reader.total_ns);
+    let under: u64 = shared.callers.iter().map(|e| e.total_ns).sum();
+    assert!(under <= shared.total_ns && under * 10 >= shared.total_ns * 9, "{r}");
+    // Most time first: writer's one long call outweighs reader's three short ones.
+    assert_eq!(shared.callers[0].name, "graph::writer", "{r}");
+    // The same pairs seen from both ends.
+    let from_writer = writer.callees.iter().find(|e| e.name == "graph::shared").unwrap();
+    let to_writer = shared.callers.iter().find(|e| e.name == "graph::writer").unwrap();
+    assert_eq!((from_writer.calls, from_writer.total_ns), (to_writer.calls, to_writer.total_ns));
+    let text = r.to_text();
+    assert!(text.contains("Call graph"), "{text}");
+    assert!(text.contains("graph::reader 12 calls"), "{text}");
+    assert!(text.contains("(no monitored caller) 1"), "{text}");
+}
+
+#[monitor("graph::countdown")]
+fn countdown(n: u32) -> u32 {
+    if n == 0 {
+        0
+    } else {
+        1 + countdown(n - 1)
+    }
+}
+
+#[test]
+fn a_recursive_call_is_its_own_caller() {
+    let m = detailed();
+    m.start_session("graph::recursion");
+    m.scope(|| black_box(countdown(5)));
+    let r = m.end_session().unwrap();
+    let op = row(&r, "graph::countdown");
+    assert_eq!(op.calls, 6);
+    assert_eq!(names(&op.callers), [("graph::countdown", 5)]);
+    assert_eq!(names(&op.callees), [("graph::countdown", 5)]);
+}
+
+#[monitor("graph::fetch")]
+async fn fetch(n: u64) -> u64 {
+    tokio::task::yield_now().await;
+    shared(n)
+}
+
+#[monitor("graph::handler")]
+async fn handler() -> u64 {
+    fetch(10).await + fetch(20).await
+}
+
+#[monitor("graph::spawner")]
+async fn spawner(m: Monitor) -> u64 {
+    tokio::spawn(m.bind(fetch(1))).await.unwrap()
+}
+
+#[test]
+fn a_future_is_the_caller_of_what_it_awaits_but_not_of_what_it_spawns() {
+    let m = detailed();
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    m.start_session("graph::async");
+    rt.block_on(m.bind(handler()));
+    let r = m.end_session().unwrap();
+    assert_eq!(names(&row(&r, "graph::handler").callees), [("graph::fetch", 2)]);
+    assert_eq!(names(&row(&r, "graph::fetch").callers), [("graph::handler", 2)]);
+    assert_eq!(names(&row(&r, "graph::shared").callers), [("graph::fetch", 2)], "inside a poll");
+
+    m.start_session("graph::spawn");
+    rt.block_on(m.bind(spawner(m.clone())));
+    let r = m.end_session().unwrap();
+    assert!(row(&r, "graph::spawner").callees.is_empty(), "{r}");
+    assert!(row(&r, "graph::fetch").callers.is_empty(), "the executor polled it: {r}");
+}
+
+/// Polls `future` once with a waker that does nothing.
+fn poll_once<F: Future + Unpin>(future: &mut F) -> Poll<F::Output> {
+    Pin::new(future).poll(&mut Context::from_waker(Waker::noop()))
+}
+
+#[test]
+fn a_future_that_moves_to_another_thread_stays_the_caller_of_what_it_awaits() {
+    let m = detailed();
+    m.start_session("graph::moved");
+    let mut task = Box::pin(m.bind(handler()));
+    // First poll here: handler starts and its first fetch yields.
+    assert!(poll_once(&mut task).is_pending());
+    // The rest on another thread, where nothing else is running.
+    let output = std::thread::spawn(move || loop {
+        if let Poll::Ready(n) = poll_once(&mut task) {
+            break n;
+        }
+    })
+    .join()
+    .unwrap();
+    assert_eq!(output, 45 + 190);
+    let r = m.end_session().unwrap();
+    assert_eq!(names(&row(&r, "graph::fetch").callers), [("graph::handler", 2)], "{r}");
+    assert_eq!(names(&row(&r, "graph::shared").callers), [("graph::fetch", 2)], "{r}");
+    assert!(row(&r, "graph::handler").callers.is_empty());
+}
+
+#[monitor("graph::around_manual")]
+fn around_manual(m: &Monitor) -> u64 {
+    let op = m.operation("graph::manual").start();
+    let n = shared(3);
+    op.finish();
+    n
+}
+
+#[test]
+fn a_manual_operation_takes_no_part() {
+    let m = detailed();
+    m.start_session("graph::manual");
+    m.scope(|| black_box(around_manual(&m)));
+    let r = m.end_session().unwrap();
+    assert_eq!(names(&row(&r, "graph::shared").callers), [("graph::around_manual", 1)]);
+    assert!(row(&r, "graph::manual").callers.is_empty());
+    assert_eq!(names(&row(&r, "graph::around_manual").callees), [("graph::shared", 1)]);
+}
+
+#[monitor("graph::panics_in_poll")]
+async fn panics_in_poll() {
+    tokio::task::yield_now().await;
+    panic!("boom");
+}
+
+#[test]
+fn a_future_that_panics_in_its_poll_is_not_the_caller_of_what_runs_next() {
+    let m = detailed();
+    m.start_session("graph::panic");
+    let mut task = Box::pin(m.bind(panics_in_poll()));
+    assert!(poll_once(&mut task).is_pending());
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| poll_once(&mut task)));
+    assert!(caught.is_err());
+    m.scope(|| black_box(shared(2)));
+    let r = m.end_session().unwrap();
+    assert_eq!(row(&r, "graph::panics_in_poll").failures, 1);
+    assert!(row(&r, "graph::shared").callers.is_empty(), "{r}");
+}
+
+#[test]
+fn the_json_carries_the_pairs_and_reads_back() {
+    let m = detailed();
+    m.start_session("graph::json");
+    m.scope(|| black_box(request()));
+    let r = m.end_session().unwrap();
+    let json = r.to_json().unwrap();
+    assert!(json.contains("\"callees\""), "{json}");
+    let back = SessionReport::from_json(&json).unwrap();
+    assert_eq!(back.operation("graph::reader").unwrap().callees, row(&r, "graph::reader").callees);
+}
+
+#[test]
+fn the_basic_level_keeps_the_graph_out_of_its_calls() {
+    let m = Monitor::new();
+    m.start_session("graph::basic");
+    m.scope(|| black_box(request()));
+    let r = m.end_session().unwrap();
+    assert!(r.operations.iter().all(|op| op.callers.is_empty() && op.callees.is_empty()));
+    assert!(!r.to_text().contains("Call graph"));
+    // Self time is still there.
+    let request = row(&r, "graph::request");
+    assert!(request.self_ns.unwrap() < request.total_ns);
+}

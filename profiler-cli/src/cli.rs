@@ -51,6 +51,9 @@ pub(crate) struct DiffArgs {
     /// Operations with fewer calls than this on either side get no verdict.
     #[arg(long, value_name = "N", default_value_t = profiler_runtime::DEFAULT_MIN_CALLS)]
     pub(crate) min_calls: u64,
+    /// Print the comparison as JSON instead of a table (the exit code is the same).
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 /// `profiler history`.

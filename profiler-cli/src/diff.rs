@@ -13,5 +13,6 @@ pub(crate) fn run(args: &DiffArgs) -> Result<(String, Outcome), Failure> {
     let comparison = new.compare(&base, &options);
     let outcome =
         if comparison.regressions().next().is_some() { Outcome::Regressed } else { Outcome::Clean };
-    Ok((comparison.to_string(), outcome))
+    let text = if args.json { comparison.to_json()? + "\n" } else { comparison.to_string() };
+    Ok((text, outcome))
 }

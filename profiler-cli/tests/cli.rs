@@ -120,6 +120,19 @@ fn diff_exits_0_without_a_regression_and_3_with_one() {
     assert!(text.contains("  + new") && text.contains("  - gone"), "{text}");
     assert!(out.stderr.is_empty());
 
+    // As JSON: the same verdict and exit code, every change readable.
+    let out = profiler(&[&"diff", &"--json", &base, &slower]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON on stdout");
+    let parse = &json["operations"][0];
+    assert_eq!(
+        (&parse["name"], &parse["verdict"]),
+        (&"parse".into(), &"regressed".into()),
+        "{json}"
+    );
+    assert_eq!(json["added"][0]["name"], "new");
+    assert_eq!(json["removed"][0]["name"], "gone");
+
     // A looser gate lets the same change through; too few calls gives no verdict.
     let out = profiler(&[&"diff", &"--fail-above", &"50%", &base, &slower]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));

@@ -1,5 +1,7 @@
 //! The report as JSON, and back.
 
+use super::compare::Comparison;
+use super::trend::Trends;
 use super::{SessionReport, SCHEMA_VERSION};
 use crate::error::Error;
 use std::path::Path;
@@ -49,5 +51,31 @@ impl SessionReport {
         let text = std::fs::read_to_string(path)
             .map_err(|source| Error::Io { path: path.to_owned(), source })?;
         SessionReport::from_json(&text)
+    }
+}
+
+impl Comparison {
+    /// The comparison as pretty-printed JSON (every change, the regressions
+    /// flagged, what was added and removed), for CI tools to read.
+    ///
+    /// ```
+    /// let m = profiler_runtime::Monitor::new();
+    /// m.start_session("run");
+    /// let baseline = m.end_session().unwrap();
+    /// m.start_session("run");
+    /// let report = m.end_session().unwrap();
+    /// let json = report.compare(&baseline, &Default::default()).to_json()?;
+    /// assert!(json.contains("\"baseline\""));
+    /// # Ok::<(), profiler_runtime::Error>(())
+    /// ```
+    pub fn to_json(&self) -> Result<String, Error> {
+        Ok(serde_json::to_string_pretty(self)?)
+    }
+}
+
+impl Trends {
+    /// The trends as pretty-printed JSON.
+    pub fn to_json(&self) -> Result<String, Error> {
+        Ok(serde_json::to_string_pretty(self)?)
     }
 }

@@ -157,6 +157,34 @@ fn tagged_operations_roll_up_per_component() {
 }
 
 #[test]
+fn stages_given_a_component_count_in_its_roll_up() {
+    let m = Monitor::new();
+    m.start_session("nesting::stage-components");
+    for _ in 0..2 {
+        let s = m.stage_in("nesting::ingest", "nesting::parse");
+        s.items(5);
+    }
+    // A name keeps the component it was first given.
+    m.stage_in("nesting::elsewhere", "nesting::parse").items(1);
+    m.stage_in("nesting::ingest", "nesting::load").items(1);
+    m.stage("nesting::untagged").items(1);
+    m.scope(|| store_row(1));
+    let r = m.end_session().unwrap();
+    let stage = |name: &str| r.stages.iter().find(|s| s.name == name).unwrap();
+    assert_eq!(stage("nesting::parse").component.as_deref(), Some("nesting::ingest"));
+    assert_eq!((stage("nesting::parse").runs, stage("nesting::parse").items), (3, 11));
+    assert_eq!(stage("nesting::untagged").component, None);
+    let ingest = r.components.iter().find(|c| c.name == "nesting::ingest").expect("{r}");
+    assert_eq!((ingest.operations, ingest.stages), (0, 2));
+    assert_eq!(ingest.stage_ns, stage("nesting::parse").total_ns + stage("nesting::load").total_ns);
+    assert!(r.components.iter().all(|c| c.name != "nesting::elsewhere"));
+    let storage = r.components.iter().find(|c| c.name == "nesting::storage").unwrap();
+    assert_eq!((storage.operations, storage.stages), (1, 0));
+    let text = r.to_text();
+    assert!(text.contains("stages: nesting::ingest 2 stages"), "{text}");
+}
+
+#[test]
 fn flags_raised_by_code_are_in_the_report_and_its_findings_and_the_most_called_are_listed() {
     use profiler_runtime::{Severity, MAX_FLAGS};
     let m = Monitor::new();

@@ -43,6 +43,7 @@ pub(crate) fn duration_text(text: &str) -> Option<Duration> {
 
 /// A byte count: a whole number of bytes, or a number and a unit (`B`,
 /// `KiB`, `MiB`, `GiB`; `KB`, `MB`, `GB` are powers of 1000), above 0.
+#[cfg_attr(not(feature = "config-file"), allow(dead_code))]
 pub(crate) fn bytes_text(text: &str) -> Option<u64> {
     let text = text.trim();
     let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());

@@ -181,6 +181,23 @@ impl Monitor {
     /// assert_eq!(report.stages[0].items, 50_000);
     /// ```
     pub fn stage(&self, name: &str) -> Stage {
-        Stage::start(self.core(), name)
+        Stage::start(self.core(), name, None)
+    }
+
+    /// [`Monitor::stage`] for a stage of `component`: the report's stage
+    /// row names it, and the component's roll-up counts the stage's runs
+    /// and time. A name keeps the component it was first given.
+    ///
+    /// ```
+    /// let m = profiler_runtime::Monitor::new();
+    /// m.start_session("etl");
+    /// m.stage_in("ingest", "parsing").items(10);
+    /// let report = m.end_session().unwrap();
+    /// assert_eq!(report.stages[0].component.as_deref(), Some("ingest"));
+    /// assert_eq!(report.components[0].name, "ingest");
+    /// assert_eq!(report.components[0].stages, 1);
+    /// ```
+    pub fn stage_in(&self, component: &str, name: &str) -> Stage {
+        Stage::start(self.core(), name, Some(component))
     }
 }

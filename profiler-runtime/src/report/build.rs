@@ -42,13 +42,11 @@ pub(crate) fn report(data: SessionData) -> SessionReport {
     let mut operations: Vec<_> = rows.into_values().map(|r| r.finish(wall_ns, defaults)).collect();
     operations.sort_by(|a, b| b.total_ns.cmp(&a.total_ns).then_with(|| a.name.cmp(&b.name)));
     super::graph::attach(&mut operations, &data.totals.edges, &sites);
-    let components = components(&operations, wall_ns);
 
     let stages = data
         .stages
         .into_iter()
         .map(|(name, t)| StageStats {
-            name,
             runs: t.runs,
             total_ns: t.total_ns,
             items: t.items,
@@ -59,8 +57,11 @@ pub(crate) fn report(data: SessionData) -> SessionReport {
                 allocated_bytes: t.heap.1,
                 allocations: t.heap.2,
             }),
+            component: data.stage_components.get(&name).cloned(),
+            name,
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let components = components(&operations, &stages, wall_ns);
 
     let names = counter::names();
     let counters = data
@@ -337,23 +338,36 @@ fn heap_use(d: &DetailTotals, calls: u64) -> Option<super::HeapUse> {
     Some(super::HeapUse { bytes, allocations, measured_calls: d.calls, estimated })
 }
 
-/// The operations that name a component, rolled up per component, most
-/// self time first.
-fn components(operations: &[OperationStats], wall_ns: u64) -> Vec<super::ComponentStats> {
+/// The operations and stages that name a component, rolled up per
+/// component, most self time first.
+fn components(
+    operations: &[OperationStats],
+    stages: &[StageStats],
+    wall_ns: u64,
+) -> Vec<super::ComponentStats> {
     let mut by_name: BTreeMap<&str, super::ComponentStats> = BTreeMap::new();
     let mut slowest: BTreeMap<&str, u64> = BTreeMap::new();
+    let new = |name: &str| super::ComponentStats {
+        name: name.to_owned(),
+        operations: 0,
+        calls: 0,
+        failures: 0,
+        total_ns: 0,
+        self_ns: 0,
+        share_of_wall: 0.0,
+        slowest: String::new(),
+        stages: 0,
+        stage_ns: 0,
+    };
+    for stage in stages {
+        let Some(name) = stage.component.as_deref() else { continue };
+        let c = by_name.entry(name).or_insert_with(|| new(name));
+        c.stages += 1;
+        c.stage_ns = c.stage_ns.saturating_add(stage.total_ns);
+    }
     for op in operations {
         let Some(name) = op.component.as_deref() else { continue };
-        let c = by_name.entry(name).or_insert_with(|| super::ComponentStats {
-            name: name.to_owned(),
-            operations: 0,
-            calls: 0,
-            failures: 0,
-            total_ns: 0,
-            self_ns: 0,
-            share_of_wall: 0.0,
-            slowest: String::new(),
-        });
+        let c = by_name.entry(name).or_insert_with(|| new(name));
         c.operations += 1;
         c.calls += op.calls;
         c.failures += op.failures;

@@ -616,6 +616,7 @@ mod tests {
             items_per_sec: Some(items as f64 * 1e9 / total_ns as f64),
             memory: None,
             heap: None,
+            component: None,
         };
         let mut r = report(vec![]);
         r.stages = vec![
@@ -656,6 +657,7 @@ mod tests {
             items_per_sec: Some(5_000.0),
             memory: Some(memory),
             heap: None,
+            component: None,
         }];
         let kinds = |r: &SessionReport| -> Vec<String> {
             r.findings.iter().filter(|f| f.kind.contains("stage")).map(|f| f.kind.clone()).collect()

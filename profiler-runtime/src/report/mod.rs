@@ -264,8 +264,14 @@ pub struct ComponentStats {
     pub self_ns: u64,
     /// `self_ns` over the session's wall time.
     pub share_of_wall: f64,
-    /// Its operation with the most self time.
+    /// Its operation with the most self time (empty when it has only stages).
     pub slowest: String,
+    /// How many stages it has in this report.
+    #[serde(default)]
+    pub stages: usize,
+    /// Their runs' time, summed.
+    #[serde(default)]
+    pub stage_ns: u64,
 }
 
 /// The most events a report's [`CallTrace`] keeps (the latest ones).
@@ -436,6 +442,9 @@ pub struct StageStats {
     /// at the detailed level with [`crate::CountingAllocator`] installed.
     #[serde(default)]
     pub heap: Option<StageHeap>,
+    /// The component it belongs to ([`Monitor::stage_in`](crate::Monitor::stage_in)), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub component: Option<String>,
 }
 
 /// A stage still running: how far it has got (see [`crate::Stage::expect`]).

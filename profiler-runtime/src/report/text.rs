@@ -361,6 +361,18 @@ impl SessionReport {
                 fit_left(&c.slowest, 30)
             );
         }
+        let staged: Vec<String> = self
+            .components
+            .iter()
+            .filter(|c| c.stages > 0)
+            .map(|c| {
+                let noun = if c.stages == 1 { "stage" } else { "stages" };
+                format!("{} {} {noun} {}", sanitize(&c.name), c.stages, duration(c.stage_ns))
+            })
+            .collect();
+        if !staged.is_empty() {
+            wrap(out, "  stages: ", "          ", &staged.join(", "));
+        }
     }
 
     /// The detailed level's per-operation figures: CPU against wall time,
@@ -486,19 +498,25 @@ impl SessionReport {
         heading(out, "Stages");
         let _ = writeln!(
             out,
-            "  {} {:>6} {:>9} {:>12} {:>14}",
+            "  {} {:>6} {:>9} {:>12} {:>14}{}",
             pad("name", NAME_WIDTH),
             "runs",
             "time",
             "items",
-            "items/s"
+            "items/s",
+            if self.stages.iter().any(|s| s.component.is_some()) { "  component" } else { "" }
         );
+        let tagged = self.stages.iter().any(|s| s.component.is_some());
         for s in &self.stages {
             let rate =
                 s.items_per_sec.map_or_else(|| "-".to_owned(), |r| count_in(r.round() as u64, 14));
+            let component = match &s.component {
+                Some(c) if tagged => format!("  {}", fit_left(c, 20)),
+                _ => String::new(),
+            };
             let _ = writeln!(
                 out,
-                "  {} {} {} {} {}",
+                "  {} {} {} {} {}{component}",
                 pad(&fit_left(&s.name, NAME_WIDTH), NAME_WIDTH),
                 lpad(&count_in(s.runs, 6), 6),
                 lpad(&duration(s.total_ns), 9),

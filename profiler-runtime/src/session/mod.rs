@@ -73,6 +73,8 @@ pub(crate) struct SessionData {
     /// Stages that ran during the session, by name.
     pub(crate) stages: Vec<(String, StageTotals)>,
     pub(crate) stages_dropped: u64,
+    /// The component of each stage name that was given one.
+    pub(crate) stage_components: BTreeMap<String, String>,
     pub(crate) events: Vec<OperationEvent>,
     pub(crate) events_dropped: u64,
     /// Quality flags raised during the session (clock stamp, severity,
@@ -252,7 +254,7 @@ impl Running {
     fn data(&self, core: &Core, end: Totals, ended: bool, memory: Option<Timeline>) -> SessionData {
         let wall_ns = self.started.elapsed().as_nanos() as u64;
         let totals = end.since(&self.baseline, self.start_stamp);
-        let (stages, stages_dropped) = {
+        let (stages, stages_dropped, stage_components) = {
             let table = lock(&core.stages);
             let stages = table
                 .totals
@@ -262,7 +264,7 @@ impl Running {
                     (delta.runs > 0).then(|| (name.clone(), delta))
                 })
                 .collect();
-            (stages, table.dropped - self.stages_dropped)
+            (stages, table.dropped - self.stages_dropped, table.components.clone())
         };
         let (events, events_dropped) = lock(&core.events).since(self.events_from);
         let (flags, flags_dropped) = lock(&core.flags).since(self.flags_from);
@@ -275,6 +277,7 @@ impl Running {
             totals,
             stages,
             stages_dropped,
+            stage_components,
             events,
             events_dropped,
             flags,

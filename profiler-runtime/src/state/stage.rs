@@ -87,6 +87,8 @@ pub(crate) struct RunMemory {
 
 pub(crate) struct StageTable {
     pub(crate) totals: BTreeMap<String, StageTotals>,
+    /// The component of each stage name given one (the first it was given).
+    pub(crate) components: BTreeMap<String, String>,
     pub(crate) dropped: u64,
 }
 
@@ -114,12 +116,13 @@ impl StageTotals {
 
 impl StageTable {
     pub(crate) const fn new() -> StageTable {
-        StageTable { totals: BTreeMap::new(), dropped: 0 }
+        StageTable { totals: BTreeMap::new(), components: BTreeMap::new(), dropped: 0 }
     }
 
     fn add(
         &mut self,
         name: &str,
+        component: Option<&str>,
         nanos: u64,
         items: u64,
         memory: Option<RunMemory>,
@@ -128,6 +131,11 @@ impl StageTable {
         if !self.totals.contains_key(name) && self.totals.len() >= MAX_STAGES {
             self.dropped += 1;
             return;
+        }
+        if let Some(component) = component {
+            if !self.components.contains_key(name) {
+                self.components.insert(name.to_owned(), component.to_owned());
+            }
         }
         let t = self.totals.entry(name.to_owned()).or_default();
         t.runs += 1;
@@ -163,6 +171,8 @@ pub struct Stage {
     heap: Option<HeapTotals>,
     /// Its bar on stderr, once given a total (feature `progress`).
     bar: StageBar,
+    /// The component it belongs to, if it was given one.
+    component: Option<String>,
 }
 
 /// A running stage's progress, shared with live reports.
@@ -206,7 +216,7 @@ impl fmt::Debug for Stage {
 }
 
 impl Stage {
-    pub(crate) fn start(core: &'static Core, name: &str) -> Stage {
+    pub(crate) fn start(core: &'static Core, name: &str, component: Option<&str>) -> Stage {
         let core = core.recorder.records().then_some(core);
         let detailed =
             |c: &&'static Core| cfg!(feature = "enabled") && c.settings.level() >= Level::Detailed;
@@ -224,7 +234,8 @@ impl Stage {
             lock(&core.running_stages).add(&progress);
         }
         let heap = if memory.is_some() { heap::process_totals() } else { None };
-        Stage { core, progress, memory, heap, bar: StageBar::none() }
+        let component = component.map(str::to_owned);
+        Stage { core, progress, memory, heap, bar: StageBar::none(), component }
     }
 
     /// Adds `n` processed items to the stage.
@@ -287,7 +298,9 @@ impl Drop for Stage {
             Some(RunMemory { start: *start, end, peak: peak.load(Relaxed) })
         });
         let heap = self.heap.zip(heap::process_totals()).map(|(start, end)| end.since(&start));
-        lock(&core.stages).add(name, nanos, self.progress.items.load(Relaxed), memory, heap);
+        let items = self.progress.items.load(Relaxed);
+        let component = self.component.as_deref();
+        lock(&core.stages).add(name, component, nanos, items, memory, heap);
     }
 }
 
@@ -299,7 +312,7 @@ mod tests {
     fn a_stage_started_while_recording_is_off_draws_no_bar() {
         let core = Core::leak();
         core.recorder.set_enabled(false);
-        let stage = Stage::start(core, "parse").expect(1_000);
+        let stage = Stage::start(core, "parse", None).expect(1_000);
         stage.add(10);
         assert!(stage.core.is_none());
         assert_eq!(stage.bar.position(), None);

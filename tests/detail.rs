@@ -265,3 +265,45 @@ fn below_the_full_level_there_is_no_trace() {
     m.scope(|| black_box(branch()));
     assert!(m.end_session().unwrap().trace.is_none());
 }
+
+/// Steady growth is alerted while the session runs, from the sampler's
+/// thread, and not again when it ends.
+#[test]
+fn steady_memory_growth_is_alerted_while_the_session_runs_and_once() {
+    use profiler_runtime::AlertKind;
+    use std::sync::{Arc, Mutex};
+    let m = detailed();
+    m.set_memory_interval(Duration::from_millis(1)).unwrap();
+    type Seen = Vec<(AlertKind, Option<String>)>;
+    let seen: Arc<Mutex<Seen>> = Arc::default();
+    let sink = seen.clone();
+    m.on_alert(move |alert| {
+        let thread = std::thread::current().name().map(str::to_owned);
+        sink.lock().unwrap().push((alert.kind, thread));
+    });
+    m.start_session("growth");
+    // 2 MiB more every 10 ms, kept: a steady rise the sampler sees.
+    let mut kept: Vec<Vec<u8>> = Vec::new();
+    let mut raised_while_running = false;
+    for _ in 0..150 {
+        kept.push(black_box(vec![1u8; 2 * MIB]));
+        std::thread::sleep(Duration::from_millis(10));
+        if seen.lock().unwrap().iter().any(|(kind, _)| *kind == AlertKind::MemoryGrowth) {
+            raised_while_running = true;
+            break;
+        }
+    }
+    let report = m.end_session().unwrap();
+    drop(kept);
+    assert!(raised_while_running, "no alert while running; findings: {:?}", report.findings);
+    let growth: Vec<_> = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(k, _)| *k == AlertKind::MemoryGrowth)
+        .cloned()
+        .collect();
+    assert_eq!(growth.len(), 1, "once per session: {growth:?}");
+    assert_eq!(growth[0].1.as_deref(), Some("profiler-memory"), "from the sampler's thread");
+    assert!(report.findings.iter().any(|f| f.kind == "memory_growth"), "{report}");
+}

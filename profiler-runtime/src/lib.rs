@@ -103,11 +103,12 @@ pub use report::compare::{
 pub use report::findings::{BOTTLENECK_COUNT, DOMINANT_SHARE};
 pub use report::trend::{Direction, Trend, TrendOptions, Trends};
 pub use report::{
-    ApiStats, Bottleneck, CacheStats, CallEdge, CallEvent, CallEventKind, CallTrace,
-    ComponentStats, CpuTime, Crossing, Dropped, Finding, HeapStats, HeapUse, MemoryPoint,
+    ApiStats, Bottleneck, CacheStats, CallEdge, CallEvent, CallEventKind, CallPath, CallTrace,
+    CallTree, ComponentStats, CpuTime, Crossing, Dropped, Finding, HeapStats, HeapUse, MemoryPoint,
     MemoryStats, OperationEvent, OperationKind, OperationStats, ProcessStats, QualityFlag,
     SessionReport, Severity, StageHeap, StageMemory, StageProgress, StageSpan, StageStats,
-    MAX_TRACE_EVENTS, SCHEMA_VERSION, STAGE_EFFICIENCY_THRESHOLD, STAGE_MIN_ITEMS_PER_SEC,
+    MAX_CALL_PATHS, MAX_TRACE_EVENTS, SCHEMA_VERSION, STAGE_EFFICIENCY_THRESHOLD,
+    STAGE_MIN_ITEMS_PER_SEC,
 };
 pub use resources::allocator::CountingAllocator;
 pub use resources::timeline::TIMELINE_POINTS;

@@ -14,7 +14,6 @@ mod signatures;
 
 mod alerts;
 mod async_calls;
-mod call_graph;
 mod calls;
 mod concurrency;
 mod config;

@@ -38,6 +38,9 @@ struct Inner {
     history: Mutex<history::Target>,
     /// What `on_alert` registered.
     alert_handlers: Mutex<Vec<AlertHandler>>,
+    /// Sessions whose memory growth was alerted while they ran, by
+    /// sequence, so their end does not alert it again.
+    alerted_live: Mutex<Vec<u64>>,
 }
 
 /// A callback `Monitor::on_alert` registered.
@@ -49,6 +52,7 @@ static GLOBAL_INNER: Inner = Inner {
     out: Mutex::new(None),
     history: Mutex::new(history::Target::new()),
     alert_handlers: Mutex::new(Vec::new()),
+    alerted_live: Mutex::new(Vec::new()),
 };
 static GLOBAL: Monitor = Monitor { inner: &GLOBAL_INNER };
 
@@ -230,6 +234,7 @@ impl Monitor {
             out: Mutex::new(None),
             history: Mutex::new(history::Target::new()),
             alert_handlers: Mutex::new(Vec::new()),
+            alerted_live: Mutex::new(Vec::new()),
         };
         Monitor { inner: Box::leak(Box::new(inner)) }
     }

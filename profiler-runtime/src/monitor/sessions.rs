@@ -9,9 +9,11 @@ use crate::history;
 use crate::record::recorder::lock;
 use crate::report::compare::CompareOptions;
 use crate::report::{alerts, build, SessionReport};
+use crate::resources::sampler::Hook;
 use crate::session::Sessions;
 use std::fmt;
-use std::sync::MutexGuard;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, MutexGuard};
 
 /// A handle to a started session; [`Session::end`] ends it. Dropping the
 /// handle does not end the session.
@@ -86,14 +88,53 @@ fn publish(monitor: &Inner, report: SessionReport) -> SessionReport {
 /// the `log` facade. A callback that panics is reported on stderr; the
 /// others still run and the report is still returned.
 fn raise_alerts(monitor: &Inner, report: &SessionReport) {
-    let alerts = alerts::of(report);
+    let mut alerts = alerts::of(report);
+    let alerted_live = {
+        let mut live = lock(&monitor.alerted_live);
+        let had = live.contains(&report.sequence);
+        live.retain(|&s| s != report.sequence);
+        had
+    };
+    if alerted_live {
+        alerts.retain(|a| a.kind != alerts::AlertKind::MemoryGrowth);
+    }
     alerts::log(report, &alerts);
+    call_handlers(monitor, &alerts);
+}
+
+/// The sampler's hook for session `id` (whose sequence `sequence` will
+/// hold): once steady memory growth shows while the session runs, its
+/// alert goes to the callbacks from the sampler's thread, once, and the
+/// session's end does not raise it again.
+fn live_alerts(monitor: &'static Inner, id: String, sequence: Arc<AtomicU64>) -> Hook {
+    let mut raised = false;
+    Box::new(move |timeline| {
+        if raised {
+            return;
+        }
+        let core = monitor.core;
+        let interval_ms = core.settings.memory_interval().as_secs_f64() * 1e3;
+        let per_min = core.thresholds.get().memory_growth_per_min;
+        let Some(alert) = alerts::live_memory_growth(timeline, interval_ms, per_min, &id) else {
+            return;
+        };
+        raised = true;
+        lock(&monitor.alerted_live).push(sequence.load(Relaxed));
+        #[cfg(feature = "log")]
+        log::warn!(target: "profiler", "alert in session {id:?}: {alert}");
+        call_handlers(monitor, std::slice::from_ref(&alert));
+    })
+}
+
+/// Hands each alert to every `on_alert` callback; one that panics is a
+/// line on stderr, and the others still run.
+fn call_handlers(monitor: &Inner, alerts: &[alerts::Alert]) {
     if alerts.is_empty() {
         return;
     }
     // Called without the lock, so a callback may register another.
     let handlers = lock(&monitor.alert_handlers).clone();
-    for alert in &alerts {
+    for alert in alerts {
         for handler in &handlers {
             let call = std::panic::AssertUnwindSafe(|| handler(alert));
             if std::panic::catch_unwind(call).is_err() {
@@ -160,7 +201,10 @@ impl Monitor {
         self.read_environment();
         let id = id.into();
         let mut sessions = lock(&self.inner.sessions);
-        let (sequence, previous) = sessions.start(self.core(), id.clone());
+        let sequence_cell = Arc::new(AtomicU64::new(0));
+        let hook = live_alerts(self.inner, id.clone(), sequence_cell.clone());
+        let (sequence, previous) = sessions.start(self.core(), id.clone(), Some(hook));
+        sequence_cell.store(sequence, Relaxed);
         let previous = previous.map(|data| archive(build::report(data), &mut sessions));
         drop(sessions);
         if let Some(report) = previous {
@@ -185,7 +229,9 @@ impl Monitor {
     /// the items/s floor or the memory-efficiency threshold, steady memory
     /// growth, and a regression against the previous run of the same id.
     /// Called off the per-call path, when the session ends (not for live
-    /// reports), on the thread that ends it. A handler that panics is
+    /// reports), on the thread that ends it; steady memory growth at the
+    /// detailed level is raised as soon as the memory sampler sees it, on
+    /// the sampler's thread, and not again at the end. A handler that panics is
     /// reported on stderr and does not stop the others. With the `log`
     /// feature, alerts and findings also go to the `log` facade at warn level.
     ///

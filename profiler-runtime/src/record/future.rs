@@ -10,6 +10,7 @@
 use super::callsite::Callsite;
 use super::guard::{Active, Framing, Nest};
 use super::local;
+use super::nesting;
 use super::outcome::Outcome;
 use pin_project_lite::pin_project;
 use std::fmt;
@@ -100,13 +101,9 @@ where
             Some(active) if active.is_detailed() => active.open_poll(),
             _ => 0,
         };
-        // Self time's mark, and the future is the running call during its
-        // poll: only for a call being recorded, so a future whose monitor is
-        // off pays for no thread-local access.
-        let mark = match &active {
-            Some(active) => active.poll_mark(),
-            None => 0,
-        };
+        // Self time's mark: only for a call being recorded, so a future whose
+        // monitor is off pays for no thread-local access.
+        let mark = if active.is_some() { nesting::mark() } else { 0 };
         let guard = InPoll(active);
         let polled = this.inner.poll(cx);
         let mut active = guard.disarm();
@@ -120,7 +117,7 @@ where
             Poll::Pending => {
                 // What this poll's children added stays with the future.
                 if let Some(active) = &mut active {
-                    active.end_poll(mark);
+                    active.add_children(nesting::poll_end(mark));
                     *this.state = State::Running(*active);
                 }
                 return Poll::Pending;
@@ -133,10 +130,7 @@ where
     }
 }
 
-/// A call in the middle of a `poll`; dropped armed only by a panic. It does
-/// not hold the poll's mark: a sixth word in it cost every async call about
-/// 10 ns (alternating runs), so a panic resets the running call instead
-/// (in `Active::panicked_polled`).
+/// A call in the middle of a `poll`; dropped armed only by a panic.
 struct InPoll(Option<Active>);
 
 impl InPoll {

@@ -41,6 +41,13 @@ const TRACED: usize = 1 << 27;
 const ASYNC_ID_SHIFT: u32 = 32;
 /// The call is a future: its polls had frames of their own.
 const POLLED: usize = 1 << 28;
+/// A sync call's call tree node (see [`super::tree`]), above bit 32 (a
+/// future's word has its async id there; its polls carry their nodes in
+/// their frame tokens instead).
+const NODE_SHIFT: u32 = 32;
+const NODE_MASK: u64 = 0xFFFF;
+
+const _: () = assert!(super::tree::MAX_NODES as u64 <= NODE_MASK);
 /// Weight classes: no CPU reading, weight 1, weight [`CPU_SAMPLE_RATE`].
 const CPU_NONE: usize = 0;
 const CPU_ALWAYS: usize = 1;
@@ -71,10 +78,30 @@ fn weight_of(slot: usize) -> u32 {
     }
 }
 
-/// [`detail::push`], out of line (a poll's frame).
+/// A poll's frame (see [`detail::push`]) and call tree node, out of line:
+/// the frame's token, with the node above [`NODE_SHIFT`].
 #[inline(never)]
-fn open_frame(read_cpu: bool, traced: bool) -> usize {
-    detail::push(read_cpu, traced, true)
+fn open_frame(recorder: &'static Recorder, slot: usize) -> usize {
+    let node = local::shard(recorder)
+        .and_then(|shard| Some(shard.tree.enter(shard.slot(slot & SLOT_MASK)?, slot & SLOT_MASK)))
+        .unwrap_or(0);
+    let token = detail::push(weight_of(slot) != 0, slot & TRACED != 0, true);
+    token | (node as usize).checked_shl(NODE_SHIFT).unwrap_or(0)
+}
+
+/// The call tree node in a word (a sync call's, or a poll's frame token).
+fn node_of(word: usize) -> u32 {
+    ((word as u64).checked_shr(NODE_SHIFT).unwrap_or(0) & NODE_MASK) as u32
+}
+
+/// A panic unwound out of a poll of a detailed future: nothing runs in
+/// `recorder`'s tree on this thread now.
+#[cold]
+#[inline(never)]
+fn unwound(recorder: &'static Recorder) {
+    if let Some(shard) = local::shard(recorder) {
+        shard.tree.unwound();
+    }
 }
 
 /// The id of the traced future whose word is `slot` (0 where a word has
@@ -100,8 +127,9 @@ fn log(shard: &Shard, event: Event) {
 /// stays in registers.
 #[inline(never)]
 fn close_frame(recorder: &'static Recorder, slot: usize, token: usize) {
-    let Some(spent) = detail::pop(token) else { return };
     let Some(shard) = local::shard(recorder) else { return };
+    shard.tree.exit_poll(node_of(token));
+    let Some(spent) = detail::pop(token & TOKEN_MASK) else { return };
     if let Some(extras) = shard.extras(slot & SLOT_MASK) {
         extras.charge_poll(spent, weight_of(slot));
     }
@@ -130,23 +158,15 @@ fn close_call_frame(slot: usize) {
 
 /// The end of a call at the detailed level, after it was recorded as a
 /// basic one: what its frame used and its wall time `nanos` go to its
-/// slot's extras on this thread, and the call to the pair it makes with
-/// the slot `caller` that was running when it started (see
-/// [`super::callers`]).
+/// slot's extras and its call tree node on this thread.
 #[inline(never)]
-fn finish_detail(
-    recorder: &'static Recorder,
-    slot: usize,
-    end: u64,
-    nanos: u64,
-    caller: Option<usize>,
-) {
+fn finish_detail(recorder: &'static Recorder, slot: usize, end: u64, nanos: u64) {
     let spent = detail::take_closed();
     let Some(shard) = local::shard(recorder) else { return };
-    if let Some(caller) = caller {
-        if let Some(record) = shard.slot(slot & SLOT_MASK) {
-            shard.callers.record(record, caller, slot & SLOT_MASK, nanos);
-        }
+    if slot & POLLED != 0 {
+        shard.tree.complete(nanos);
+    } else {
+        shard.tree.exit_call(node_of(slot), nanos);
     }
     let Some(extras) = shard.extras(slot & SLOT_MASK) else { return };
     let weight = weight_of(slot);
@@ -193,47 +213,12 @@ fn finish_detail(
     log(shard, event);
 }
 
-/// The `kids` word a call whose word is `slot` starts with: a sync call's
-/// mark (at the detailed level it also becomes the running call), else 0.
+/// The `kids` word a call starts with: a sync call's mark, else 0.
 #[inline(always)]
-fn kids_at_start(framing: Framing, slot: usize) -> u64 {
+fn kids_at_start(framing: Framing) -> u64 {
     match framing {
-        Framing::Call if slot > SLOT_MASK => nesting::enter(slot & SLOT_MASK),
         Framing::Call => nesting::mark(),
         Framing::Polls | Framing::None => 0,
-    }
-}
-
-/// The mark a poll of the call whose word is `slot` starts with.
-#[inline(always)]
-fn poll_mark(slot: usize) -> u64 {
-    if slot > SLOT_MASK {
-        nesting::enter(slot & SLOT_MASK)
-    } else {
-        nesting::mark()
-    }
-}
-
-/// Ends the poll of the call whose word is `slot` that started at `mark`:
-/// what its children added.
-#[inline(always)]
-fn poll_done(slot: usize, mark: u64) -> u64 {
-    if slot > SLOT_MASK {
-        nesting::poll_end_entered(mark)
-    } else {
-        nesting::poll_end(mark)
-    }
-}
-
-/// Ends the sync call (or last poll) of the call whose word is `slot` that
-/// started at `mark` and took `nanos`: its children's time, and its caller
-/// at the detailed level.
-#[inline(always)]
-fn close_nest(slot: usize, mark: u64, nanos: u64) -> (u64, Option<usize>) {
-    if slot > SLOT_MASK {
-        (nesting::close_entered(mark, nanos), nesting::parent(mark))
-    } else {
-        (nesting::close(mark, nanos), None)
     }
 }
 
@@ -330,8 +315,7 @@ impl Active {
                     slot |= Active::detail_bits(recorder, slot, framing, mode);
                     start = clock::now();
                 }
-                let kids = kids_at_start(framing, slot);
-                Some(Active { recorder, site, slot, start, kids })
+                Some(Active { recorder, site, slot, start, kids: kids_at_start(framing) })
             }
             None => Active::start_unregistered(recorder, site, framing),
         }
@@ -357,20 +341,22 @@ impl Active {
             1 => CPU_ALWAYS,
             _ => CPU_SAMPLED,
         };
-        let (token, id) = match framing {
-            Framing::Call => (detail::push(class != CPU_NONE, traced, false), 0),
-            // A traced future's id travels in its word (room on 64-bit targets).
-            Framing::Polls if traced && usize::BITS >= 64 => (0, trace::next_async_id() as usize),
+        // Above bit 32 (room on 64-bit targets): a sync call's tree node, a
+        // traced future's id.
+        let (token, high) = match framing {
+            Framing::Call => {
+                let node = shard.slot(index).map_or(0, |slot| shard.tree.enter(slot, index));
+                let token = detail::push(class != CPU_NONE, traced, false);
+                (token, (node as usize).checked_shl(NODE_SHIFT).unwrap_or(0))
+            }
+            Framing::Polls if traced && usize::BITS >= 64 => {
+                (0, (trace::next_async_id() as usize).checked_shl(ASYNC_ID_SHIFT).unwrap_or(0))
+            }
             Framing::Polls | Framing::None => (0, 0),
         };
         let traced = if traced { TRACED } else { 0 };
         let polled = if framing == Framing::Polls { POLLED } else { 0 };
-        token << TOKEN_SHIFT
-            | polled
-            | DETAIL
-            | class << CPU_SHIFT
-            | traced
-            | id.checked_shl(ASYNC_ID_SHIFT).unwrap_or(0)
+        token << TOKEN_SHIFT | polled | DETAIL | class << CPU_SHIFT | traced | high
     }
 
     /// The slot index, without the detailed level's bits.
@@ -391,10 +377,11 @@ impl Active {
         weight_of(self.slot)
     }
 
-    /// Opens a frame for one poll of a detailed future; its token.
+    /// Opens a frame for one poll of a detailed future, and enters its
+    /// call tree node; its token.
     #[inline(always)]
     pub(crate) fn open_poll(&self) -> usize {
-        open_frame(self.cpu_weight() != 0, self.slot & TRACED != 0)
+        open_frame(self.recorder, self.slot)
     }
 
     /// Charges what a poll's frame used to this call's callsite, on the
@@ -426,7 +413,7 @@ impl Active {
             if mode & DETAILED != 0 {
                 slot |= Active::detail_bits(recorder, index, framing, mode);
             }
-            let kids = kids_at_start(framing, slot);
+            let kids = kids_at_start(framing);
             Sampled::Timed(Active { recorder, site, slot, start: clock::now(), kids })
         } else {
             Sampled::Untimed(Untimed::new(shard, slot, index))
@@ -458,24 +445,17 @@ impl Active {
     #[inline(always)]
     pub(crate) fn finish_as(self, outcome: Outcome<'_>, nest: Nest) -> u64 {
         if self.start == UNTIMED {
-            if let Nest::Future { poll_mark } = nest {
-                // It has no duration to give: its last poll ends as a poll.
-                poll_done(self.slot, poll_mark);
-            }
             self.finish_untimed(outcome);
             return 0;
         }
         let end = clock::now();
         let nanos = clock::nanos_between(self.start, end);
-        let (children, caller) = match nest {
-            Nest::Call => close_nest(self.slot, self.kids, nanos),
+        let children = match nest {
+            Nest::Call => nesting::close(self.kids, nanos),
             // This poll's children, and its own time to whatever polled it:
             // one step, as a sync call's end.
-            Nest::Future { poll_mark } => {
-                let (children, caller) = close_nest(self.slot, poll_mark, nanos);
-                (self.kids.wrapping_add(children), caller)
-            }
-            Nest::None => (0, None),
+            Nest::Future { poll_mark } => self.kids.wrapping_add(nesting::close(poll_mark, nanos)),
+            Nest::None => 0,
         };
         let self_ns = nanos.saturating_sub(children);
         // The detailed path takes words, not the `Active`, so the basic
@@ -487,7 +467,7 @@ impl Active {
         }
         Active { slot: self.index(), ..self }.record(end, nanos, self_ns, outcome);
         if self.slot > SLOT_MASK {
-            finish_detail(self.recorder, self.slot, end, nanos, caller);
+            finish_detail(self.recorder, self.slot, end, nanos);
         }
         nanos
     }
@@ -510,18 +490,10 @@ impl Active {
         }
     }
 
-    /// Starts a poll for self time (and, at the detailed level, makes the
-    /// future the running call): the poll's mark.
+    /// Adds what this poll's monitored children took (see [`super::nesting`]).
     #[inline(always)]
-    pub(crate) fn poll_mark(&self) -> u64 {
-        poll_mark(self.slot)
-    }
-
-    /// Ends a poll that returned `Pending`: keeps what its monitored
-    /// children took (see [`super::nesting`]).
-    #[inline(always)]
-    pub(crate) fn end_poll(&mut self, mark: u64) {
-        self.kids = self.kids.wrapping_add(poll_done(self.slot, mark));
+    pub(crate) fn add_children(&mut self, nanos: u64) {
+        self.kids = self.kids.wrapping_add(nanos);
     }
 
     /// Counts a sampled call that was not timed, on the thread it ended on.
@@ -574,8 +546,10 @@ impl Active {
     /// time (the poll's bookkeeping was cut short).
     #[cold]
     pub(crate) fn panicked_polled(self) {
-        // Whatever runs next on this thread is not inside this future.
-        nesting::unwound();
+        // Nothing on this thread runs inside this future any more.
+        if self.is_detailed() {
+            unwound(self.recorder);
+        }
         self.finish_as(Outcome::Failure(Some(&"panicked")), Nest::None);
     }
 }

@@ -25,7 +25,6 @@
 //! use, and an error text at a slot's first failure with one. A histogram
 //! cell's 2^32-th count takes its shard's carry lock (see [`pages`]).
 
-pub(crate) mod callers;
 pub(crate) mod callsite;
 pub(crate) mod chunks;
 pub(crate) mod clock;
@@ -50,4 +49,5 @@ pub(crate) mod shard;
 pub(crate) mod slot;
 pub(crate) mod switch;
 pub(crate) mod trace;
+pub(crate) mod tree;
 pub(crate) mod untimed;

@@ -2,8 +2,8 @@
 //! readings: a session is the difference between the reading at its end and the
 //! reading at its start, so counts are exact however threads interleave.
 
-use super::callers::EdgeTotals;
 use super::histogram::{GROUP, GROUPS};
+use super::tree::TreeTotals;
 
 /// Counters every shard has, by position.
 #[derive(Clone, Copy, Debug)]
@@ -220,8 +220,8 @@ pub(crate) struct Totals {
     pub(crate) fixed: [u64; FIXED_COUNT],
     /// Histogram values that found a shard's page table full.
     pub(crate) histogram_dropped: u64,
-    /// Who called whom.
-    pub(crate) edges: EdgeTotals,
+    /// The call tree's paths (the detailed level).
+    pub(crate) tree: TreeTotals,
 }
 
 impl Totals {
@@ -253,7 +253,7 @@ impl Totals {
             *a += b;
         }
         self.histogram_dropped += other.histogram_dropped;
-        self.edges.merge(other.edges);
+        self.tree.merge(other.tree);
     }
 
     /// What was added between `start` and `self`. Errors older than
@@ -287,7 +287,7 @@ impl Totals {
             *f = f.saturating_sub(s);
         }
         self.histogram_dropped = self.histogram_dropped.saturating_sub(start.histogram_dropped);
-        self.edges.subtract(&start.edges);
+        self.tree.subtract(&start.tree);
         self
     }
 }

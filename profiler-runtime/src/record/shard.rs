@@ -14,7 +14,6 @@
 //! costs is therefore what it called: about 200 bytes per callsite plus 64
 //! bytes per power of two its durations took (see `examples/scale.rs`).
 
-use super::callers::Callers;
 use super::chunks::Chunks;
 use super::detail::Extras;
 use super::error_text::Errors;
@@ -23,6 +22,7 @@ use super::reading::{Fixed, Totals, FIXED_COUNT};
 use super::sampling::Draws;
 use super::slot::Slot;
 use super::trace::Ring;
+use super::tree::Tree;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{MutexGuard, OnceLock};
 
@@ -53,8 +53,8 @@ pub(crate) struct Shard {
     pub(crate) draws: Draws,
     /// The full level's event log, made at the thread's first traced call.
     trace: OnceLock<Ring>,
-    /// Who called whom on this thread.
-    pub(crate) callers: Callers,
+    /// The detailed level's call tree of this thread.
+    pub(crate) tree: Tree,
     counters: Chunks<AtomicU64, COUNTER_CHUNK>,
     fixed: [AtomicU64; FIXED_COUNT],
 }
@@ -68,7 +68,7 @@ impl Shard {
             errors: Errors::new(),
             draws: Draws::new(),
             trace: OnceLock::new(),
-            callers: Callers::new(),
+            tree: Tree::new(),
             counters: Chunks::new(MAX_COUNTERS / COUNTER_CHUNK, || AtomicU64::new(0)),
             fixed: [const { AtomicU64::new(0) }; FIXED_COUNT],
         }
@@ -143,7 +143,7 @@ impl Reading<'_> {
             extras.read_into(out.site_mut(index));
         }
         out.histogram_dropped += shard.pages.lost();
-        shard.callers.read_into(&mut out.edges);
+        shard.tree.read_into(&mut out.tree);
         for (index, cell) in shard.counters.iter() {
             let value = cell.load(Relaxed);
             if value != 0 {

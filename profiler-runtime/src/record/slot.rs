@@ -13,7 +13,7 @@
 //! | 2 | `untimed`, `countdown` | every call of a sampled callsite that is not timed |
 //! | 2 | `cancelled`, `error` | cancellations, a slot's first failure with a text (the text itself lives in the shard) |
 //! | 2-3 | `pages` | read by every timed call (its page), written at a call in a new power of two |
-//! | 3 | `caller_hint`, `caller_head` | every timed call with a monitored caller (read; written when the caller changes, see [`super::callers`]) |
+//! | 3 | `tree_hint` | detailed calls (the call tree node the previous one used, see [`super::tree`]) |
 //!
 //! A reading touches lines 1 and 2; the pages are read from the shard, in
 //! the order they were taken.
@@ -34,8 +34,8 @@
 //!
 //! # Room for the next measures
 //!
-//! The slot has no byte spare: the caller words took the last eight. A
-//! measure every call writes now widens it to four lines. Measures that only some
+//! The slot has 4 bytes spare (at the end of line 3): `tree_hint` took the
+//! other four. A `u64` every call writes widens it to four lines. Measures that only some
 //! levels want do not widen the slot: the detailed level's (CPU time,
 //! allocations) live in the shard's table of [`super::detail::Extras`],
 //! indexed like the slots and allocated at a thread's first detailed call,
@@ -83,10 +83,9 @@ pub(crate) struct Slot {
     /// none yet). Only the owner reads them: readers go through the shard's
     /// pages in order, so a reading touches two of the slot's three lines.
     pages: [AtomicU64; PAGE_WORDS],
-    /// The shard's caller edge (plus one) this slot's previous call used,
-    /// and the newest of its edges (see [`super::callers`]); owner only.
-    caller_hint: AtomicU32,
-    caller_head: AtomicU32,
+    /// The call tree node this callsite's previous detailed call used on
+    /// this thread (see [`super::tree`]); owner only.
+    tree_hint: AtomicU32,
 }
 
 const PAGE_WORDS: usize = GROUPS.div_ceil(4);
@@ -110,8 +109,7 @@ impl Slot {
             countdown: AtomicU32::new(0),
             error: AtomicU16::new(0),
             pages: [const { AtomicU64::new(0) }; PAGE_WORDS],
-            caller_hint: AtomicU32::new(0),
-            caller_head: AtomicU32::new(0),
+            tree_hint: AtomicU32::new(0),
         }
     }
 
@@ -202,17 +200,14 @@ impl Slot {
         bump(&self.self_ns, nanos);
     }
 
-    /// The caller edge hint and list head (see [`super::callers`]).
-    #[inline(always)]
-    pub(crate) fn callers(&self) -> (u32, u32) {
-        (self.caller_hint.load(Relaxed), self.caller_head.load(Relaxed))
+    /// The call tree node hint (see [`super::tree`]).
+    pub(crate) fn tree_hint(&self) -> u32 {
+        self.tree_hint.load(Relaxed)
     }
 
-    /// Sets the caller edge hint and list head. Owner thread only.
-    #[inline(always)]
-    pub(crate) fn set_callers(&self, hint: u32, head: u32) {
-        self.caller_hint.store(hint, Relaxed);
-        self.caller_head.store(head, Relaxed);
+    /// Sets the call tree node hint. Owner thread only.
+    pub(crate) fn set_tree_hint(&self, id: u32) {
+        self.tree_hint.store(id, Relaxed);
     }
 
     /// The duration of the latest timed call on this thread, if any.

@@ -21,8 +21,12 @@ pub enum AlertKind {
     /// A stage kept more of its memory growth than the efficiency threshold allows
     /// (`value` is its efficiency, 0-100).
     StageMemory,
-    /// Memory rose steadily over the session (`value` in bytes per minute;
-    /// `threshold` is the least rise the detector reports, in bytes).
+    /// Memory rose steadily over the session: with
+    /// `Config::memory_growth_per_min` set, `threshold` is that rate and
+    /// `value` the fitted one (bytes per minute); without it, `threshold` is
+    /// the least rise the detector reports and `value` the rise (bytes).
+    /// Raised once per session: while it runs, from the memory sampler, as
+    /// soon as the rise is steady, or else when it ends.
     MemoryGrowth,
     /// An operation's mean or p99 rose past the threshold against the
     /// previous run (`value` and `threshold` in percent).
@@ -94,6 +98,28 @@ pub(crate) fn of(report: &SessionReport) -> Vec<Alert> {
         }
     }
     out
+}
+
+/// The steady-growth alert for session `session_id` while it runs, from
+/// its memory `timeline` so far (read every `interval_ms`), if the growth
+/// finding's rule (with `growth_per_min`) already holds.
+pub(crate) fn live_memory_growth(
+    timeline: &crate::resources::timeline::Timeline,
+    interval_ms: f64,
+    growth_per_min: u64,
+    session_id: &str,
+) -> Option<Alert> {
+    let stats = super::memory::stats(timeline, interval_ms)?;
+    let found = super::findings::memory_growth(&stats, growth_per_min)?;
+    let c = found.crossed?;
+    Some(Alert {
+        kind: AlertKind::MemoryGrowth,
+        subject: String::new(),
+        threshold: c.threshold,
+        value: c.value,
+        session_id: session_id.to_owned(),
+        message: format!("{} (seen while the session runs)", found.message),
+    })
 }
 
 /// The findings that go to the `log` facade beside the alerts: all of them,

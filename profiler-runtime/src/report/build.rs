@@ -41,7 +41,7 @@ pub(crate) fn report(data: SessionData) -> SessionReport {
     let defaults = &data.thresholds;
     let mut operations: Vec<_> = rows.into_values().map(|r| r.finish(wall_ns, defaults)).collect();
     operations.sort_by(|a, b| b.total_ns.cmp(&a.total_ns).then_with(|| a.name.cmp(&b.name)));
-    super::graph::attach(&mut operations, &data.totals.edges, &sites);
+    let call_tree = super::graph::attach(&mut operations, &data.totals.tree, &sites);
 
     let stages = data
         .stages
@@ -143,6 +143,7 @@ pub(crate) fn report(data: SessionData) -> SessionReport {
                 peak_live_bytes: sampled.max(start.live()).max(end.live()),
             }
         }),
+        call_tree,
         trace: data
             .trace
             .map(|(events, dropped)| call_trace(events, dropped, data.start_stamp, &sites)),
@@ -163,7 +164,6 @@ pub(crate) fn report(data: SessionData) -> SessionReport {
             events: data.events_dropped,
             flags: data.flags_dropped,
             histogram_values: data.totals.histogram_dropped,
-            call_edges: data.totals.edges.lost,
         },
     };
     findings::analyze(&mut report, &data.thresholds);

@@ -4,7 +4,9 @@
 //! the message, so a reader can check the conclusion.
 
 use super::text::{bytes, duration, percent, sanitize};
-use super::{Bottleneck, Finding, OperationKind, OperationStats, SessionReport, Severity};
+use super::{
+    Bottleneck, Finding, MemoryStats, OperationKind, OperationStats, SessionReport, Severity,
+};
 use crate::state::thresholds::Thresholds;
 
 /// Operations taking more than this share of the session's wall time get a warning.
@@ -368,37 +370,42 @@ fn cpu_versus_waiting(report: &SessionReport, out: &mut Vec<Finding>) {
     }
 }
 
+/// The `memory_growth` finding, if `memory`'s timeline rose steadily (at
+/// `growth_per_min` bytes a minute or more, when that is set): at the end
+/// of a session, and on the sampler's thread while one runs.
+pub(crate) fn memory_growth(memory: &MemoryStats, growth_per_min: u64) -> Option<Finding> {
+    let g = super::memory::steady_growth(&memory.timeline)
+        .filter(|g| growth_per_min == 0 || g.bytes_per_min >= growth_per_min as f64)?;
+    let found = finding(
+        Severity::Warning,
+        "memory_growth",
+        None,
+        format!(
+            "memory grew {}/min steadily since {} into the session ({} to {})",
+            bytes(g.bytes_per_min.max(0.0) as u64),
+            duration(g.since_ns),
+            bytes(g.from_bytes),
+            bytes(g.to_bytes)
+        ),
+        Some(
+            "A steady rise is what a leak looks like: look for what is kept and never released (caches without a bound, growing collections, handles)."
+                .to_owned(),
+        ),
+    );
+    // The threshold crossed: the configured rate, else the rise the rule asks for.
+    Some(if growth_per_min > 0 {
+        crossing(found, growth_per_min as f64, g.bytes_per_min)
+    } else {
+        let rise = g.to_bytes.saturating_sub(g.from_bytes) as f64;
+        crossing(found, super::memory::MIN_GROWTH_BYTES, rise)
+    })
+}
+
 /// Steady growth (at `growth_per_min` bytes a minute or more, when that is
 /// set) and the largest spike.
 fn memory(report: &SessionReport, growth_per_min: u64, out: &mut Vec<Finding>) {
     let Some(memory) = &report.memory else { return };
-    let steady = super::memory::steady_growth(&memory.timeline)
-        .filter(|g| growth_per_min == 0 || g.bytes_per_min >= growth_per_min as f64);
-    if let Some(g) = steady {
-        let found = finding(
-            Severity::Warning,
-            "memory_growth",
-            None,
-            format!(
-                "memory grew {}/min steadily since {} into the session ({} to {})",
-                bytes(g.bytes_per_min.max(0.0) as u64),
-                duration(g.since_ns),
-                bytes(g.from_bytes),
-                bytes(g.to_bytes)
-            ),
-            Some(
-                "A steady rise is what a leak looks like: look for what is kept and never released (caches without a bound, growing collections, handles)."
-                    .to_owned(),
-            ),
-        );
-        // The threshold crossed: the configured rate, else the rise the rule asks for.
-        out.push(if growth_per_min > 0 {
-            crossing(found, growth_per_min as f64, g.bytes_per_min)
-        } else {
-            let rise = g.to_bytes.saturating_sub(g.from_bytes) as f64;
-            crossing(found, super::memory::MIN_GROWTH_BYTES, rise)
-        });
-    }
+    out.extend(memory_growth(memory, growth_per_min));
     if let Some(s) = super::memory::largest_spike(&memory.timeline) {
         let during = memory
             .stage_at(s.at_ns)
@@ -593,6 +600,7 @@ mod tests {
             level: Default::default(),
             memory: None,
             heap: None,
+            call_tree: None,
             trace: None,
             running_stages: vec![],
             bottlenecks: vec![],

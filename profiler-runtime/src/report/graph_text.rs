@@ -1,7 +1,9 @@
 //! The summary's call graph: for the operations with the most self time,
-//! who called them and what they called, with calls and time per pair.
+//! who called them and what they called, with calls and time per pair; and
+//! the call tree's hottest paths.
 
-use super::text::{count, duration, heading, sanitize, wrap};
+use super::text::{count, duration, heading, pad, sanitize, wrap};
+use super::width;
 use super::{elide, CallEdge, SessionReport};
 use std::fmt::Write as _;
 
@@ -66,6 +68,37 @@ impl SessionReport {
             if !op.callees.is_empty() {
                 wrap(out, "    -> ", "       ", &pairs(&op.callees));
             }
+        }
+    }
+
+    /// The five paths with the most self time; nothing without a call tree.
+    pub(super) fn write_hot_paths(&self, out: &mut String) {
+        let Some(tree) = &self.call_tree else { return };
+        let mut paths: Vec<_> = tree.paths.iter().filter(|p| p.self_ns > 0).collect();
+        if paths.is_empty() {
+            return;
+        }
+        paths.sort_by(|a, b| b.self_ns.cmp(&a.self_ns).then_with(|| a.path.cmp(&b.path)));
+        heading(out, "Hot paths (top 5 by self time, outermost call first)");
+        for (i, p) in paths.iter().take(5).enumerate() {
+            let names: Vec<String> = p.path.iter().map(|n| sanitize(n)).collect();
+            let joined = names.join(" > ");
+            // Long paths keep their innermost end: that is where the time is.
+            let shown = if width::width(&joined) > 62 {
+                let tail = width::take_last_columns(&joined, 61);
+                format!("…{tail}")
+            } else {
+                joined
+            };
+            let calls = if p.calls == 1 { "call" } else { "calls" };
+            let _ = writeln!(
+                out,
+                "  {}. {} {:>9} self, {} {calls}",
+                i + 1,
+                pad(&shown, 62),
+                duration(p.self_ns),
+                count(p.calls)
+            );
         }
     }
 }

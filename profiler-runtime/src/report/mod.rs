@@ -10,7 +10,7 @@ pub(crate) mod compare;
 mod compare_text;
 mod elide;
 pub(crate) mod findings;
-mod graph;
+pub(crate) mod graph;
 mod graph_text;
 #[cfg(feature = "json")]
 mod json;
@@ -78,6 +78,10 @@ pub struct SessionReport {
     /// [`crate::CountingAllocator`] installed.
     #[serde(default)]
     pub heap: Option<HeapStats>,
+    /// The call tree: every path of monitored calls with its time, at
+    /// [`Level::Detailed`] and up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_tree: Option<CallTree>,
     /// Every monitored call and poll as an event, at [`Level::Full`].
     #[serde(default)]
     pub trace: Option<CallTrace>,
@@ -202,18 +206,19 @@ pub struct OperationStats {
 }
 
 /// One caller-callee pair of operations: how many calls the callee made
-/// from inside the caller's calls, and their time. Recorded at
+/// from inside the caller's calls, and their time, summed over the
+/// [`CallTree`]'s paths that end in the pair. Recorded at
 /// [`Level::Detailed`] and up (at `Basic` the lists are empty).
 ///
-/// A call's caller is the monitored call that was running on its thread
-/// when it started: for a sync function, the innermost monitored call it
-/// was made from; for a future, whatever polled it when it completed (the
-/// future that awaits it; nothing for a task an executor spawned). A
-/// future is the running call during each of its polls, on whichever
-/// thread polls it, so what it calls is its callee even after it moved.
-/// Manual operations and the untimed calls of sampled functions take no
-/// part: their callees' caller is the call around them. A sampled
-/// callee's counts are estimated like its `total_ns`.
+/// A call's caller is the monitored call of the same monitor that was
+/// running on its thread when it started: for a sync function, the
+/// innermost monitored call it was made from; for a future, whatever polled
+/// it in the poll it completed in (the future that awaits it; nothing for a
+/// task an executor spawned). A future is the running call during each of
+/// its polls, on whichever thread polls it, so what it awaits is its callee
+/// even after it moved. Manual operations and the untimed calls of sampled
+/// functions take no part: their callees' caller is the call around them.
+/// A sampled callee's counts are estimated like its `total_ns`.
 ///
 /// ```
 /// use profiler_runtime::{Level, Monitor};
@@ -273,6 +278,61 @@ pub struct ComponentStats {
     #[serde(default)]
     pub stage_ns: u64,
 }
+
+/// The call tree at [`Level::Detailed`] and up: every path of monitored
+/// calls (`["handle", "query", "parse"]`), merged across threads, with its
+/// calls, time and self time, most time first. What flame graphs and
+/// folded stacks are drawn from.
+///
+/// ```
+/// use profiler_runtime::{Level, Monitor};
+///
+/// #[profiler_runtime::monitor("parse")]
+/// fn parse() {}
+/// #[profiler_runtime::monitor("load")]
+/// fn load() {
+///     parse();
+/// }
+///
+/// let m = Monitor::new();
+/// m.set_level(Level::Detailed);
+/// m.start_session("paths");
+/// m.scope(|| {
+///     load();
+///     parse();
+/// });
+/// let tree = m.end_session().unwrap().call_tree.unwrap();
+/// let paths: Vec<_> = tree.paths.iter().map(|p| (p.path.join(";"), p.calls)).collect();
+/// assert!(paths.contains(&("load;parse".to_owned(), 1)));
+/// assert!(paths.contains(&("parse".to_owned(), 1)));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CallTree {
+    /// The paths, most time first (at most [`MAX_CALL_PATHS`]).
+    pub paths: Vec<CallPath>,
+    /// Calls left out because a thread's table was full (65,535 paths a
+    /// thread); their operations' totals still count them.
+    pub lost_calls: u64,
+    /// Paths past [`MAX_CALL_PATHS`], the ones with the least time.
+    pub dropped_paths: u64,
+}
+
+/// One path of the [`CallTree`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CallPath {
+    /// Operation names from the outermost call in.
+    pub path: Vec<String>,
+    /// Calls of the last operation along this path.
+    pub calls: u64,
+    /// Their time.
+    pub total_ns: u64,
+    /// Their time less that of the monitored calls they made.
+    pub self_ns: u64,
+}
+
+pub use graph::MAX_CALL_PATHS;
 
 /// The most events a report's [`CallTrace`] keeps (the latest ones).
 pub const MAX_TRACE_EVENTS: usize = 65_536;
@@ -659,10 +719,6 @@ pub struct Dropped {
     /// pairs on one thread); counts and totals still include them.
     #[serde(default)]
     pub histogram_values: u64,
-    /// Calls left out of the callers and callees because a thread's table of
-    /// pairs was full (more than 16,384 distinct pairs on one thread).
-    #[serde(default)]
-    pub call_edges: u64,
 }
 
 impl SessionReport {

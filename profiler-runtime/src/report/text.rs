@@ -147,7 +147,7 @@ fn fit_right(text: &str, columns: usize) -> String {
 }
 
 /// Pads to `columns` terminal columns (not bytes, so `µ`, `…` and CJK align).
-fn pad(text: &str, columns: usize) -> String {
+pub(crate) fn pad(text: &str, columns: usize) -> String {
     format!("{text}{}", " ".repeat(columns.saturating_sub(width::width(text))))
 }
 
@@ -255,6 +255,7 @@ impl SessionReport {
         self.write_trace(&mut out);
         self.write_bottlenecks(&mut out);
         self.write_call_graph(&mut out);
+        self.write_hot_paths(&mut out);
         self.write_most_called(&mut out);
         self.write_findings(&mut out);
         self.write_events(&mut out);

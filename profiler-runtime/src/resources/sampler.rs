@@ -18,6 +18,14 @@ struct Shared {
     timeline: Mutex<Timeline>,
 }
 
+/// Called on the sampler's thread with a copy of the timeline every
+/// [`HOOK_EVERY`] readings, outside the timeline's lock (a slow hook delays
+/// the next readings, never a report).
+pub(crate) type Hook = Box<dyn FnMut(&Timeline) + Send>;
+
+/// Readings between two calls of the hook.
+pub(crate) const HOOK_EVERY: u64 = 16;
+
 /// A running sampler; dropping it stops it.
 pub(crate) struct Sampler {
     shared: Arc<Shared>,
@@ -34,6 +42,7 @@ impl Sampler {
         interval: Duration,
         stages: &'static Watchers,
         origin: u64,
+        hook: Option<Hook>,
     ) -> Option<Sampler> {
         let shared = Arc::new(Shared {
             stop: Mutex::new(false),
@@ -43,7 +52,7 @@ impl Sampler {
         let theirs = shared.clone();
         let thread = std::thread::Builder::new()
             .name("profiler-memory".into())
-            .spawn(move || run(&theirs, interval, stages, origin))
+            .spawn(move || run(&theirs, interval, stages, origin, hook))
             .ok()?;
         Some(Sampler { shared, thread: Some(thread) })
     }
@@ -76,10 +85,16 @@ impl Drop for Sampler {
     }
 }
 
-fn run(shared: &Shared, interval: Duration, stages: &Watchers, origin: u64) {
+fn run(
+    shared: &Shared,
+    interval: Duration,
+    stages: &Watchers,
+    origin: u64,
+    mut hook: Option<Hook>,
+) {
     let started = Instant::now();
     let mut reader = RssReader::open();
-    let read = |reader: &mut RssReader| {
+    let mut read = |reader: &mut RssReader| {
         if let Some(bytes) = reader.read() {
             let at_ns = clock::nanos_between(origin, clock::now());
             let mut timeline = lock(&shared.timeline);
@@ -87,8 +102,13 @@ fn run(shared: &Shared, interval: Duration, stages: &Watchers, origin: u64) {
             if let Some(heap) = crate::record::heap::process_totals() {
                 timeline.note_heap(heap.live());
             }
+            let copy =
+                (hook.is_some() && timeline.readings % HOOK_EVERY == 0).then(|| timeline.clone());
             drop(timeline);
             stages.raise(bytes);
+            if let (Some(hook), Some(copy)) = (hook.as_mut(), copy) {
+                hook(&copy);
+            }
         }
     };
     read(&mut reader);
@@ -117,13 +137,17 @@ fn run(shared: &Shared, interval: Duration, stages: &Watchers, origin: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::Ordering::Relaxed;
 
     #[test]
     #[cfg(feature = "enabled")]
     fn the_sampler_reads_until_stopped_and_then_stops() {
         static STAGES: Watchers = Watchers::new();
         let peak = STAGES.watch(0);
-        let sampler = Sampler::start(Duration::from_millis(2), &STAGES, clock::now())
+        let seen = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let theirs = seen.clone();
+        let hook: Hook = Box::new(move |t: &Timeline| theirs.store(t.readings, Relaxed));
+        let sampler = Sampler::start(Duration::from_millis(2), &STAGES, clock::now(), Some(hook))
             .expect("a thread can start");
         std::thread::sleep(Duration::from_millis(60));
         let live = sampler.snapshot();
@@ -131,6 +155,8 @@ mod tests {
         let done = sampler.stop();
         assert!(done.readings > live.readings, "a last reading at the stop");
         assert!(done.peak.is_some_and(|(_, bytes)| bytes > 1 << 20));
-        assert_eq!(peak.load(std::sync::atomic::Ordering::Relaxed), done.peak.unwrap().1);
+        assert_eq!(peak.load(Relaxed), done.peak.unwrap().1);
+        let seen = seen.load(Relaxed);
+        assert!(seen >= HOOK_EVERY && seen % HOOK_EVERY == 0, "the hook saw {seen} readings");
     }
 }

@@ -11,7 +11,7 @@ use crate::record::reading::Totals;
 use crate::record::recorder::lock;
 use crate::record::trace::Event;
 use crate::record::{clock, counter, registry};
-use crate::resources::sampler::Sampler;
+use crate::resources::sampler::{Hook, Sampler};
 use crate::resources::timeline::Timeline;
 use crate::resources::{self, ProcessSample};
 use crate::state::events::OperationEvent;
@@ -125,8 +125,14 @@ impl<R: Clone> Sessions<R> {
 
     /// Starts session `id`, returning its sequence number and, if a session
     /// was running, that one's data, ended at the same reading the new one
-    /// starts from (so nothing is lost or counted twice).
-    pub(crate) fn start(&mut self, core: &'static Core, id: String) -> (u64, Option<SessionData>) {
+    /// starts from (so nothing is lost or counted twice). `hook` sees the
+    /// memory timeline as it grows, if the level runs a sampler.
+    pub(crate) fn start(
+        &mut self,
+        core: &'static Core,
+        id: String,
+        hook: Option<Hook>,
+    ) -> (u64, Option<SessionData>) {
         clock::warm_up();
         let totals = core.recorder.read_totals();
         let previous = self.running.take().map(|r| r.finish(core, totals.clone()));
@@ -152,7 +158,7 @@ impl<R: Clone> Sessions<R> {
             process: resources::sample(),
             level: core.settings.level(),
             memory_interval: core.settings.memory_interval(),
-            sampler: start_sampler(core, start_stamp),
+            sampler: start_sampler(core, start_stamp, hook),
             heap: heap_now(core),
             trace_from: (core.settings.level() >= Level::Full)
                 .then(|| core.recorder.trace_positions()),
@@ -236,11 +242,11 @@ fn heap_now(core: &Core) -> Option<HeapTotals> {
 
 /// A sampler for a session starting now, if the monitor's level asks for one
 /// (never when compiled out).
-fn start_sampler(core: &'static Core, origin: u64) -> Option<Sampler> {
+fn start_sampler(core: &'static Core, origin: u64, hook: Option<Hook>) -> Option<Sampler> {
     if !cfg!(feature = "enabled") || core.settings.level() < Level::Detailed {
         return None;
     }
-    Sampler::start(core.settings.memory_interval(), &core.watchers, origin)
+    Sampler::start(core.settings.memory_interval(), &core.watchers, origin, hook)
 }
 
 impl Running {

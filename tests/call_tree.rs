@@ -1,6 +1,8 @@
-//! Callers and callees on known nestings (the detailed level): sync,
-//! recursive, across `.await`, across threads, around manual operations and
-//! after a panicking poll; and none at the basic level.
+//! The call tree and each operation's callers and callees on known
+//! nestings (the detailed level): sync, recursive, across `.await`, across
+//! threads, around manual operations and after a panicking poll; and none
+//! at the basic level. (A binary of its own: `it` counts the memory
+//! sampler threads that detailed sessions start.)
 
 use profiler_runtime::{monitor, CallEdge, Level, Monitor, OperationStats, SessionReport};
 use std::future::Future;
@@ -84,7 +86,24 @@ fn each_call_counts_under_the_monitored_call_it_was_made_in() {
     let from_writer = writer.callees.iter().find(|e| e.name == "graph::shared").unwrap();
     let to_writer = shared.callers.iter().find(|e| e.name == "graph::writer").unwrap();
     assert_eq!((from_writer.calls, from_writer.total_ns), (to_writer.calls, to_writer.total_ns));
+    // The tree: every path with its calls; each operation's self time is
+    // the sum of its paths' self times.
+    let tree = r.call_tree.as_ref().expect("a detailed session has a call tree");
+    let path =
+        |p: &[&str]| tree.paths.iter().find(|c| c.path == p).unwrap_or_else(|| panic!("{p:?}"));
+    assert_eq!(path(&["graph::request", "graph::reader", "graph::shared"]).calls, 12);
+    assert_eq!(path(&["graph::request", "graph::writer", "graph::shared"]).calls, 4);
+    assert_eq!(path(&["graph::shared"]).calls, 1);
+    assert_eq!(tree.paths.len(), 6, "{tree:?}");
+    for op in &r.operations {
+        let own: u64 =
+            tree.paths.iter().filter(|p| p.path.last() == Some(&op.name)).map(|p| p.self_ns).sum();
+        assert_eq!(Some(own), op.self_ns, "{}", op.name);
+    }
+    assert_eq!((tree.lost_calls, tree.dropped_paths), (0, 0));
     let text = r.to_text();
+    assert!(text.contains("Hot paths"), "{text}");
+    assert!(text.contains("graph::request > graph::writer > graph::shared"), "{text}");
     assert!(text.contains("Call graph"), "{text}");
     assert!(text.contains("graph::reader 12 calls"), "{text}");
     assert!(text.contains("(no monitored caller) 1"), "{text}");
@@ -137,6 +156,10 @@ fn a_future_is_the_caller_of_what_it_awaits_but_not_of_what_it_spawns() {
     assert_eq!(names(&row(&r, "graph::handler").callees), [("graph::fetch", 2)]);
     assert_eq!(names(&row(&r, "graph::fetch").callers), [("graph::handler", 2)]);
     assert_eq!(names(&row(&r, "graph::shared").callers), [("graph::fetch", 2)], "inside a poll");
+    let tree = r.call_tree.unwrap();
+    let deepest = tree.paths.iter().find(|p| p.path.len() == 3).expect("handler > fetch > shared");
+    assert_eq!(deepest.path, ["graph::handler", "graph::fetch", "graph::shared"]);
+    assert_eq!(deepest.calls, 2);
 
     m.start_session("graph::spawn");
     rt.block_on(m.bind(spawner(m.clone())));
@@ -221,6 +244,7 @@ fn the_json_carries_the_pairs_and_reads_back() {
     assert!(json.contains("\"callees\""), "{json}");
     let back = SessionReport::from_json(&json).unwrap();
     assert_eq!(back.operation("graph::reader").unwrap().callees, row(&r, "graph::reader").callees);
+    assert_eq!(back.call_tree, r.call_tree);
 }
 
 #[test]
@@ -230,8 +254,26 @@ fn the_basic_level_keeps_the_graph_out_of_its_calls() {
     m.scope(|| black_box(request()));
     let r = m.end_session().unwrap();
     assert!(r.operations.iter().all(|op| op.callers.is_empty() && op.callees.is_empty()));
-    assert!(!r.to_text().contains("Call graph"));
+    assert!(r.call_tree.is_none());
+    assert!(!r.to_text().contains("Call graph") && !r.to_text().contains("Hot paths"));
     // Self time is still there.
     let request = row(&r, "graph::request");
     assert!(request.self_ns.unwrap() < request.total_ns);
+}
+
+#[test]
+fn the_same_path_on_several_threads_is_one_path() {
+    let m = detailed();
+    m.start_session("graph::threads");
+    std::thread::scope(|s| {
+        for _ in 0..3 {
+            s.spawn(|| m.scope(|| black_box(request())));
+        }
+    });
+    let r = m.end_session().unwrap();
+    let tree = r.call_tree.unwrap();
+    let deep = ["graph::request", "graph::reader", "graph::shared"];
+    let path = tree.paths.iter().find(|p| p.path == deep).unwrap();
+    assert_eq!(path.calls, 9, "three calls a thread, three threads");
+    assert_eq!(tree.paths.iter().filter(|p| p.path == deep).count(), 1);
 }

@@ -82,7 +82,9 @@ fn weight_of(slot: usize) -> u32 {
 /// the frame's token, with the node above [`NODE_SHIFT`].
 #[inline(never)]
 fn open_frame(recorder: &'static Recorder, slot: usize) -> usize {
+    // No room for the node in a 32-bit word: no tree there.
     let node = local::shard(recorder)
+        .filter(|_| usize::BITS >= 64)
         .and_then(|shard| Some(shard.tree.enter(shard.slot(slot & SLOT_MASK)?, slot & SLOT_MASK)))
         .unwrap_or(0);
     let token = detail::push(weight_of(slot) != 0, slot & TRACED != 0, true);
@@ -345,7 +347,10 @@ impl Active {
         // traced future's id.
         let (token, high) = match framing {
             Framing::Call => {
-                let node = shard.slot(index).map_or(0, |slot| shard.tree.enter(slot, index));
+                let node = match shard.slot(index) {
+                    Some(slot) if usize::BITS >= 64 => shard.tree.enter(slot, index),
+                    _ => 0,
+                };
                 let token = detail::push(class != CPU_NONE, traced, false);
                 (token, (node as usize).checked_shl(NODE_SHIFT).unwrap_or(0))
             }

@@ -182,6 +182,7 @@ impl Recorder {
 
     /// A thread that exits hands its shard back; its counts stay in it.
     pub(crate) fn return_shard(&self, shard: &'static Shard) {
+        shard.tree.unwound();
         lock(&self.pool).free.push(shard);
     }
 

@@ -33,6 +33,9 @@ use std::sync::OnceLock;
 
 /// Paths one thread keeps per monitor (node ids fit 16 bits).
 pub(crate) const MAX_NODES: usize = 65_535;
+/// The deepest path kept: calls nested deeper (deep recursion) are counted
+/// as lost, so a reading's paths stay short.
+pub(crate) const MAX_TREE_DEPTH: u32 = 128;
 /// Nodes allocated together (2 KiB).
 const NODE_CHUNK: usize = 64;
 
@@ -40,6 +43,8 @@ const NODE_CHUNK: usize = 64;
 struct Node {
     parent: AtomicU32,
     site: AtomicU32,
+    /// Calls from the top, this one included (the root's children: 1).
+    depth: AtomicU32,
     /// The newest child and the next older sibling; only the owner reads them.
     first_child: AtomicU32,
     next_sibling: AtomicU32,
@@ -52,6 +57,7 @@ impl Node {
         Node {
             parent: AtomicU32::new(0),
             site: AtomicU32::new(0),
+            depth: AtomicU32::new(0),
             first_child: AtomicU32::new(0),
             next_sibling: AtomicU32::new(0),
             calls: AtomicU64::new(0),
@@ -97,6 +103,8 @@ impl Tree {
     /// it becomes the running node. Returns its node id (0 when the table
     /// is full: then nothing changes). Owner thread only.
     pub(crate) fn enter(&self, slot: &Slot, site: usize) -> u32 {
+        // Whatever completes next was not polled before this started.
+        self.last_poll.store(0, Relaxed);
         let parent = self.running.load(Relaxed);
         let hint = slot.tree_hint();
         let id = match self.node(hint) {
@@ -116,12 +124,16 @@ impl Tree {
         id
     }
 
-    /// The child of `parent` for `site`, appended if new; 0 if the table is full.
+    /// The child of `parent` for `site`, appended if new; 0 if the table is
+    /// full or the path would pass [`MAX_TREE_DEPTH`].
     fn find_or_add(&self, parent: u32, site: usize) -> u32 {
-        let head = match self.node(parent) {
-            Some(p) => &p.first_child,
-            None => &self.root_child,
+        let (head, depth) = match self.node(parent) {
+            Some(p) => (&p.first_child, p.depth.load(Relaxed) + 1),
+            None => (&self.root_child, 1),
         };
+        if depth > MAX_TREE_DEPTH {
+            return 0;
+        }
         let mut id = head.load(Relaxed);
         while let Some(n) = self.node(id) {
             if n.site.load(Relaxed) as usize == site {
@@ -141,6 +153,7 @@ impl Tree {
         let Some(node) = node else { return 0 };
         node.parent.store(parent, Relaxed);
         node.site.store(site as u32, Relaxed);
+        node.depth.store(depth, Relaxed);
         node.next_sibling.store(head.load(Relaxed), Relaxed);
         let id = index as u32 + 1;
         head.store(id, Relaxed);
@@ -164,8 +177,8 @@ impl Tree {
     pub(crate) fn exit_poll(&self, id: u32) {
         if let Some(node) = self.node(id) {
             self.running.store(node.parent.load(Relaxed), Relaxed);
-            self.last_poll.store(id, Relaxed);
         }
+        self.last_poll.store(id, Relaxed);
     }
 
     /// A future completed in the poll that just exited: counts it there.
@@ -176,9 +189,9 @@ impl Tree {
         }
     }
 
-    /// A panic unwound out of a poll: nothing runs on this thread now (the
-    /// monitored sync calls it unwinds through put their parents back as
-    /// they end).
+    /// A panic unwound out of a poll, or the thread handed its shard back:
+    /// nothing runs on this thread now (the monitored sync calls a panic
+    /// unwinds through put their parents back as they end).
     pub(crate) fn unwound(&self) {
         self.running.store(0, Relaxed);
     }
@@ -302,16 +315,49 @@ mod tests {
     }
 
     #[test]
+    fn a_future_counts_only_where_its_own_last_poll_exited() {
+        let tree = Tree::new();
+        let (a, b) = (Slot::new(), Slot::new());
+        let poll = tree.enter(&a, 1);
+        tree.exit_poll(poll); // a future that is then dropped, never completing
+        let other = tree.enter(&b, 2);
+        tree.exit_call(other, 3);
+        tree.complete(99); // a future whose poll entered no node: counted nowhere
+        assert_eq!(read(&tree), [(vec![1], 0, 0), (vec![2], 1, 3)]);
+    }
+
+    #[test]
     fn paths_past_the_table_are_lost_and_counted() {
         let tree = Tree::new();
-        let slots: Vec<Slot> = (0..MAX_NODES + 3).map(|_| Slot::new()).collect();
-        for (site, slot) in slots.iter().enumerate() {
-            let id = tree.enter(slot, site);
-            tree.exit_call(id, 1);
+        let slots: Vec<Slot> = (0..256).map(|_| Slot::new()).collect();
+        // 256 parents of 256 children each: 65,792 paths, 257 past the table.
+        for (parent, parent_slot) in slots.iter().enumerate() {
+            let p = tree.enter(parent_slot, parent);
+            for (child, child_slot) in slots.iter().enumerate() {
+                let c = tree.enter(child_slot, 1000 + child);
+                tree.exit_call(c, 1);
+            }
+            tree.exit_call(p, 1);
         }
         let mut out = TreeTotals::default();
         tree.read_into(&mut out);
-        assert_eq!((out.paths.len(), out.lost), (MAX_NODES, 3));
+        assert_eq!((out.paths.len(), out.lost), (MAX_NODES, 257));
+    }
+
+    #[test]
+    fn paths_deeper_than_the_limit_are_cut() {
+        let tree = Tree::new();
+        let slot = Slot::new();
+        let ids: Vec<u32> = (0..MAX_TREE_DEPTH + 10).map(|_| tree.enter(&slot, 7)).collect();
+        assert!(ids[..MAX_TREE_DEPTH as usize].iter().all(|&id| id != 0));
+        assert!(ids[MAX_TREE_DEPTH as usize..].iter().all(|&id| id == 0));
+        for &id in ids.iter().rev() {
+            tree.exit_call(id, 1);
+        }
+        assert_eq!(tree.running.load(Relaxed), 0, "the cut calls changed nothing");
+        let mut out = TreeTotals::default();
+        tree.read_into(&mut out);
+        assert_eq!((out.paths.len(), out.lost), (MAX_TREE_DEPTH as usize, 10));
     }
 
     #[test]

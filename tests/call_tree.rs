@@ -277,3 +277,72 @@ fn the_same_path_on_several_threads_is_one_path() {
     assert_eq!(path.calls, 9, "three calls a thread, three threads");
     assert_eq!(tree.paths.iter().filter(|p| p.path == deep).count(), 1);
 }
+
+#[monitor("graph::odd; name")]
+fn odd_name() -> u64 {
+    shared(50)
+}
+
+#[test]
+fn folded_stacks_are_the_paths_self_times_with_hostile_names_kept_apart() {
+    let m = detailed();
+    m.start_session("graph::folded");
+    m.scope(|| {
+        black_box(request());
+        black_box(odd_name());
+    });
+    let r = m.end_session().unwrap();
+    let folded = r.to_folded().unwrap();
+    let mut total = 0u64;
+    for line in folded.lines() {
+        let (stack, ns) = line.rsplit_once(' ').expect("a stack and a count");
+        assert!(!stack.contains(' '), "{line}");
+        total += ns.parse::<u64>().expect("self time in ns");
+    }
+    let tree = r.call_tree.as_ref().unwrap();
+    assert_eq!(total, tree.paths.iter().map(|p| p.self_ns).sum::<u64>(), "every path's self time");
+    assert!(folded.contains("graph::request;graph::reader;graph::shared "), "{folded}");
+    assert!(folded.contains("graph::odd%3B%20name;graph::shared "), "{folded}");
+
+    // Below the detailed level there is no tree to fold.
+    let basic = Monitor::new();
+    basic.start_session("graph::folded_basic");
+    let err = basic.end_session().unwrap().to_folded().unwrap_err();
+    assert!(err.to_string().contains("detailed level"), "{err}");
+}
+
+#[test]
+fn the_chrome_trace_has_complete_events_per_thread_and_async_pairs_per_future() {
+    let m = Monitor::new();
+    m.set_level(Level::Full);
+    m.start_session("graph::chrome");
+    m.scope(|| black_box(request()));
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    rt.block_on(m.bind(handler()));
+    let r = m.end_session().unwrap();
+    let trace: serde_json::Value = serde_json::from_str(&r.to_chrome_trace().unwrap()).unwrap();
+    let events = trace["traceEvents"].as_array().unwrap();
+    let of = |ph: &str, name: &str| {
+        events.iter().filter(|e| e["ph"] == ph && e["name"] == name).collect::<Vec<_>>()
+    };
+    assert_eq!(of("X", "graph::request").len(), 1);
+    assert_eq!(of("X", "graph::shared").len(), 3 + 1 + 2, "sync calls, the fetches' included");
+    // Nested calls nest: each reader call lies inside the request call.
+    let request = of("X", "graph::request")[0];
+    let (start, end) = (request["ts"].as_f64().unwrap(), {
+        request["ts"].as_f64().unwrap() + request["dur"].as_f64().unwrap()
+    });
+    let reader = of("X", "graph::reader")[0];
+    assert!(reader["ts"].as_f64().unwrap() >= start);
+    assert!(reader["ts"].as_f64().unwrap() + reader["dur"].as_f64().unwrap() <= end + 1e-3);
+    assert_eq!(reader["tid"], request["tid"]);
+    // Futures: a begin and an end with the same id; their polls are complete events.
+    let begins = of("b", "graph::fetch");
+    let ends = of("e", "graph::fetch");
+    assert_eq!((begins.len(), ends.len()), (2, 2));
+    for b in &begins {
+        assert!(ends.iter().any(|e| e["id"] == b["id"]), "{b}");
+    }
+    assert!(of("X", "graph::fetch").iter().all(|p| p["cat"] == "poll"));
+    assert!(events.iter().any(|e| e["ph"] == "M" && e["name"] == "thread_name"));
+}

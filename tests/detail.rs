@@ -282,15 +282,22 @@ fn steady_memory_growth_is_alerted_while_the_session_runs_and_once() {
         sink.lock().unwrap().push((alert.kind, thread));
     });
     m.start_session("growth");
-    // 2 MiB more every 10 ms, kept: a steady rise the sampler sees.
+    // 1 MiB more every 5 ms, kept: a steady rise the sampler sees. It goes
+    // on for a while after the alert, so the ended session's own rule sees
+    // it too (and must not alert it again).
     let mut kept: Vec<Vec<u8>> = Vec::new();
     let mut raised_while_running = false;
-    for _ in 0..150 {
-        kept.push(black_box(vec![1u8; 2 * MIB]));
-        std::thread::sleep(Duration::from_millis(10));
-        if seen.lock().unwrap().iter().any(|(kind, _)| *kind == AlertKind::MemoryGrowth) {
+    let mut steps_after = 0;
+    for _ in 0..400 {
+        kept.push(black_box(vec![1u8; MIB]));
+        std::thread::sleep(Duration::from_millis(5));
+        if raised_while_running {
+            steps_after += 1;
+            if steps_after == 40 {
+                break;
+            }
+        } else if seen.lock().unwrap().iter().any(|(kind, _)| *kind == AlertKind::MemoryGrowth) {
             raised_while_running = true;
-            break;
         }
     }
     let report = m.end_session().unwrap();

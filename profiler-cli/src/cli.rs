@@ -25,6 +25,32 @@ pub(crate) enum Command {
     Diff(DiffArgs),
     /// List the runs saved in a history directory, with each operation's trend.
     History(HistoryArgs),
+    /// Write a saved report in another tool's format.
+    Export(ExportArgs),
+}
+
+/// The formats `profiler export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Format {
+    /// Folded stacks (`outer;inner 1234`, self time in ns) for flame graph
+    /// tools; needs a report recorded at the detailed level.
+    Folded,
+    /// Chrome trace event JSON for Perfetto and chrome://tracing; needs a
+    /// report recorded at the full level.
+    Chrome,
+}
+
+/// `profiler export`.
+#[derive(Debug, Args)]
+pub(crate) struct ExportArgs {
+    /// The report (JSON, as `save_json` or a history directory writes it).
+    pub(crate) report: PathBuf,
+    /// The format to write.
+    #[arg(long, value_enum)]
+    pub(crate) format: Format,
+    /// Write to this file instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
 }
 
 /// `profiler show`.

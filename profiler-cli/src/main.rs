@@ -4,6 +4,7 @@
 //! profiler show run.json                          # the report's summary (--json: the JSON again)
 //! profiler diff base.json new.json --fail-above 10%   # what changed; exit 3 on a regression
 //! profiler history target/runs                    # saved runs, and each operation's trend
+//! profiler export run.json --format folded        # flame graph input (chrome: a Perfetto trace)
 //! ```
 //!
 //! Exit codes: 0 done (and, for `diff`, nothing regressed), 3 `diff` found
@@ -13,6 +14,7 @@
 mod cli;
 mod date;
 mod diff;
+mod export;
 mod failure;
 mod history;
 mod show;
@@ -43,6 +45,7 @@ fn main() -> ExitCode {
         cli::Command::Show(args) => show::run(&args),
         cli::Command::Diff(args) => diff::run(&args),
         cli::Command::History(args) => history::run(&args),
+        cli::Command::Export(args) => export::run(&args),
     };
     match result {
         Ok((text, outcome)) => {

@@ -231,3 +231,44 @@ fn a_path_that_is_a_directory_is_bad_input() {
     let dir = TempDir::new("dir");
     assert_bad_input(&profiler(&[&"show", &Path::new(&dir.0)]), "profiler-cli-");
 }
+
+#[profiler_runtime::monitor("cli::leaf")]
+fn leaf() -> u64 {
+    std::hint::black_box(7)
+}
+
+#[profiler_runtime::monitor("cli::outer")]
+fn outer() -> u64 {
+    leaf() + leaf()
+}
+
+#[test]
+fn export_writes_folded_stacks_and_a_chrome_trace_and_refuses_what_the_report_lacks() {
+    let dir = TempDir::new("export");
+    let m = Monitor::new();
+    m.set_level(profiler_runtime::Level::Full);
+    m.start_session("export");
+    m.scope(outer);
+    let full = save(&dir, "full.json", &m.end_session().unwrap());
+
+    let out = profiler(&[&"export", &full, &"--format", &"folded"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let folded = stdout(&out);
+    assert!(folded.lines().any(|l| l.starts_with("cli::outer;cli::leaf ")), "{folded}");
+
+    let trace_file = dir.path("trace.json");
+    let out = profiler(&[&"export", &full, &"--format", &"chrome", &"-o", &trace_file]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).is_empty(), "written to the file, not stdout");
+    let trace: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&trace_file).unwrap()).unwrap();
+    assert!(trace["traceEvents"].as_array().unwrap().iter().any(|e| e["name"] == "cli::leaf"));
+
+    // A basic report has neither; a bad format is a usage error.
+    let basic = save(&dir, "basic.json", &report("job", &[("parse", 100, 1_000)]));
+    assert_bad_input(
+        &profiler(&[&"export", &basic, &"--format", &"chrome"]),
+        "basic.json: the report has no call trace for a Chrome trace: record the session at the full level",
+    );
+    assert_bad_input(&profiler(&[&"export", &basic, &"--format", &"svg"]), "invalid value 'svg'");
+}

@@ -99,6 +99,16 @@ pub enum Error {
         /// What is wrong with it.
         problem: Box<Error>,
     },
+    /// An export that needs data the report does not hold: it was recorded
+    /// below the level that records it.
+    NotRecorded {
+        /// The export asked for.
+        export: &'static str,
+        /// What it is drawn from.
+        needs: &'static str,
+        /// The level that records it.
+        level: crate::Level,
+    },
     /// A configuration file that is not valid TOML.
     ConfigSyntax {
         /// The file.
@@ -204,6 +214,11 @@ impl fmt::Display for Error {
             Error::ConfigSyntax { path, line, message } => {
                 write!(f, "{}:{line}: not valid TOML: {message}", path.display())
             }
+            Error::NotRecorded { export, needs, level } => write!(
+                f,
+                "the report has no {needs} for {export}: record the session at the {} level or above",
+                level.as_str()
+            ),
             Error::ReportFile { path, problem } => {
                 write!(f, "{}: ", path.display())?;
                 match &**problem {
@@ -239,6 +254,7 @@ impl std::error::Error for Error {
             | Error::MissingValue { .. }
             | Error::Repeated { .. }
             | Error::FeatureOff { .. }
+            | Error::NotRecorded { .. }
             | Error::ConfigSyntax { .. } => None,
         }
     }

@@ -63,6 +63,7 @@
 // Layers, bottom up; each imports only those below it.
 mod config; // settings from code, the environment, a file and the flags
 mod error;
+mod export; // renderers for other tools: folded stacks, Chrome trace
 mod history; // the run history directory: saving, pruning, loading
 mod monitor; // the facade
 mod record; // the per-call path: callsites, clock, shards, guards, futures

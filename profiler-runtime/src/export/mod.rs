@@ -1,0 +1,12 @@
+//! Exports: renderers over a [`SessionReport`](crate::SessionReport) for
+//! other tools, beside the text summary and the JSON. Each reads only the
+//! report, so a saved report exports the same as a live one.
+//!
+//! - [`folded`]: folded stacks (`root;child;leaf 1234`, self time in ns)
+//!   from the call tree, for flame graph tools.
+//! - [`chrome`]: Chrome trace event JSON from the full level's call trace,
+//!   for Perfetto and `chrome://tracing` (feature `json`).
+
+#[cfg(feature = "json")]
+pub(crate) mod chrome;
+pub(crate) mod folded;

@@ -346,3 +346,20 @@ fn the_chrome_trace_has_complete_events_per_thread_and_async_pairs_per_future() 
     assert!(of("X", "graph::fetch").iter().all(|p| p["cat"] == "poll"));
     assert!(events.iter().any(|e| e["ph"] == "M" && e["name"] == "thread_name"));
 }
+
+#[test]
+fn calls_nested_deeper_than_the_frame_stack_log_no_futures() {
+    use profiler_runtime::CallEventKind;
+    let m = Monitor::new();
+    m.set_level(Level::Full);
+    m.start_session("graph::deep");
+    // Deeper than the detailed level's frame stack (126) and the tree (128).
+    m.scope(|| black_box(countdown(140)));
+    let r = m.end_session().unwrap();
+    let trace = r.trace.as_ref().unwrap();
+    assert!(trace.events.iter().all(|e| e.kind == CallEventKind::Call), "only sync calls");
+    let tree = r.call_tree.as_ref().unwrap();
+    assert_eq!(tree.paths.len(), 128, "cut at 128 deep");
+    assert_eq!(tree.lost_calls, 141 - 128);
+    assert_eq!(row(&r, "graph::countdown").calls, 141, "the operation still counts every call");
+}

@@ -196,7 +196,9 @@ fn finish_detail(recorder: &'static Recorder, slot: usize, end: u64, nanos: u64)
             call: 0,
         },
         None => {
-            let id = async_id(slot);
+            // A future's word carries its id; a sync call's (whose frame
+            // was too deep to keep) carries its tree node there instead.
+            let id = if slot & POLLED != 0 { async_id(slot) } else { 0 };
             if id == 0 {
                 return;
             }
@@ -366,7 +368,7 @@ impl Active {
 
     /// The slot index, without the detailed level's bits.
     #[inline(always)]
-    pub(crate) fn index(&self) -> usize {
+    fn index(&self) -> usize {
         self.slot & SLOT_MASK
     }
 

@@ -38,6 +38,10 @@ pub(crate) enum Format {
     /// Chrome trace event JSON for Perfetto and chrome://tracing; needs a
     /// report recorded at the full level.
     Chrome,
+    /// The Prometheus text exposition format (0.0.4).
+    Prometheus,
+    /// OpenMetrics 1.0 text.
+    Openmetrics,
 }
 
 /// `profiler export`.

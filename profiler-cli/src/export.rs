@@ -12,6 +12,8 @@ pub(crate) fn run(args: &ExportArgs) -> Result<(String, Outcome), Failure> {
     let text = match args.format {
         Format::Folded => report.to_folded(),
         Format::Chrome => report.to_chrome_trace(),
+        Format::Prometheus => Ok(report.to_prometheus()),
+        Format::Openmetrics => Ok(report.to_openmetrics()),
     }
     .map_err(|e| Failure::Usage(format!("{}: {e}", args.report.display())))?;
     match &args.output {

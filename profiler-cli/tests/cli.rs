@@ -264,7 +264,12 @@ fn export_writes_folded_stacks_and_a_chrome_trace_and_refuses_what_the_report_la
         serde_json::from_str(&std::fs::read_to_string(&trace_file).unwrap()).unwrap();
     assert!(trace["traceEvents"].as_array().unwrap().iter().any(|e| e["name"] == "cli::leaf"));
 
-    // A basic report has neither; a bad format is a usage error.
+    let out = profiler(&[&"export", &full, &"--format", &"openmetrics"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("profiler_calls_total{operation=\"cli::leaf\"} 2\n"));
+    assert!(stdout(&out).ends_with("# EOF\n"));
+
+    // A basic report has neither tree nor trace; a bad format is a usage error.
     let basic = save(&dir, "basic.json", &report("job", &[("parse", 100, 1_000)]));
     assert_bad_input(
         &profiler(&[&"export", &basic, &"--format", &"chrome"]),

@@ -18,6 +18,7 @@ mod calls;
 mod concurrency;
 mod config;
 mod counters;
+mod exports;
 mod history;
 mod hostile;
 mod memory;

@@ -6,7 +6,10 @@
 //!   from the call tree, for flame graph tools.
 //! - [`chrome`]: Chrome trace event JSON from the full level's call trace,
 //!   for Perfetto and `chrome://tracing` (feature `json`).
+//! - [`prometheus`]: the Prometheus text format and OpenMetrics, for a
+//!   `/metrics` endpoint or a textfile collector.
 
 #[cfg(feature = "json")]
 pub(crate) mod chrome;
 pub(crate) mod folded;
+pub(crate) mod prometheus;

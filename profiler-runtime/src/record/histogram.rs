@@ -129,6 +129,17 @@ impl Histogram {
             .sum()
     }
 
+    /// The values recorded at `nanos` or below, within the buckets'
+    /// resolution: a bucket counts when its reported value (its midpoint)
+    /// is at most `nanos`.
+    pub(crate) fn count_at_most(&self, nanos: u64) -> u64 {
+        self.counts
+            .iter()
+            .filter(|&&(bucket, _)| representative(bucket as usize) <= nanos)
+            .map(|&(_, c)| c)
+            .sum()
+    }
+
     /// Adds another histogram's counts to this one.
     pub fn merge(&mut self, other: &Histogram) {
         let mut dense = self.to_dense();

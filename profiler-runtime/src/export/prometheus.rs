@@ -183,7 +183,13 @@ impl SessionReport {
                 let mut pairs = base.clone();
                 pairs.push(("le", "+Inf".to_owned()));
                 w.sample("profiler_call_duration_seconds_bucket", &as_refs(&pairs), count as f64);
-                let sum_s = op.mean_ns as f64 * count as f64 / 1e9;
+                // The timed calls' time: exact unless sampled (then from their mean).
+                let timed_ns = if op.estimated {
+                    op.mean_ns as f64 * count as f64
+                } else {
+                    op.total_ns as f64
+                };
+                let sum_s = timed_ns / 1e9;
                 w.sample("profiler_call_duration_seconds_sum", &as_refs(&base), sum_s);
                 w.sample("profiler_call_duration_seconds_count", &as_refs(&base), count as f64);
             }

@@ -337,7 +337,8 @@ impl Active {
         }
         let traced = mode & FULL != 0;
         let Some(shard) = local::shard(recorder) else { return 0 };
-        let last = shard.slot(index).and_then(|slot| slot.last_ns());
+        let record = shard.slot(index);
+        let last = record.and_then(|slot| slot.last_ns());
         let Some(extras) = shard.extras(index) else { return 0 };
         let weight = extras.cpu_weight(last, || shard.draws.gap(CPU_SAMPLE_RATE));
         let class = match weight {
@@ -349,7 +350,7 @@ impl Active {
         // traced future's id.
         let (token, high) = match framing {
             Framing::Call => {
-                let node = match shard.slot(index) {
+                let node = match record {
                     Some(slot) if usize::BITS >= 64 => shard.tree.enter(slot, index),
                     _ => 0,
                 };

@@ -122,20 +122,21 @@ impl Histogram {
     /// resolution: a bucket counts when its reported value (its midpoint)
     /// is at least `nanos`.
     pub(crate) fn count_from(&self, nanos: u64) -> u64 {
-        self.counts
-            .iter()
-            .filter(|&&(bucket, _)| representative(bucket as usize) >= nanos)
-            .map(|&(_, c)| c)
-            .sum()
+        self.count_where(|value| value >= nanos)
     }
 
     /// The values recorded at `nanos` or below, within the buckets'
     /// resolution: a bucket counts when its reported value (its midpoint)
     /// is at most `nanos`.
     pub(crate) fn count_at_most(&self, nanos: u64) -> u64 {
+        self.count_where(|value| value <= nanos)
+    }
+
+    /// The values in buckets whose reported value passes `keep`.
+    fn count_where(&self, keep: impl Fn(u64) -> bool) -> u64 {
         self.counts
             .iter()
-            .filter(|&&(bucket, _)| representative(bucket as usize) <= nanos)
+            .filter(|&&(bucket, _)| keep(representative(bucket as usize)))
             .map(|&(_, c)| c)
             .sum()
     }

@@ -109,6 +109,14 @@ pub enum Error {
         /// The level that records it.
         level: crate::Level,
     },
+    /// The endpoint could not start: the address does not resolve, is not
+    /// loopback (and remote was not allowed), or cannot be bound.
+    Serve {
+        /// The address as given.
+        addr: String,
+        /// What went wrong, and what to give instead.
+        problem: String,
+    },
     /// A configuration file that is not valid TOML.
     ConfigSyntax {
         /// The file.
@@ -211,6 +219,7 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
+            Error::Serve { addr, problem } => write!(f, "cannot serve on {addr:?}: {problem}"),
             Error::ConfigSyntax { path, line, message } => {
                 write!(f, "{}:{line}: not valid TOML: {message}", path.display())
             }
@@ -255,6 +264,7 @@ impl std::error::Error for Error {
             | Error::Repeated { .. }
             | Error::FeatureOff { .. }
             | Error::NotRecorded { .. }
+            | Error::Serve { .. }
             | Error::ConfigSyntax { .. } => None,
         }
     }

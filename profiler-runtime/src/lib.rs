@@ -69,6 +69,8 @@ mod monitor; // the facade
 mod record; // the per-call path: callsites, clock, shards, guards, futures
 mod report; // the report as data, its findings and renderers
 mod resources; // process memory and CPU (sysinfo), beside the state
+#[cfg(feature = "serve")]
+mod serve; // the HTTP endpoint: /metrics, /report.json, the dashboard
 mod session; // sessions: readings, differences, history
 mod state; // what a monitor's layers share: recorder, stages, event log
 
@@ -103,6 +105,7 @@ pub use report::compare::{
 };
 pub use report::findings::{BOTTLENECK_COUNT, DOMINANT_SHARE};
 pub use report::trend::{Direction, Trend, TrendOptions, Trends};
+pub use report::windows::{OperationWindows, WindowCounts, WindowTracker, Windows};
 pub use report::{
     ApiStats, Bottleneck, CacheStats, CallEdge, CallEvent, CallEventKind, CallPath, CallTrace,
     CallTree, ComponentStats, CpuTime, Crossing, Dropped, Finding, HeapStats, HeapUse, MemoryPoint,
@@ -113,6 +116,8 @@ pub use report::{
 };
 pub use resources::allocator::CountingAllocator;
 pub use resources::timeline::TIMELINE_POINTS;
+#[cfg(feature = "serve")]
+pub use serve::{serve, ServeHandle, ServeOptions, MAX_CONNECTIONS};
 pub use session::DEFAULT_HISTORY_CAPACITY;
 pub use state::events::{EVENT_LOG_CAPACITY, MAX_METADATA, MAX_METADATA_TEXT};
 pub use state::flags::{MAX_FLAGS, MAX_FLAG_TEXT};

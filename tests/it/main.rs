@@ -29,6 +29,7 @@ mod properties;
 mod report_json;
 mod routing;
 mod sampling;
+mod serve;
 mod sessions;
 mod standalone;
 mod timing;

@@ -4,6 +4,7 @@
 //! `HELP` and one `TYPE` line before its samples, label values are escaped,
 //! and a histogram's `+Inf` bucket equals its `_count`.
 
+use crate::report::windows::WindowCounts;
 use crate::report::{OperationStats, SessionReport, StageStats};
 use std::fmt::Write as _;
 
@@ -16,7 +17,7 @@ const BOUNDS: [f64; 25] = [
     0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 25.0, 50.0, 100.0,
 ];
 
-/// A counter family over rows of `T`: its name, its help, each row's value.
+/// A family over rows of `T`: its name, its help, each row's value.
 type Family<T> = (&'static str, &'static str, fn(&T) -> f64);
 
 /// Which of the two formats.
@@ -112,7 +113,10 @@ impl SessionReport {
     /// `component` where it has one); `profiler_cache_{hits,misses}_total`;
     /// `profiler_api_{calls,errors,tokens}_total` and
     /// `profiler_api_cost_usd_total`; `profiler_counter_total{name=..}`;
-    /// per stage `profiler_stage_{runs,items,seconds}_total`.
+    /// per stage `profiler_stage_{runs,items,seconds}_total`; and, in a
+    /// served report, the gauges `profiler_recent_calls` and
+    /// `profiler_recent_failures` (labels `operation` and `window`: `1m`,
+    /// `1h`, `24h`) from its sliding windows.
     ///
     /// A sampled operation's histogram holds its timed calls (its
     /// `_count` is `timed_calls`); its call counter counts every call.
@@ -192,6 +196,32 @@ impl SessionReport {
                 let sum_s = timed_ns / 1e9;
                 w.sample("profiler_call_duration_seconds_sum", &as_refs(&base), sum_s);
                 w.sample("profiler_call_duration_seconds_count", &as_refs(&base), count as f64);
+            }
+        }
+
+        if let Some(windows) = self.windows.as_ref().filter(|w| !w.operations.is_empty()) {
+            let gauges: [Family<WindowCounts>; 2] = [
+                (
+                    "profiler_recent_calls",
+                    "Calls of each operation in the last minute, hour and 24 hours (label window).",
+                    |c| c.calls as f64,
+                ),
+                (
+                    "profiler_recent_failures",
+                    "Failed calls of each operation in the last minute, hour and 24 hours (label window).",
+                    |c| c.failures as f64,
+                ),
+            ];
+            for (family, help, value) in gauges {
+                w.family(family, "gauge", help);
+                for op in &windows.operations {
+                    for (window, counts) in
+                        [("1m", &op.last_minute), ("1h", &op.last_hour), ("24h", &op.last_24h)]
+                    {
+                        let pairs = [("operation", op.name.as_str()), ("window", window)];
+                        w.sample(family, &pairs, value(counts));
+                    }
+                }
             }
         }
 

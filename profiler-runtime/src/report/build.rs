@@ -109,6 +109,7 @@ pub(crate) fn report(data: SessionData) -> SessionReport {
         components,
         findings: Vec::new(),
         previous: None,
+        windows: None,
         running_stages: data
             .running_stages
             .iter()

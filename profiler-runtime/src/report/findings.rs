@@ -609,6 +609,7 @@ mod tests {
             findings: vec![],
             events: vec![],
             previous: None,
+            windows: None,
             dropped: Default::default(),
         }
     }

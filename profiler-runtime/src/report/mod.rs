@@ -19,6 +19,7 @@ pub(crate) mod text;
 pub(crate) mod trend;
 mod trend_text;
 mod width;
+pub(crate) mod windows;
 
 pub use crate::record::callsite::OperationKind;
 use crate::record::histogram::Histogram;
@@ -110,6 +111,11 @@ pub struct SessionReport {
     /// the summary shows it as "Compared with the previous run".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous: Option<compare::Comparison>,
+    /// Calls and failures per operation in the last minute, hour and 24
+    /// hours, in a report served by the endpoint (feature `serve`), which
+    /// tracks them; `None` elsewhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub windows: Option<windows::Windows>,
 }
 
 /// Timing of one operation over the session.

@@ -311,6 +311,49 @@ fn folded_stacks_are_the_paths_self_times_with_hostile_names_kept_apart() {
     assert!(err.to_string().contains("detailed level"), "{err}");
 }
 
+#[monitor("graph::<b>&\"x\"")]
+fn markup_name() -> u64 {
+    shared(30)
+}
+
+#[test]
+fn the_flame_graph_is_xml_with_a_box_per_frame_and_the_whole_time_at_its_root() {
+    let m = detailed();
+    m.start_session("graph::flame");
+    m.scope(|| {
+        black_box(request());
+        black_box(odd_name());
+        black_box(markup_name());
+    });
+    let r = m.end_session().unwrap();
+    let svg = r.to_flamegraph_svg().unwrap();
+    // inferno's SVG declares its DTD.
+    let options = roxmltree::ParsingOptions { allow_dtd: true, ..Default::default() };
+    let doc =
+        roxmltree::Document::parse_with_options(&svg, options).expect("the SVG is well-formed XML");
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
+    let titles: Vec<&str> =
+        doc.descendants().filter(|n| n.has_tag_name("title")).filter_map(|n| n.text()).collect();
+    let frame = |name: &str| titles.iter().any(|t| t.starts_with(&format!("{name} (")));
+    assert!(frame("graph::reader") && frame("graph::shared"), "{titles:?}");
+    assert!(frame("graph::odd%3B name"), "a `;` stays inside its frame: {titles:?}");
+    assert!(frame("graph::<b>&\"x\""), "markup is escaped and reads back: {titles:?}");
+    // The root box holds every path's self time.
+    let root = titles.iter().find(|t| t.starts_with("all (")).expect("a root frame");
+    let digits: String = root["all (".len()..]
+        .chars()
+        .take_while(|c| *c != ' ')
+        .filter(char::is_ascii_digit)
+        .collect();
+    let tree = r.call_tree.as_ref().unwrap();
+    assert_eq!(digits.parse::<u64>().unwrap(), tree.paths.iter().map(|p| p.self_ns).sum::<u64>());
+
+    let basic = Monitor::new();
+    basic.start_session("graph::flame_basic");
+    let err = basic.end_session().unwrap().to_flamegraph_svg().unwrap_err();
+    assert!(err.to_string().contains("detailed level"), "{err}");
+}
+
 #[test]
 fn the_chrome_trace_has_complete_events_per_thread_and_async_pairs_per_future() {
     let m = Monitor::new();

@@ -109,6 +109,13 @@ pub enum Error {
         /// The level that records it.
         level: crate::Level,
     },
+    /// An export could not be drawn from the report's data.
+    Export {
+        /// The export asked for.
+        export: &'static str,
+        /// What went wrong.
+        problem: String,
+    },
     /// The endpoint could not start: the address does not resolve, is not
     /// loopback (and remote was not allowed), or cannot be bound.
     Serve {
@@ -219,6 +226,7 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
+            Error::Export { export, problem } => write!(f, "cannot draw {export}: {problem}"),
             Error::Serve { addr, problem } => write!(f, "cannot serve on {addr:?}: {problem}"),
             Error::ConfigSyntax { path, line, message } => {
                 write!(f, "{}:{line}: not valid TOML: {message}", path.display())
@@ -265,6 +273,7 @@ impl std::error::Error for Error {
             | Error::FeatureOff { .. }
             | Error::NotRecorded { .. }
             | Error::Serve { .. }
+            | Error::Export { .. }
             | Error::ConfigSyntax { .. } => None,
         }
     }

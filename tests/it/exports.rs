@@ -145,7 +145,7 @@ fn prometheus_text_reads_back_with_hostile_names_and_whole_histograms() {
     assert_eq!(value("profiler_cache_misses_total"), Some(3.0));
     assert_eq!(value("profiler_api_tokens_total"), Some(120.0));
     assert_eq!(value("profiler_api_cost_usd_total"), Some(0.0025));
-    let counter = samples.iter().find(|s| s.name == "profiler_counter_total").unwrap();
+    let counter = samples.iter().find(|s| s.name == "profiler_custom_total").unwrap();
     assert_eq!((counter.labels["name"].as_str(), counter.value), ("exports::rows \"seen\"", 12.0));
     let items = samples.iter().find(|s| s.name == "profiler_stage_items_total").unwrap();
     assert_eq!((items.labels["stage"].as_str(), items.value), ("exports::parse", 40.0));

@@ -6,10 +6,14 @@
 //!   from the call tree, for flame graph tools.
 //! - [`chrome`]: Chrome trace event JSON from the full level's call trace,
 //!   for Perfetto and `chrome://tracing` (feature `json`).
+//! - [`flamegraph`]: an SVG flame graph of the call tree, drawn by
+//!   `inferno` (feature `flamegraph`).
 //! - [`prometheus`]: the Prometheus text format and OpenMetrics, for a
 //!   `/metrics` endpoint or a textfile collector.
 
 #[cfg(feature = "json")]
 pub(crate) mod chrome;
+#[cfg(feature = "flamegraph")]
+pub(crate) mod flamegraph;
 pub(crate) mod folded;
 pub(crate) mod prometheus;

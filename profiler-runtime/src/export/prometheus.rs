@@ -112,7 +112,7 @@ impl SessionReport {
     /// `profiler_call_duration_seconds` histogram (label `operation`, and
     /// `component` where it has one); `profiler_cache_{hits,misses}_total`;
     /// `profiler_api_{calls,errors,tokens}_total` and
-    /// `profiler_api_cost_usd_total`; `profiler_counter_total{name=..}`;
+    /// `profiler_api_cost_usd_total`; `profiler_custom_total{name=..}`;
     /// per stage `profiler_stage_{runs,items,seconds}_total`; and, in a
     /// served report, the gauges `profiler_recent_calls` and
     /// `profiler_recent_failures` (labels `operation` and `window`: `1m`,
@@ -243,9 +243,9 @@ impl SessionReport {
         w.counter("profiler_api_cost_usd", &[], self.api.cost_usd);
 
         if !self.counters.is_empty() {
-            w.family("profiler_counter", "counter", "Custom counters, by name.");
+            w.family("profiler_custom", "counter", "Custom counters, by name.");
             for (name, value) in &self.counters {
-                w.counter("profiler_counter", &[("name", name)], *value as f64);
+                w.counter("profiler_custom", &[("name", name)], *value as f64);
             }
         }
         if !self.stages.is_empty() {

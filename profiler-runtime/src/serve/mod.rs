@@ -40,8 +40,11 @@ pub const MAX_CONNECTIONS: usize = 64;
 /// width of the last minute's buckets, so none is skipped, and rare enough
 /// that a full-level report (its call trace) is not rebuilt every second.
 const TICK: Duration = Duration::from_secs(5);
-/// How long the loop sleeps when no socket had anything to do.
-const IDLE: Duration = Duration::from_millis(5);
+/// How long the loop sleeps when no socket had anything to do: from the
+/// shortest, doubling while nothing happens, up to the longest (what a new
+/// client may wait to be accepted; 20 wake-ups a second when idle).
+const IDLE_MIN: Duration = Duration::from_millis(1);
+const IDLE_MAX: Duration = Duration::from_millis(50);
 
 /// Where and what to serve: build one, then [`ServeOptions::start`].
 ///
@@ -174,8 +177,8 @@ impl ServeHandle {
         format!("http://{}/", self.addr)
     }
 
-    /// Stops serving and waits for the thread (at most a few milliseconds;
-    /// open connections are closed).
+    /// Stops serving and waits for the thread (at most about 50 ms; open
+    /// connections are closed).
     pub fn shutdown(mut self) {
         self.stop_thread();
     }
@@ -200,6 +203,7 @@ impl Drop for ServeHandle {
 fn run(listener: TcpListener, mut site: routes::Site, stop: &AtomicBool) {
     let mut connections: Vec<Connection> = Vec::new();
     let mut last_tick = Instant::now();
+    let mut idle = IDLE_MIN;
     while !stop.load(Ordering::Acquire) {
         let mut moved = false;
         loop {
@@ -223,15 +227,18 @@ fn run(listener: TcpListener, mut site: routes::Site, stop: &AtomicBool) {
         let now = Instant::now();
         connections.retain_mut(|c| {
             let step = c.step(now, &mut |request| site.respond(request, now));
-            moved |= step == Step::Moved;
+            moved |= step != Step::Waiting;
             step != Step::Closed
         });
         if now.duration_since(last_tick) >= TICK {
             site.tick(now);
             last_tick = now;
         }
-        if !moved {
-            std::thread::sleep(IDLE);
+        if moved {
+            idle = IDLE_MIN;
+        } else {
+            std::thread::sleep(idle);
+            idle = (idle * 2).min(IDLE_MAX);
         }
     }
 }

@@ -11,12 +11,14 @@
 //! Each request (on a tokio runtime) looks its user up in a cache (three
 //! lookups in four hit; a miss loads from a slow store), renders a page
 //! (CPU work: the most self time), and every tenth asks a paid model for a
-//! summary. The first line printed is `serving http://ADDR/`; with
-//! `--then-serve S` the program stops calling after the workload, prints
-//! `workload done: ...` with what it recorded, and serves the still figures
+//! summary; a flag notes every thousandth request's incomplete profile.
+//! Operations belong to the `web`, `storage` and `model` components. The
+//! first line printed is `serving http://ADDR/`; with `--then-serve S` the
+//! program stops calling after the workload, prints `workload done: ...`
+//! with what it recorded, and serves the still figures
 //! for S more seconds (what a scrape can be checked against).
 
-use profiler_runtime::{monitor, Level, ServeOptions};
+use profiler_runtime::{monitor, Level, ServeOptions, Severity};
 use std::io::Write;
 use std::time::{Duration, Instant};
 
@@ -50,7 +52,7 @@ fn args() -> Result<Args, String> {
     Ok(args)
 }
 
-#[monitor("cache.lookup")]
+#[monitor("cache.lookup", component = "storage")]
 fn lookup(request: u64) -> Option<u64> {
     let m = profiler_runtime::current();
     if request % 4 == 0 {
@@ -62,7 +64,7 @@ fn lookup(request: u64) -> Option<u64> {
     }
 }
 
-#[monitor("store.load")]
+#[monitor("store.load", component = "storage")]
 async fn load_user(request: u64) -> Result<u64, String> {
     tokio::time::sleep(Duration::from_millis(1)).await;
     if request % 50 == 0 {
@@ -73,7 +75,7 @@ async fn load_user(request: u64) -> Result<u64, String> {
 
 /// Deliberately CPU-bound, for 800 µs of wall time whatever the machine's
 /// speed: the operation with the most self time.
-#[monitor("render_page")]
+#[monitor("render_page", component = "web")]
 fn render_page(user: u64) -> u64 {
     let started = Instant::now();
     let mut h = user ^ 0x9e37_79b9_7f4a_7c15;
@@ -85,7 +87,7 @@ fn render_page(user: u64) -> u64 {
     std::hint::black_box(h)
 }
 
-#[monitor("model.summarize")]
+#[monitor("model.summarize", component = "model")]
 async fn summarize(user: u64) -> u64 {
     tokio::time::sleep(Duration::from_millis(2)).await;
     let tokens = 120 + user % 40;
@@ -93,12 +95,21 @@ async fn summarize(user: u64) -> u64 {
     tokens
 }
 
-#[monitor("handle_request")]
+#[monitor("handle_request", component = "web")]
 async fn handle_request(request: u64) -> Result<u64, String> {
     let user = match lookup(request) {
         Some(user) => user,
         None => load_user(request).await?,
     };
+    if request % 1_000 == 999 {
+        // A data-quality note, as code raises them: shown among the flags.
+        profiler_runtime::current().flag(
+            Severity::Info,
+            format_args!(
+                "request {request}: profile of user {user} incomplete, rendered with defaults"
+            ),
+        );
+    }
     let page = render_page(user);
     if request % 10 == 0 {
         return Ok(page ^ summarize(user).await);

@@ -27,6 +27,14 @@ pub(crate) enum Command {
     History(HistoryArgs),
     /// Write a saved report in another tool's format.
     Export(ExportArgs),
+    /// Watch a running program's live report (its `serve` endpoint) in the
+    /// terminal.
+    ///
+    /// Redraws every interval. Keys: `s` sorts the operations by self time,
+    /// `c` by calls, `p` by p99, `f` by failures; `q`, Esc or Ctrl-C quits.
+    /// A program that stops answering shows as disconnected, with its last
+    /// figures, until it answers again.
+    Top(TopArgs),
 }
 
 /// The formats `profiler export` writes.
@@ -35,6 +43,9 @@ pub(crate) enum Format {
     /// Folded stacks (`outer;inner 1234`, self time in ns) for flame graph
     /// tools; needs a report recorded at the detailed level.
     Folded,
+    /// An SVG flame graph of the call tree (open it in a browser: hover for
+    /// times, click to zoom); needs a report recorded at the detailed level.
+    Svg,
     /// Chrome trace event JSON for Perfetto and chrome://tracing; needs a
     /// report recorded at the full level.
     Chrome,
@@ -86,6 +97,27 @@ pub(crate) struct DiffArgs {
     pub(crate) json: bool,
 }
 
+/// `profiler top`.
+#[derive(Debug, Args)]
+pub(crate) struct TopArgs {
+    /// The program's endpoint: `host:port` or `http://host:port/`.
+    #[arg(
+        value_name = "ADDR",
+        default_value = crate::top::DEFAULT_ADDR,
+        value_parser = crate::top::Endpoint::parse
+    )]
+    pub(crate) addr: crate::top::Endpoint,
+    /// Seconds between two reads of the report (fractions allowed).
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value = "1",
+        value_parser = crate::top::interval,
+        allow_hyphen_values = true
+    )]
+    pub(crate) interval: std::time::Duration,
+}
+
 /// `profiler history`.
 #[derive(Debug, Args)]
 pub(crate) struct HistoryArgs {
@@ -127,7 +159,8 @@ pub(crate) fn parse<I: IntoIterator<Item = OsString>>(args: I) -> Result<Parsed,
         }
         Err(e) if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             Err(Failure::Usage(
-                "no command given: give show, diff or history (see profiler --help)".to_owned(),
+                "no command given: give show, diff, history, export or top (see profiler --help)"
+                    .to_owned(),
             ))
         }
         Err(e) => Err(Failure::Usage(one_line(&e.to_string()))),

@@ -11,6 +11,7 @@ pub(crate) fn run(args: &ExportArgs) -> Result<(String, Outcome), Failure> {
     let report = profiler_runtime::load_report(&args.report)?;
     let text = match args.format {
         Format::Folded => report.to_folded(),
+        Format::Svg => report.to_flamegraph_svg(),
         Format::Chrome => report.to_chrome_trace(),
         Format::Prometheus => Ok(report.to_prometheus()),
         Format::Openmetrics => Ok(report.to_openmetrics()),

@@ -9,6 +9,8 @@ pub(crate) enum Failure {
     Usage(String),
     /// A report or a directory that could not be read (the error names it).
     Report(profiler_runtime::Error),
+    /// `top` could not draw: no terminal, or the terminal went away.
+    Terminal(std::io::Error),
 }
 
 impl fmt::Display for Failure {
@@ -16,6 +18,7 @@ impl fmt::Display for Failure {
         match self {
             Failure::Usage(message) => f.write_str(message),
             Failure::Report(e) => write!(f, "{e}"),
+            Failure::Terminal(e) => write!(f, "cannot draw on the terminal: {e}"),
         }
     }
 }

@@ -5,6 +5,7 @@
 //! profiler diff base.json new.json --fail-above 10%   # what changed; exit 3 on a regression
 //! profiler history target/runs                    # saved runs, and each operation's trend
 //! profiler export run.json --format folded        # flame graph input (chrome: a Perfetto trace)
+//! profiler top 127.0.0.1:9184                     # a running program's live figures (`serve`)
 //! ```
 //!
 //! Exit codes: 0 done (and, for `diff`, nothing regressed), 3 `diff` found
@@ -18,6 +19,7 @@ mod export;
 mod failure;
 mod history;
 mod show;
+mod top;
 
 use failure::Failure;
 use std::io::Write;
@@ -46,6 +48,7 @@ fn main() -> ExitCode {
         cli::Command::Diff(args) => diff::run(&args),
         cli::Command::History(args) => history::run(&args),
         cli::Command::Export(args) => export::run(&args),
+        cli::Command::Top(args) => top::run(&args),
     };
     match result {
         Ok((text, outcome)) => {

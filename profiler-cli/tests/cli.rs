@@ -243,7 +243,8 @@ fn outer() -> u64 {
 }
 
 #[test]
-fn export_writes_folded_stacks_and_a_chrome_trace_and_refuses_what_the_report_lacks() {
+fn export_writes_folded_stacks_a_flame_graph_and_a_chrome_trace_and_refuses_what_the_report_lacks()
+{
     let dir = TempDir::new("export");
     let m = Monitor::new();
     m.set_level(profiler_runtime::Level::Full);
@@ -255,6 +256,12 @@ fn export_writes_folded_stacks_and_a_chrome_trace_and_refuses_what_the_report_la
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let folded = stdout(&out);
     assert!(folded.lines().any(|l| l.starts_with("cli::outer;cli::leaf ")), "{folded}");
+
+    let out = profiler(&[&"export", &full, &"--format", &"svg"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let svg = stdout(&out);
+    assert!(svg.starts_with("<?xml") && svg.contains("<svg"), "{}", &svg[..svg.len().min(300)]);
+    assert!(svg.contains("cli::leaf ("), "a box per frame, titled with its time");
 
     let trace_file = dir.path("trace.json");
     let out = profiler(&[&"export", &full, &"--format", &"chrome", &"-o", &trace_file]);
@@ -275,5 +282,26 @@ fn export_writes_folded_stacks_and_a_chrome_trace_and_refuses_what_the_report_la
         &profiler(&[&"export", &basic, &"--format", &"chrome"]),
         "basic.json: the report has no call trace for a Chrome trace: record the session at the full level",
     );
-    assert_bad_input(&profiler(&[&"export", &basic, &"--format", &"svg"]), "invalid value 'svg'");
+    assert_bad_input(
+        &profiler(&[&"export", &basic, &"--format", &"svg"]),
+        "basic.json: the report has no call tree for a flame graph: record the session at the detailed level",
+    );
+    assert_bad_input(&profiler(&[&"export", &basic, &"--format", &"pdf"]), "invalid value 'pdf'");
+}
+
+#[test]
+fn top_refuses_a_bad_address_or_interval_and_needs_a_terminal() {
+    assert_bad_input(
+        &profiler(&[&"top", &"not-an-address"]),
+        "invalid value 'not-an-address' for '[ADDR]': give host:port or http://host:port/",
+    );
+    assert_bad_input(&profiler(&[&"top", &"https://127.0.0.1:9184"]), "only http://");
+    assert_bad_input(&profiler(&[&"top", &"--interval", &"0"]), "give a number of seconds over 0");
+    // Here stdout is a pipe: top says so and stops rather than drawing into it.
+    assert_bad_input(
+        &profiler(&[&"top", &"127.0.0.1:9", &"--interval", &"0.5"]),
+        "cannot draw on the terminal: stdout is not a terminal",
+    );
+    let help = profiler(&[&"top", &"--help"]);
+    assert!(stdout(&help).contains("`c` by calls"), "{}", stdout(&help));
 }

@@ -33,3 +33,4 @@ mod serve;
 mod sessions;
 mod standalone;
 mod timing;
+mod windows;

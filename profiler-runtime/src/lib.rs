@@ -88,6 +88,7 @@ pub use error::{ConfigSource, Error};
 pub use history::DEFAULT_HISTORY_FILES;
 #[cfg(feature = "json")]
 pub use history::{load_history, load_report, SavedRun, SavedRuns};
+pub use monitor::ApiCall;
 pub use monitor::{
     current, default_sample_rate, disable, enable, global, is_enabled, set_default_sample_rate,
     Bound, Monitor, Session,
@@ -96,6 +97,7 @@ pub use record::callsite::MAX_CALLSITES;
 pub use record::counter::Counter;
 pub use record::error_text::MAX_ERROR_TEXT;
 pub use record::histogram::{Histogram, MAX_RELATIVE_ERROR};
+pub use record::panic_text::{capture_panic_messages, capturing_panic_messages};
 pub use record::shard::MAX_COUNTERS;
 pub use record::trace::EVENTS_PER_THREAD;
 pub use report::alerts::{Alert, AlertKind};
@@ -109,9 +111,9 @@ pub use report::windows::{OperationWindows, WindowCounts, WindowTracker, Windows
 pub use report::{
     ApiStats, Bottleneck, CacheStats, CallEdge, CallEvent, CallEventKind, CallPath, CallTrace,
     CallTree, ComponentStats, CpuTime, Crossing, Dropped, Finding, HeapStats, HeapUse, MemoryPoint,
-    MemoryStats, OperationEvent, OperationKind, OperationStats, ProcessStats, QualityFlag,
-    SessionReport, Severity, StageHeap, StageMemory, StageProgress, StageSpan, StageStats,
-    MAX_CALL_PATHS, MAX_TRACE_EVENTS, SCHEMA_VERSION, STAGE_EFFICIENCY_THRESHOLD,
+    MemoryStats, ModelSpend, OperationEvent, OperationKind, OperationStats, ProcessStats,
+    QualityFlag, SessionReport, Severity, StageHeap, StageMemory, StageProgress, StageSpan,
+    StageStats, MAX_CALL_PATHS, MAX_TRACE_EVENTS, SCHEMA_VERSION, STAGE_EFFICIENCY_THRESHOLD,
     STAGE_MIN_ITEMS_PER_SEC,
 };
 pub use resources::allocator::CountingAllocator;
@@ -119,6 +121,7 @@ pub use resources::timeline::TIMELINE_POINTS;
 #[cfg(feature = "serve")]
 pub use serve::{serve, ServeHandle, ServeOptions, MAX_CONNECTIONS};
 pub use session::DEFAULT_HISTORY_CAPACITY;
+pub use state::api_models::{MAX_API_MODELS, OTHER_MODEL};
 pub use state::events::{EVENT_LOG_CAPACITY, MAX_METADATA, MAX_METADATA_TEXT};
 pub use state::flags::{MAX_FLAGS, MAX_FLAG_TEXT};
 pub use state::level::{Level, DEFAULT_MEMORY_INTERVAL, MAX_MEMORY_INTERVAL, MIN_MEMORY_INTERVAL};

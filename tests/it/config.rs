@@ -330,3 +330,22 @@ fn the_threshold_keys_read_from_a_file_and_refuse_what_is_not_allowed() {
     assert!(m.configure(&Config::new().module_components(40)).is_err());
     assert!(m.configure(&Config::new().memory_growth_per_min(0)).is_err());
 }
+
+#[test]
+fn capture_panics_is_read_from_the_environment_and_the_file_and_checked() {
+    let on = Config::from_vars([("PROFILER_CAPTURE_PANICS", "1")]).unwrap();
+    assert_eq!(on.capture_panics, Some(true));
+    let off = Config::from_vars([("PROFILER_CAPTURE_PANICS", "off")]).unwrap();
+    assert_eq!(off.capture_panics, Some(false));
+    let err = Config::from_vars([("PROFILER_CAPTURE_PANICS", "maybe")]).unwrap_err().to_string();
+    assert!(err.starts_with(r#"PROFILER_CAPTURE_PANICS="maybe" is not allowed"#), "{err}");
+    let dir = std::env::temp_dir().join(format!("config-panics-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("profiler.toml");
+    std::fs::write(&file, "capture_panics = true\n").unwrap();
+    assert_eq!(Config::from_file(&file).unwrap().capture_panics, Some(true));
+    std::fs::write(&file, "capture_panics = \"yes\"\n").unwrap();
+    let err = Config::from_file(&file).unwrap_err().to_string();
+    assert!(err.contains("capture_panics = \"yes\" is not allowed: give true or false"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -145,3 +145,57 @@ fn counters_appear_in_the_text_summary() {
     assert!(text.contains("hit rate 75.0%"), "{text}");
     assert!(text.contains("$0.5000"), "{text}");
 }
+
+#[test]
+fn api_spend_is_broken_down_per_model_and_kept_apart_from_user_counters() {
+    let m = Monitor::new();
+    m.api_call("counters::before").input_tokens(5).record(); // before the session: not in it
+    m.start_session("counters::models");
+    let odd = "counters::model \"v2\"\\\nbeta";
+    m.api_call("counters::big").input_tokens(900).output_tokens(300).cost_usd(0.012).record();
+    m.api_call("counters::big").input_tokens(100).error(true).record();
+    m.api_call(odd).output_tokens(50).cost_usd(0.0001).record();
+    m.record_api_call(7, 0.5, false); // the old call: totals only
+    m.add_count("counters::user", 3);
+    let r = m.end_session().unwrap();
+
+    let api = &r.api;
+    assert_eq!((api.calls, api.errors), (4, 1));
+    assert_eq!((api.input_tokens, api.output_tokens, api.tokens), (1000, 350, 1357));
+    assert!((api.cost_usd - 0.5121).abs() < 1e-9, "{}", api.cost_usd);
+    let names: Vec<&str> = api.models.iter().map(|m| m.model.as_str()).collect();
+    assert_eq!(names, ["counters::big", odd], "costliest first, the earlier session's left out");
+    let big = api.model("counters::big").unwrap();
+    assert_eq!((big.calls, big.errors, big.input_tokens, big.output_tokens), (2, 1, 1000, 300));
+    assert!((big.cost_per_call_usd - 0.006).abs() < 1e-9);
+    assert_eq!(r.counters.keys().collect::<Vec<_>>(), ["counters::user"], "no model counters leak");
+
+    let text = r.to_text();
+    assert!(text.contains("counters::big") && text.contains("1,000 in + 300 out tokens"), "{text}");
+    let metrics = r.to_prometheus();
+    assert!(
+        metrics.contains(
+            "profiler_api_model_tokens_total{gen_ai_request_model=\"counters::big\",gen_ai_token_type=\"input\"} 1000\n"
+        ),
+        "{metrics}"
+    );
+    assert!(metrics.contains(
+        "profiler_api_model_calls_total{gen_ai_request_model=\"counters::model \\\"v2\\\"\\\\\\nbeta\"} 1\n"
+    ));
+    let back = profiler_runtime::SessionReport::from_json(&r.to_json().unwrap()).unwrap();
+    assert_eq!(back.api, r.api);
+}
+
+#[test]
+fn models_past_the_bound_count_together() {
+    let m = Monitor::new();
+    m.start_session("counters::many_models");
+    for i in 0..profiler_runtime::MAX_API_MODELS + 3 {
+        m.api_call(&format!("counters::model{i}")).cost_usd(0.001).record();
+    }
+    let api = m.end_session().unwrap().api;
+    assert_eq!(api.models.len(), profiler_runtime::MAX_API_MODELS + 1);
+    let other = api.model(profiler_runtime::OTHER_MODEL).unwrap();
+    assert_eq!(other.calls, 3);
+    assert_eq!(api.calls, profiler_runtime::MAX_API_MODELS as u64 + 3);
+}

@@ -112,6 +112,7 @@ fn report() -> SessionReport {
     }
     m.record_cache(7, 3);
     m.record_api_call(120, 0.0025, false);
+    m.api_call(HOSTILE).input_tokens(30).output_tokens(4).cost_usd(0.001).record();
     m.counter("exports::rows \"seen\"").add(12);
     m.stage("exports::parse").items(40);
     m.end_session().unwrap()
@@ -143,8 +144,14 @@ fn prometheus_text_reads_back_with_hostile_names_and_whole_histograms() {
     let value = |name: &str| samples.iter().find(|s| s.name == name).map(|s| s.value);
     assert_eq!(value("profiler_cache_hits_total"), Some(7.0));
     assert_eq!(value("profiler_cache_misses_total"), Some(3.0));
-    assert_eq!(value("profiler_api_tokens_total"), Some(120.0));
-    assert_eq!(value("profiler_api_cost_usd_total"), Some(0.0025));
+    assert_eq!(value("profiler_api_tokens_total"), Some(154.0));
+    assert_eq!(value("profiler_api_cost_usd_total"), Some(0.0035));
+    let tokens: Vec<_> =
+        samples.iter().filter(|s| s.name == "profiler_api_model_tokens_total").collect();
+    assert_eq!(tokens.len(), 2, "input and output");
+    assert!(tokens.iter().all(|s| s.labels["gen_ai_request_model"] == HOSTILE));
+    let input = tokens.iter().find(|s| s.labels["gen_ai_token_type"] == "input").unwrap();
+    assert_eq!(input.value, 30.0);
     let counter = samples.iter().find(|s| s.name == "profiler_custom_total").unwrap();
     assert_eq!((counter.labels["name"].as_str(), counter.value), ("exports::rows \"seen\"", 12.0));
     let items = samples.iter().find(|s| s.name == "profiler_stage_items_total").unwrap();

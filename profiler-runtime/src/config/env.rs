@@ -23,8 +23,10 @@ pub(crate) const CONFIG: &str = "PROFILER_CONFIG";
 pub(crate) const HISTORY: &str = "PROFILER_HISTORY";
 /// The default slow-call threshold.
 pub(crate) const SLOW: &str = "PROFILER_SLOW";
+/// Whether panic messages become failure texts.
+pub(crate) const CAPTURE_PANICS: &str = "PROFILER_CAPTURE_PANICS";
 
-const NAMES: [&str; 7] = [ENABLED, LEVEL, OUT, SAMPLE_MS, CONFIG, HISTORY, SLOW];
+const NAMES: [&str; 8] = [ENABLED, LEVEL, OUT, SAMPLE_MS, CONFIG, HISTORY, SLOW, CAPTURE_PANICS];
 
 /// The configuration in `vars`: the file `PROFILER_CONFIG` names, with the
 /// other variables over it, and every setting that could not be used.
@@ -35,7 +37,7 @@ where
     V: AsRef<OsStr>,
 {
     // The last value of each known variable; empty ones count as unset.
-    let mut found: [Option<OsString>; 7] = Default::default();
+    let mut found: [Option<OsString>; 8] = Default::default();
     for (name, value) in vars {
         let Some(slot) = NAMES.iter().position(|known| OsStr::new(known) == name.as_ref()) else {
             continue;
@@ -43,7 +45,7 @@ where
         let value = value.as_ref();
         found[slot] = (!value.is_empty()).then(|| value.to_owned());
     }
-    let [enabled, level, out, sample_ms, config_file, history, slow] = found;
+    let [enabled, level, out, sample_ms, config_file, history, slow, capture_panics] = found;
 
     let mut problems = Vec::new();
     let lower = match config_file {
@@ -82,6 +84,13 @@ where
         out: out.map(PathBuf::from).and_then(|path| output(path, &mut problems)),
         history_dir: history.map(PathBuf::from).and_then(|dir| history_dir(dir, &mut problems)),
         slow: parse(SLOW, slow, value::duration_text, SLOW_ALLOWED, &mut problems),
+        capture_panics: parse(
+            CAPTURE_PANICS,
+            capture_panics,
+            value::switch,
+            SWITCH_ALLOWED,
+            &mut problems,
+        ),
         ..Config::new()
     };
     Read { config: config.over(lower), problems }

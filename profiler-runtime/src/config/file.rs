@@ -13,7 +13,8 @@ use std::path::Path;
 /// `stage_efficiency_threshold` (numbers), `history_dir` (a directory, needs
 /// the `json` feature), `history_files` (saved runs kept, 1 or more), `slow`
 /// (a duration such as "10ms"), `memory_growth_per_min` (bytes, or text such
-/// as "8MiB") and `module_components` (module path segments, 0 to 16).
+/// as "8MiB"), `module_components` (module path segments, 0 to 16) and
+/// `capture_panics` (a boolean).
 pub const CONFIG_KEYS: &[&str] = &[
     "enabled",
     "level",
@@ -28,6 +29,7 @@ pub const CONFIG_KEYS: &[&str] = &[
     "slow",
     "memory_growth_per_min",
     "module_components",
+    "capture_panics",
 ];
 
 /// The configuration in the file at `path`; without the `config-file`
@@ -101,6 +103,9 @@ pub(crate) mod toml_file {
         };
         match key {
             "enabled" => config.enabled = Some(v.as_bool().ok_or_else(|| bad(SWITCH_ALLOWED))?),
+            "capture_panics" => {
+                config.capture_panics = Some(v.as_bool().ok_or_else(|| bad(SWITCH_ALLOWED))?);
+            }
             "level" => {
                 let level = v.as_str().and_then(value::level);
                 config.level = Some(level.ok_or_else(|| bad(LEVEL_ALLOWED))?);

@@ -111,6 +111,9 @@ pub struct Config {
     /// The slow-call threshold of every operation that sets none with
     /// `#[monitor(slow = "..")]`; see [`Config::slow`].
     pub slow: Option<Duration>,
+    /// Whether a panic's message becomes its call's failure text; see
+    /// [`Config::capture_panics`].
+    pub capture_panics: Option<bool>,
     /// Steady memory growth, in bytes per minute, from which the
     /// `memory_growth` finding (and its alert) is raised; see
     /// [`Config::memory_growth_per_min`].
@@ -197,6 +200,16 @@ impl Config {
         self
     }
 
+    /// Sets [`Config::capture_panics`]: on, a monitored call a panic
+    /// unwinds through records the panic's message and location as its
+    /// failure text instead of `panicked` (see
+    /// [`capture_panic_messages`](crate::capture_panic_messages), which it
+    /// calls; the setting is process-wide).
+    pub fn capture_panics(mut self, on: bool) -> Config {
+        self.capture_panics = Some(on);
+        self
+    }
+
     /// Sets [`Config::slow`]: operations without their own `slow = ".."`
     /// count their calls of `threshold` or longer as slow (the `slow_calls`
     /// finding and its alert). Their count comes from the histogram when the
@@ -273,6 +286,7 @@ impl Config {
             history_dir: self.history_dir.or(lower.history_dir),
             history_files: self.history_files.or(lower.history_files),
             slow: self.slow.or(lower.slow),
+            capture_panics: self.capture_panics.or(lower.capture_panics),
             memory_growth_per_min: self.memory_growth_per_min.or(lower.memory_growth_per_min),
             module_components: self.module_components.or(lower.module_components),
         }
@@ -290,6 +304,7 @@ impl Config {
     /// | `PROFILER_SAMPLE_MS` | the memory interval in whole milliseconds, 1 to 3600000 |
     /// | `PROFILER_HISTORY` | a directory: [`Config::history_dir`] (feature `json`) |
     /// | `PROFILER_SLOW` | a duration such as `10ms`: [`Config::slow`] |
+    /// | `PROFILER_CAPTURE_PANICS` | `1`/`0` (or `true`/`false`, `on`/`off`): [`Config::capture_panics`] |
     /// | `PROFILER_CONFIG` | a `profiler.toml` to read first (feature `config-file`) |
     ///
     /// The first value that is not allowed is the error, naming the
@@ -339,6 +354,7 @@ impl Config {
     /// history_dir = "target/runs"        # save every ended session (feature `json`)
     /// history_files = 100                # saved runs kept, 1 or more
     /// slow = "10ms"                      # slow-call threshold where none is set
+    /// capture_panics = true              # a panic's message as its failure text
     /// memory_growth_per_min = "8MiB"     # memory_growth finding from this rate
     /// module_components = 1              # module path segments naming a component
     /// ```

@@ -5,7 +5,7 @@
 //! and a histogram's `+Inf` bucket equals its `_count`.
 
 use crate::report::windows::WindowCounts;
-use crate::report::{OperationStats, SessionReport, StageStats};
+use crate::report::{ModelSpend, OperationStats, SessionReport, StageStats};
 use std::fmt::Write as _;
 
 /// The duration buckets' upper bounds in seconds: fixed, so every scrape
@@ -112,7 +112,11 @@ impl SessionReport {
     /// `profiler_call_duration_seconds` histogram (label `operation`, and
     /// `component` where it has one); `profiler_cache_{hits,misses}_total`;
     /// `profiler_api_{calls,errors,tokens}_total` and
-    /// `profiler_api_cost_usd_total`; `profiler_custom_total{name=..}`;
+    /// `profiler_api_cost_usd_total`; per model (calls recorded with
+    /// `Monitor::api_call`) `profiler_api_model_{calls,errors,cost_usd}_total`
+    /// (label `gen_ai_request_model`, OpenTelemetry's GenAI name) and
+    /// `profiler_api_model_tokens_total` (also `gen_ai_token_type`: `input`
+    /// or `output`); `profiler_custom_total{name=..}`;
     /// per stage `profiler_stage_{runs,items,seconds}_total`; and, in a
     /// served report, the gauges `profiler_recent_calls` and
     /// `profiler_recent_failures` (labels `operation` and `window`: `1m`,
@@ -241,6 +245,41 @@ impl SessionReport {
             "Estimated cost of the API calls, US dollars.",
         );
         w.counter("profiler_api_cost_usd", &[], self.api.cost_usd);
+
+        if !self.api.models.is_empty() {
+            // Labels named as OpenTelemetry's GenAI conventions name them
+            // (`gen_ai.request.model`, `gen_ai.token.type`), dots as
+            // underscores the way its Prometheus exporter writes them.
+            let per_model: [Family<ModelSpend>; 3] = [
+                ("profiler_api_model_calls", "Paid API calls made, per model.", |m| m.calls as f64),
+                ("profiler_api_model_errors", "Paid API calls that failed, per model.", |m| {
+                    m.errors as f64
+                }),
+                (
+                    "profiler_api_model_cost_usd",
+                    "Estimated cost of the API calls, per model, US dollars.",
+                    |m| m.cost_usd,
+                ),
+            ];
+            for (family, help, value) in per_model {
+                w.family(family, "counter", help);
+                for m in &self.api.models {
+                    w.counter(family, &[("gen_ai_request_model", &m.model)], value(m));
+                }
+            }
+            w.family(
+                "profiler_api_model_tokens",
+                "counter",
+                "Tokens of the API calls, per model and token type (input, output).",
+            );
+            for m in &self.api.models {
+                for (kind, n) in [("input", m.input_tokens), ("output", m.output_tokens)] {
+                    let pairs =
+                        [("gen_ai_request_model", m.model.as_str()), ("gen_ai_token_type", kind)];
+                    w.counter("profiler_api_model_tokens", &pairs, n as f64);
+                }
+            }
+        }
 
         if !self.counters.is_empty() {
             w.family("profiler_custom", "counter", "Custom counters, by name.");

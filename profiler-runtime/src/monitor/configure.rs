@@ -75,6 +75,9 @@ impl Monitor {
         if let Some(threshold) = config.stage_efficiency_threshold {
             core.thresholds.set_stage_efficiency_threshold(threshold);
         }
+        if let Some(on) = config.capture_panics {
+            crate::record::panic_text::capture_panic_messages(on);
+        }
         if let Some(slow) = config.slow {
             core.thresholds.set_default_slow_ns(slow.as_nanos() as u64);
         }

@@ -7,6 +7,8 @@
 //! (`record`), shared state (`state`), sessions (`session`), the report
 //! (`report`). This module only binds them together per monitor.
 
+mod api_call;
+pub use api_call::ApiCall;
 mod configure;
 mod recording;
 mod sessions;

@@ -10,7 +10,7 @@ use crate::state::operation::{Operation, OperationSite};
 use crate::state::stage::Stage;
 
 impl Monitor {
-    fn recorder(&self) -> &'static Recorder {
+    pub(super) fn recorder(&self) -> &'static Recorder {
         self.core().recorder
     }
 
@@ -47,12 +47,7 @@ impl Monitor {
     /// assert!((api.cost_usd - 0.015).abs() < 1e-12);
     /// ```
     pub fn record_api_call(&self, tokens: u64, cost_usd: f64, error: bool) {
-        let nano_usd = if cost_usd.is_finite() && cost_usd > 0.0 {
-            // `as` saturates at u64::MAX for absurd costs.
-            (cost_usd * 1e9).round() as u64
-        } else {
-            0
-        };
+        let nano_usd = super::api_call::nano_usd(cost_usd);
         let recorder = self.recorder();
         recorder.add_fixed(Fixed::ApiCalls, 1);
         recorder.add_fixed(Fixed::ApiErrors, u64::from(error));

@@ -547,7 +547,7 @@ impl Active {
     /// Records a panic that is unwinding through the call.
     #[cold]
     pub(crate) fn panicked(self) {
-        self.finish(Outcome::Failure(Some(&"panicked")));
+        self.finish(Outcome::Failure(Some(&super::panic_text::PanicText)));
     }
 
     /// Records a panic out of a future's poll: its self time is its whole
@@ -558,7 +558,7 @@ impl Active {
         if self.is_detailed() {
             unwound(self.recorder);
         }
-        self.finish_as(Outcome::Failure(Some(&"panicked")), Nest::None);
+        self.finish_as(Outcome::Failure(Some(&super::panic_text::PanicText)), Nest::None);
     }
 }
 

@@ -41,6 +41,7 @@ pub(crate) mod naming;
 pub(crate) mod nesting;
 pub(crate) mod outcome;
 pub(crate) mod pages;
+pub(crate) mod panic_text;
 pub(crate) mod reading;
 pub(crate) mod recorder;
 pub(crate) mod registry;

@@ -94,5 +94,5 @@ impl Drop for UntimedGuard {
 #[cold]
 #[inline(never)]
 fn untimed_panicked(call: Untimed) {
-    call.finish(Outcome::Failure(Some(&"panicked")));
+    call.finish(Outcome::Failure(Some(&super::panic_text::PanicText)));
 }

@@ -3,8 +3,8 @@
 //! the findings drawn from all of it.
 
 use super::{
-    findings, ApiStats, CacheStats, Dropped, OperationStats, ProcessStats, SessionReport,
-    StageStats, SCHEMA_VERSION,
+    findings, ApiStats, CacheStats, Dropped, ModelSpend, OperationStats, ProcessStats,
+    SessionReport, StageStats, SCHEMA_VERSION,
 };
 use crate::record::callsite::OperationKind;
 use crate::record::histogram::Histogram;
@@ -13,6 +13,7 @@ use crate::record::registry::{self, SiteInfo};
 use crate::record::{clock, counter, trace};
 use crate::resources;
 use crate::session::SessionData;
+use crate::state::api_models::{self, Field};
 use crate::state::thresholds::Thresholds;
 use std::collections::btree_map::{BTreeMap, Entry};
 
@@ -64,21 +65,50 @@ pub(crate) fn report(data: SessionData) -> SessionReport {
     let components = components(&operations, &stages, wall_ns);
 
     let names = counter::names();
-    let counters = data
-        .totals
-        .counters
-        .iter()
-        .enumerate()
-        .filter(|(_, &n)| n > 0)
-        .filter_map(|(i, &n)| Some((names.get(i)?.clone(), n)))
-        .collect();
+    let mut counters = BTreeMap::new();
+    let mut models: BTreeMap<String, ModelSpend> = BTreeMap::new();
+    for (i, &n) in data.totals.counters.iter().enumerate().filter(|(_, &n)| n > 0) {
+        let Some(name) = names.get(i) else { continue };
+        match api_models::parse(name) {
+            Some((model, field)) => {
+                let row = models.entry(model.to_owned()).or_insert_with(|| ModelSpend {
+                    model: model.to_owned(),
+                    ..Default::default()
+                });
+                match field {
+                    Field::Calls => row.calls = n,
+                    Field::Errors => row.errors = n,
+                    Field::InputTokens => row.input_tokens = n,
+                    Field::OutputTokens => row.output_tokens = n,
+                    Field::CostNanoUsd => row.cost_usd = n as f64 / 1e9,
+                }
+            }
+            None => {
+                counters.insert(name.clone(), n);
+            }
+        }
+    }
+    let mut models: Vec<ModelSpend> = models.into_values().filter(|m| m.calls > 0).collect();
+    for m in &mut models {
+        m.cost_per_call_usd = m.cost_usd / m.calls as f64;
+    }
+    models.sort_by(|a, b| {
+        b.cost_usd.total_cmp(&a.cost_usd).then(b.calls.cmp(&a.calls)).then(a.model.cmp(&b.model))
+    });
 
     let [hits, misses, api_calls, api_errors, tokens, nano_usd] = data.totals.fixed;
     let lookups = hits + misses;
     let cache =
         CacheStats { hits, misses, hit_rate: (lookups > 0).then(|| hits as f64 / lookups as f64) };
-    let api =
-        ApiStats { calls: api_calls, errors: api_errors, tokens, cost_usd: nano_usd as f64 / 1e9 };
+    let api = ApiStats {
+        calls: api_calls,
+        errors: api_errors,
+        tokens,
+        cost_usd: nano_usd as f64 / 1e9,
+        input_tokens: models.iter().map(|m| m.input_tokens).sum(),
+        output_tokens: models.iter().map(|m| m.output_tokens).sum(),
+        models,
+    };
 
     let process = data.process.map(|(start, now)| {
         let cpu_time_ms = now.cpu_time_ms.saturating_sub(start.cpu_time_ms);

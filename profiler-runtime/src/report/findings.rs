@@ -800,7 +800,13 @@ mod tests {
         let mut slow = op("slow", 10, 900_000_000, 1_000_000_000);
         slow.failures = 1;
         let mut r = report(vec![slow]);
-        r.api = crate::report::ApiStats { calls: 2, errors: 0, tokens: 10, cost_usd: 0.5 };
+        r.api = crate::report::ApiStats {
+            calls: 2,
+            errors: 0,
+            tokens: 10,
+            cost_usd: 0.5,
+            ..Default::default()
+        };
         analyze(&mut r, &Thresholds::default());
         let severities: Vec<_> = r.findings.iter().map(|f| f.severity).collect();
         let mut sorted = severities.clone();

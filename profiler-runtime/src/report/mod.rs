@@ -575,10 +575,48 @@ pub struct ApiStats {
     pub calls: u64,
     /// Calls that failed.
     pub errors: u64,
-    /// Tokens used.
+    /// Tokens used (input and output together, and the tokens of
+    /// `record_api_call`, which does not split them).
     pub tokens: u64,
     /// Estimated cost in US dollars.
     pub cost_usd: f64,
+    /// Input tokens of the calls recorded with `Monitor::api_call`.
+    #[serde(default)]
+    pub input_tokens: u64,
+    /// Output tokens of the calls recorded with `Monitor::api_call`.
+    #[serde(default)]
+    pub output_tokens: u64,
+    /// Spend per model (calls recorded with `Monitor::api_call`), costliest
+    /// first.
+    #[serde(default)]
+    pub models: Vec<ModelSpend>,
+}
+
+impl ApiStats {
+    /// The row of `model`, if it had calls.
+    pub fn model(&self, model: &str) -> Option<&ModelSpend> {
+        self.models.iter().find(|m| m.model == model)
+    }
+}
+
+/// One model's API calls and spend over the session.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ModelSpend {
+    /// The model's name as given to `api_call` (or
+    /// [`OTHER_MODEL`](crate::OTHER_MODEL)).
+    pub model: String,
+    /// Calls made.
+    pub calls: u64,
+    /// Calls that failed.
+    pub errors: u64,
+    /// Tokens sent.
+    pub input_tokens: u64,
+    /// Tokens received.
+    pub output_tokens: u64,
+    /// Cost in US dollars.
+    pub cost_usd: f64,
+    /// Cost per call in US dollars.
+    pub cost_per_call_usd: f64,
 }
 
 /// Process resources over the session, sampled at its start and end.

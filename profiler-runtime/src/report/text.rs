@@ -609,6 +609,19 @@ impl SessionReport {
                 count(a.tokens),
                 a.cost_usd
             );
+            for m in &a.models {
+                let _ = writeln!(
+                    out,
+                    "    {} {} calls, {} errors, {} in + {} out tokens, ${:.4} (${:.5} a call)",
+                    pad(&fit_left(&m.model, 22), 22),
+                    count(m.calls),
+                    count(m.errors),
+                    count(m.input_tokens),
+                    count(m.output_tokens),
+                    m.cost_usd,
+                    m.cost_per_call_usd
+                );
+            }
         }
         for (name, value) in &self.counters {
             let _ = writeln!(

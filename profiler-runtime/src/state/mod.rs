@@ -2,6 +2,7 @@
 //! stages and its log of notable manual operations. Sessions read it; the
 //! handles users hold ([`stage::Stage`], [`operation::Operation`]) write it.
 
+pub(crate) mod api_models;
 pub(crate) mod events;
 pub(crate) mod flags;
 pub(crate) mod level;
@@ -35,6 +36,8 @@ pub(crate) struct Core {
     pub(crate) stage_runs: Mutex<StageRuns>,
     /// Its stages running now.
     pub(crate) running_stages: Mutex<stage::Running>,
+    /// The API models it keeps apart.
+    pub(crate) api_models: api_models::Models,
 }
 
 /// The global monitor's state.
@@ -52,6 +55,7 @@ impl Core {
             watchers: Watchers::new(),
             stage_runs: Mutex::new(StageRuns::new()),
             running_stages: Mutex::new(stage::Running::new()),
+            api_models: api_models::Models::new(),
         }
     }
 

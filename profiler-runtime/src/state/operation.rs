@@ -111,7 +111,7 @@ impl Operation {
 impl Drop for Operation {
     fn drop(&mut self) {
         if std::thread::panicking() {
-            self.end(Outcome::Failure(Some(&"panicked")));
+            self.end(Outcome::Failure(Some(&crate::record::panic_text::PanicText)));
         } else {
             self.end(Outcome::Success);
         }

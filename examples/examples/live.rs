@@ -90,9 +90,17 @@ fn render_page(user: u64) -> u64 {
 #[monitor("model.summarize", component = "model")]
 async fn summarize(user: u64) -> u64 {
     tokio::time::sleep(Duration::from_millis(2)).await;
-    let tokens = 120 + user % 40;
-    profiler_runtime::current().record_api_call(tokens, tokens as f64 * 0.000_002, false);
-    tokens
+    // One user in three gets the larger model, at ten times the price.
+    let (model, per_token) =
+        if user % 3 == 0 { ("large-model", 0.000_02) } else { ("small-model", 0.000_002) };
+    let (input, output) = (120 + user % 40, 30 + user % 10);
+    profiler_runtime::current()
+        .api_call(model)
+        .input_tokens(input)
+        .output_tokens(output)
+        .cost_usd((input + output) as f64 * per_token)
+        .record();
+    input + output
 }
 
 #[monitor("handle_request", component = "web")]

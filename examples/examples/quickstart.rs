@@ -1,6 +1,8 @@
 //! The README's first command: an embedded import job that exercises sync and
-//! async instrumented functions, a failing call, a cache, a paid API, stages
-//! and custom counters, then prints the session summary and saves it as JSON.
+//! async instrumented functions, a failing call, a hand-counted cache, a
+//! `MonitoredCache` in front of user lookups, paid API calls to two models,
+//! stages and custom counters, then prints the session summary and saves it
+//! as JSON.
 //!
 //! ```text
 //! cargo run --example quickstart            # summary on stdout
@@ -8,9 +10,10 @@
 //! PROFILER_OUT=run.json cargo run --example quickstart  # also saved there, for `profiler show`
 //! ```
 
-use profiler_runtime::monitor;
+use profiler_runtime::{monitor, MonitoredCache};
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A configuration error with a readable text, as real loaders have.
@@ -79,16 +82,44 @@ async fn fetch_user(id: u64) -> Result<String, String> {
     }
 }
 
+/// A user's name: from the cache, or fetched (and kept) on a miss. Failed
+/// fetches are not kept, so the next request for that user tries again.
+async fn user_name(users: &MonitoredCache<u64, String>, id: u64) -> Result<String, String> {
+    if let Some(name) = users.get(&id) {
+        return Ok(name);
+    }
+    let name = fetch_user(id).await?;
+    users.insert(id, name.clone());
+    Ok(name)
+}
+
+/// What a model bills per million input and output tokens, in US dollars.
+struct Model {
+    name: &'static str,
+    input_per_million: f64,
+    output_per_million: f64,
+}
+
+const SMALL_MODEL: Model =
+    Model { name: "gpt-4o-mini", input_per_million: 0.15, output_per_million: 0.60 };
+const LARGE_MODEL: Model =
+    Model { name: "gpt-4o", input_per_million: 2.50, output_per_million: 10.0 };
+
 #[monitor("enrich_with_llm")]
-fn enrich_with_llm(text: &str) -> String {
+fn enrich_with_llm(text: &str, model: &Model) -> String {
     // Stand-in for a paid model call: the cost is what the provider would bill.
     std::thread::sleep(Duration::from_micros(300));
-    let tokens = 200 + text.len() as u64 * 3;
-    profiler_runtime::current().record_api_call(
-        tokens,
-        tokens as f64 * 0.000_002,
-        text.len() % 11 == 0,
-    );
+    let input = 200 + text.len() as u64 * 3;
+    let output = text.len() as u64 * 2;
+    let cost =
+        (input as f64 * model.input_per_million + output as f64 * model.output_per_million) / 1e6;
+    profiler_runtime::current()
+        .api_call(model.name)
+        .input_tokens(input)
+        .output_tokens(output)
+        .cost_usd(cost)
+        .error(text.len() % 11 == 0)
+        .record();
     text.to_uppercase()
 }
 
@@ -131,12 +162,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let runtime =
         tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_time().build()?;
+    // 60 users behind a cache of 40, asked for in waves of 30 that each move
+    // on by 7 users: most of a wave was asked for just before (hits), and the
+    // users left behind are evicted.
+    let users_cache: Arc<MonitoredCache<u64, String>> = Arc::new(
+        MonitoredCache::builder("users").capacity(40).ttl(Duration::from_secs(60)).build()?,
+    );
     let users = runtime.block_on(async {
-        let tasks: Vec<_> = (1..=60u64).map(|id| tokio::spawn(fetch_user(id))).collect();
         let mut ok = 0;
-        for task in tasks {
-            if task.await?.is_ok() {
-                ok += 1;
+        for wave in 0..8u64 {
+            let tasks: Vec<_> = (0..30u64)
+                .map(|i| {
+                    let id = 1 + (wave * 7 + i) % 60;
+                    let cache = Arc::clone(&users_cache);
+                    tokio::spawn(async move { user_name(&cache, id).await })
+                })
+                .collect();
+            for task in tasks {
+                if task.await?.is_ok() {
+                    ok += 1;
+                }
             }
         }
         Ok::<_, tokio::task::JoinError>(ok)
@@ -145,7 +190,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     {
         let stage = m.stage("enrichment");
         for record in records.iter().take(40) {
-            enrich_with_llm(&format!("record {} scored {}", record.id, record.score));
+            // One record in four needs the larger model.
+            let model = if record.id % 4 == 0 { &LARGE_MODEL } else { &SMALL_MODEL };
+            enrich_with_llm(&format!("record {} scored {}", record.id, record.score), model);
         }
         stage.items(40);
     }

@@ -43,6 +43,45 @@ async fn monitored_async(x: u64) -> u64 {
     black_box(x).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
+/// Returns `Pending` at its first poll and is ready at its second: an
+/// await that suspends, without an executor.
+struct YieldOnce(bool);
+
+impl Future for YieldOnce {
+    type Output = ();
+    fn poll(mut self: std::pin::Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+        if std::mem::replace(&mut self.0, true) {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
+}
+
+/// A future that suspends four times: five polls a call.
+async fn pausing(x: u64) -> u64 {
+    for _ in 0..4 {
+        YieldOnce(false).await;
+    }
+    black_box(x).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+#[monitor("bench::work_pausing")]
+async fn monitored_pausing(x: u64) -> u64 {
+    pausing(x).await
+}
+
+/// Polls `f` until it is ready (a no-op waker: it is polled again at once).
+fn poll_to_end<F: Future>(f: F) -> F::Output {
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut f = pin!(f);
+    loop {
+        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+    }
+}
+
 /// One call in 64 timed, every call counted.
 #[monitor(name = "bench::work_sampled", sample = 64)]
 #[inline(never)]
@@ -108,6 +147,12 @@ fn single_thread(c: &mut Criterion) {
         g.bench_function("monitor", |b| b.iter(|| monitored(black_box(7))));
         g.bench_function("monitor_guard", |b| b.iter(|| monitored_guard(black_box(7))));
         g.bench_function("monitor_async", |b| b.iter(|| poll_ready(monitored_async(black_box(7)))));
+        // An `async fn` that suspends four times (five polls), bare and
+        // monitored: the difference is the call plus its four pauses.
+        g.bench_function("async_pausing", |b| b.iter(|| poll_to_end(pausing(black_box(7)))));
+        g.bench_function("monitor_async_pausing", |b| {
+            b.iter(|| poll_to_end(monitored_pausing(black_box(7))))
+        });
         // Nesting: a parent and its child per iteration (the pair's cost is
         // this less two `monitor`s), and a child whose caller alternates.
         g.bench_function("monitor_nested", |b| b.iter(|| monitored_parent(black_box(7))));

@@ -28,6 +28,13 @@ pub enum Error {
         /// The interval given.
         given: std::time::Duration,
     },
+    /// A [`MonitoredCache`](crate::MonitoredCache) capacity of 0; a cache
+    /// holds 1 entry or more.
+    #[cfg(feature = "cache")]
+    CacheCapacity {
+        /// The capacity given.
+        given: usize,
+    },
     /// Reading or writing a file failed.
     Io {
         /// The file.
@@ -193,6 +200,11 @@ impl fmt::Display for Error {
                 f,
                 "sample rate {given} is not allowed: give 1 to time every call, or N > 1 to time one call in N"
             ),
+            #[cfg(feature = "cache")]
+            Error::CacheCapacity { given } => write!(
+                f,
+                "cache capacity {given} is not allowed: give 1 or more entries"
+            ),
             Error::Config { origin, key, value, allowed } => {
                 let given = Given { origin, key, value: Some(value) };
                 write!(f, "{given} is not allowed: give {allowed}")
@@ -263,6 +275,8 @@ impl std::error::Error for Error {
             Error::Json(e) => Some(e),
             Error::Io { source, .. } => Some(source),
             Error::ReportFile { problem, .. } => Some(&**problem),
+            #[cfg(feature = "cache")]
+            Error::CacheCapacity { .. } => None,
             Error::UnsupportedSchema { .. }
             | Error::SampleRate { .. }
             | Error::MemoryInterval { .. }

@@ -65,6 +65,7 @@ mod config; // settings from code, the environment, a file and the flags
 mod error;
 mod export; // renderers for other tools: folded stacks, Chrome trace
 mod history; // the run history directory: saving, pruning, loading
+mod integrations; // instrumented pieces on the facade: the monitored cache
 mod monitor; // the facade
 mod record; // the per-call path: callsites, clock, shards, guards, futures
 mod report; // the report as data, its findings and renderers
@@ -88,6 +89,8 @@ pub use error::{ConfigSource, Error};
 pub use history::DEFAULT_HISTORY_FILES;
 #[cfg(feature = "json")]
 pub use history::{load_history, load_report, SavedRun, SavedRuns};
+#[cfg(feature = "cache")]
+pub use integrations::cache::{CacheBuilder, CacheCounts, MonitoredCache};
 pub use monitor::ApiCall;
 pub use monitor::{
     current, default_sample_rate, disable, enable, global, is_enabled, set_default_sample_rate,
@@ -105,13 +108,16 @@ pub use report::compare::{
     Change, CompareOptions, Comparison, Measure, OperationChange, OperationPresence, RunId,
     Verdict, DEFAULT_MIN_CALLS, DEFAULT_THRESHOLD_PCT, PERCENTILE_RESOLUTION_PCT,
 };
-pub use report::findings::{BOTTLENECK_COUNT, DOMINANT_SHARE};
+pub use report::findings::{
+    BLOCKING_BUSY_SHARE, BLOCKING_POLL_NS, BOTTLENECK_COUNT, DOMINANT_SHARE,
+};
 pub use report::trend::{Direction, Trend, TrendOptions, Trends};
 pub use report::windows::{OperationWindows, WindowCounts, WindowTracker, Windows};
+pub use report::NamedCacheStats;
 pub use report::{
     ApiStats, Bottleneck, CacheStats, CallEdge, CallEvent, CallEventKind, CallPath, CallTrace,
     CallTree, ComponentStats, CpuTime, Crossing, Dropped, Finding, HeapStats, HeapUse, MemoryPoint,
-    MemoryStats, ModelSpend, OperationEvent, OperationKind, OperationStats, ProcessStats,
+    MemoryStats, ModelSpend, OperationEvent, OperationKind, OperationStats, Polling, ProcessStats,
     QualityFlag, SessionReport, Severity, StageHeap, StageMemory, StageProgress, StageSpan,
     StageStats, MAX_CALL_PATHS, MAX_TRACE_EVENTS, SCHEMA_VERSION, STAGE_EFFICIENCY_THRESHOLD,
     STAGE_MIN_ITEMS_PER_SEC,
@@ -122,6 +128,7 @@ pub use resources::timeline::TIMELINE_POINTS;
 pub use serve::{serve, ServeHandle, ServeOptions, MAX_CONNECTIONS};
 pub use session::DEFAULT_HISTORY_CAPACITY;
 pub use state::api_models::{MAX_API_MODELS, OTHER_MODEL};
+pub use state::cache_names::{MAX_CACHE_NAMES, OTHER_CACHES};
 pub use state::events::{EVENT_LOG_CAPACITY, MAX_METADATA, MAX_METADATA_TEXT};
 pub use state::flags::{MAX_FLAGS, MAX_FLAG_TEXT};
 pub use state::level::{Level, DEFAULT_MEMORY_INTERVAL, MAX_MEMORY_INTERVAL, MIN_MEMORY_INTERVAL};

@@ -14,6 +14,7 @@ mod signatures;
 
 mod alerts;
 mod async_calls;
+mod cache;
 mod calls;
 mod concurrency;
 mod config;
@@ -25,6 +26,7 @@ mod memory;
 mod names;
 mod nesting;
 mod operations;
+mod polling;
 mod properties;
 mod report_json;
 mod routing;

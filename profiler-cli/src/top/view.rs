@@ -399,7 +399,7 @@ pub(crate) mod tests {
                 ..template.clone()
             })
             .collect();
-        report.cache = CacheStats { hits: 1_000, misses: 200, hit_rate: None };
+        report.cache = CacheStats { hits: 1_000, misses: 200, ..Default::default() };
         report
     }
 
@@ -460,8 +460,11 @@ pub(crate) mod tests {
 
     #[test]
     fn hit_rate_is_a_percentage_or_a_dash() {
-        assert_eq!(hit_rate(&CacheStats { hits: 1_000, misses: 200, hit_rate: None }), "83.3%");
-        assert_eq!(hit_rate(&CacheStats { hits: 0, misses: 4, hit_rate: None }), "0.0%");
+        assert_eq!(
+            hit_rate(&CacheStats { hits: 1_000, misses: 200, ..Default::default() }),
+            "83.3%"
+        );
+        assert_eq!(hit_rate(&CacheStats { hits: 0, misses: 4, ..Default::default() }), "0.0%");
         assert_eq!(hit_rate(&CacheStats::default()), "–");
         let s = view(&live(shop(), None), Sort::SelfTime);
         assert_eq!(s.resources[0], "cache   hit rate 83.3% (1,000 hits, 200 misses)");

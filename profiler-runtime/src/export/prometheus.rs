@@ -5,7 +5,7 @@
 //! and a histogram's `+Inf` bucket equals its `_count`.
 
 use crate::report::windows::WindowCounts;
-use crate::report::{ModelSpend, OperationStats, SessionReport, StageStats};
+use crate::report::{ModelSpend, NamedCacheStats, OperationStats, SessionReport, StageStats};
 use std::fmt::Write as _;
 
 /// The duration buckets' upper bounds in seconds: fixed, so every scrape
@@ -111,6 +111,10 @@ impl SessionReport {
     /// `profiler_calls_total`, `profiler_failures_total` and the
     /// `profiler_call_duration_seconds` histogram (label `operation`, and
     /// `component` where it has one); `profiler_cache_{hits,misses}_total`;
+    /// per named cache (a `MonitoredCache`, feature `cache`)
+    /// `profiler_cache_lookups_total` (labels `cache` and `result`: `hit` or
+    /// `miss`) and `profiler_cache_{evictions,expirations}_total` (label
+    /// `cache`);
     /// `profiler_api_{calls,errors,tokens}_total` and
     /// `profiler_api_cost_usd_total`; per model (calls recorded with
     /// `Monitor::api_call`) `profiler_api_model_{calls,errors,cost_usd}_total`
@@ -233,6 +237,37 @@ impl SessionReport {
         w.counter("profiler_cache_hits", &[], self.cache.hits as f64);
         w.family("profiler_cache_misses", "counter", "Cache lookups that missed.");
         w.counter("profiler_cache_misses", &[], self.cache.misses as f64);
+        if !self.cache.caches.is_empty() {
+            w.family(
+                "profiler_cache_lookups",
+                "counter",
+                "Lookups in each named cache, by result (hit, miss).",
+            );
+            for c in &self.cache.caches {
+                for (result, n) in [("hit", c.hits), ("miss", c.misses)] {
+                    let pairs = [("cache", c.name.as_str()), ("result", result)];
+                    w.counter("profiler_cache_lookups", &pairs, n as f64);
+                }
+            }
+            let per_cache: [Family<NamedCacheStats>; 2] = [
+                (
+                    "profiler_cache_evictions",
+                    "Entries each named cache pushed out to make room.",
+                    |c| c.evictions as f64,
+                ),
+                (
+                    "profiler_cache_expirations",
+                    "Entries each named cache found past their time to live.",
+                    |c| c.expirations as f64,
+                ),
+            ];
+            for (family, help, value) in per_cache {
+                w.family(family, "counter", help);
+                for c in &self.cache.caches {
+                    w.counter(family, &[("cache", &c.name)], value(c));
+                }
+            }
+        }
         w.family("profiler_api_calls", "counter", "Paid API calls made.");
         w.counter("profiler_api_calls", &[], self.api.calls as f64);
         w.family("profiler_api_errors", "counter", "Paid API calls that failed.");

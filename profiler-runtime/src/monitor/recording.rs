@@ -6,6 +6,7 @@ use super::Monitor;
 use crate::record::counter::Counter;
 use crate::record::reading::Fixed;
 use crate::record::recorder::{lock, Recorder};
+use crate::state::cache_names::{self, CacheCounters, Field};
 use crate::state::operation::{Operation, OperationSite};
 use crate::state::stage::Stage;
 
@@ -29,6 +30,30 @@ impl Monitor {
         let recorder = self.recorder();
         recorder.add_fixed(Fixed::CacheHits, hits);
         recorder.add_fixed(Fixed::CacheMisses, misses);
+    }
+
+    /// The counters of the cache named `name` in this monitor: the name
+    /// admitted among the monitor's cache names (at most
+    /// [`MAX_CACHE_NAMES`](crate::MAX_CACHE_NAMES)), each figure's counter
+    /// registered. Taken once per cache and monitor.
+    // Only `MonitoredCache` takes them, which is behind the `cache` feature.
+    #[cfg_attr(not(feature = "cache"), allow(dead_code))]
+    pub(crate) fn cache_counters(&self, name: &str) -> CacheCounters {
+        let name = self.core().cache_names.admit(name);
+        let counter = |field| self.counter(&cache_names::counter_name(&name, field));
+        CacheCounters {
+            hits: counter(Field::Hits),
+            misses: counter(Field::Misses),
+            evictions: counter(Field::Evictions),
+            expirations: counter(Field::Expirations),
+        }
+    }
+
+    /// Whether `self` and `other` are the same monitor.
+    // Only `MonitoredCache` asks, which is behind the `cache` feature.
+    #[cfg_attr(not(feature = "cache"), allow(dead_code))]
+    pub(crate) fn is(&self, other: &Monitor) -> bool {
+        std::ptr::eq(self.inner, other.inner)
     }
 
     /// Counts one call to a paid API: the tokens it used, its estimated cost in

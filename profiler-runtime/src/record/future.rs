@@ -8,10 +8,12 @@
 //! exactly when the inner future is.
 
 use super::callsite::Callsite;
+use super::clock;
 use super::guard::{Active, Framing, Nest};
 use super::local;
 use super::nesting;
 use super::outcome::Outcome;
+use super::pauses::Pause;
 use pin_project_lite::pin_project;
 use std::fmt;
 use std::future::Future;
@@ -20,7 +22,8 @@ use std::task::{Context, Poll};
 
 enum State {
     NotStarted,
-    Running(Active),
+    /// Between polls: the call, and its pauses so far.
+    Running(Active, Pause),
     Done,
 }
 
@@ -40,7 +43,7 @@ pin_project! {
     impl<F, C> PinnedDrop for Instrumented<F, C> {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
-            if let State::Running(active) = std::mem::replace(this.state, State::Done) {
+            if let State::Running(active, _) = std::mem::replace(this.state, State::Done) {
                 if std::thread::panicking() {
                     active.panicked_polled();
                 } else {
@@ -91,10 +94,21 @@ where
         // otherwise look like a cancellation). Kept in a local rather than
         // written to the state first: a future that is ready at once never
         // stores it.
-        let active = match std::mem::replace(this.state, State::Done) {
-            State::NotStarted => Active::start(local::current(), this.site, Framing::Polls),
-            State::Running(active) => Some(active),
-            State::Done => None,
+        let (active, mut pause) = match std::mem::replace(this.state, State::Done) {
+            State::NotStarted => {
+                (Active::start(local::current(), this.site, Framing::Polls), Pause::default())
+            }
+            State::Running(active, mut pause) => {
+                // Resumed: the pause since the last `Pending` was waiting.
+                if active.is_timed() {
+                    // Clock ticks, turned into nanoseconds once at the end.
+                    pause.waited =
+                        pause.waited.wrapping_add(clock::now().wrapping_sub(pause.since));
+                    pause.pauses += 1;
+                }
+                (Some(active), pause)
+            }
+            State::Done => (None, Pause::default()),
         };
         // At the detailed level, each poll is a frame of its own (see `detail`).
         let frame = match &active {
@@ -118,13 +132,20 @@ where
                 // What this poll's children added stays with the future.
                 if let Some(active) = &mut active {
                     active.add_children(nesting::poll_end(mark));
-                    *this.state = State::Running(*active);
+                    if active.is_timed() {
+                        pause.since = clock::now();
+                    }
+                    *this.state = State::Running(*active, pause);
                 }
                 return Poll::Pending;
             }
         };
         if let Some(active) = active {
+            let (recorder, index) = active.pauses_at();
             active.finish_as((this.classify)(&output), Nest::Future { poll_mark: mark });
+            if pause.pauses > 0 {
+                Active::record_pauses(recorder, index, pause);
+            }
         }
         Poll::Ready(output)
     }

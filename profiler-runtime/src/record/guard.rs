@@ -9,6 +9,7 @@
 use super::callsite::{self, Callsite, SAMPLED};
 use super::detail::{self, CPU_SAMPLE_RATE};
 use super::outcome::Outcome;
+use super::pauses::Pause;
 use super::recorder::{Recorder, DETAILED, FULL, ON};
 use super::shard::Shard;
 use super::trace::{self, Event, Kind};
@@ -371,6 +372,28 @@ impl Active {
     #[inline(always)]
     fn index(&self) -> usize {
         self.slot & SLOT_MASK
+    }
+
+    /// Whether the call is timed (not a sampled call left untimed).
+    #[inline(always)]
+    pub(crate) fn is_timed(&self) -> bool {
+        self.start != UNTIMED
+    }
+
+    /// Records a completed future's pauses (see [`super::pauses`]) on the
+    /// thread it completed on. Out of line: only futures that paused pay.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn record_pauses(recorder: &'static Recorder, index: usize, pause: Pause) {
+        if let Some(pauses) = local::shard(recorder).and_then(|s| s.pauses(index)) {
+            pauses.add(clock::nanos_between(0, pause.waited), pause.pauses);
+        }
+    }
+
+    /// Where [`Active::record_pauses`] records this call's pauses.
+    #[inline(always)]
+    pub(crate) fn pauses_at(&self) -> (&'static Recorder, usize) {
+        (self.recorder, self.index())
     }
 
     /// Whether the call records the detailed level's measures.

@@ -42,6 +42,7 @@ pub(crate) mod nesting;
 pub(crate) mod outcome;
 pub(crate) mod pages;
 pub(crate) mod panic_text;
+pub(crate) mod pauses;
 pub(crate) mod reading;
 pub(crate) mod recorder;
 pub(crate) mod registry;

@@ -41,6 +41,17 @@ pub(crate) struct SiteTotals {
     pub(crate) error: Option<(u64, String)>,
     /// The detailed level's measures (all zero below it).
     pub(crate) detail: DetailTotals,
+    /// Futures' time between polls (see [`super::pauses`]).
+    pub(crate) pauses: PauseTotals,
+}
+
+/// One callsite's futures' pauses, summed (see [`super::pauses`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct PauseTotals {
+    /// Time between a `Pending` and the next poll.
+    pub(crate) waited_ns: u64,
+    /// `Pending`s followed by another poll.
+    pub(crate) pauses: u64,
 }
 
 /// One stratum's CPU readings (see [`super::detail::Extras`]).
@@ -127,6 +138,7 @@ impl Default for SiteTotals {
             buckets: Buckets::default(),
             error: None,
             detail: DetailTotals::default(),
+            pauses: PauseTotals::default(),
         }
     }
 }
@@ -147,6 +159,8 @@ impl SiteTotals {
         self.max_ns = self.max_ns.max(t.max_ns);
         self.buckets.add_all(&t.buckets);
         self.detail.add(&t.detail);
+        self.pauses.waited_ns = self.pauses.waited_ns.wrapping_add(t.pauses.waited_ns);
+        self.pauses.pauses += t.pauses.pauses;
         if let Some((stamp, text)) = &t.error {
             if self.error.as_ref().is_none_or(|(s, _)| stamp > s) {
                 self.error = Some((*stamp, text.clone()));
@@ -274,6 +288,8 @@ impl Totals {
             end.total_ns = end.total_ns.wrapping_sub(begin.total_ns);
             end.self_ns = end.self_ns.wrapping_sub(begin.self_ns);
             end.detail.subtract(&begin.detail);
+            end.pauses.waited_ns = end.pauses.waited_ns.wrapping_sub(begin.pauses.waited_ns);
+            end.pauses.pauses = end.pauses.pauses.saturating_sub(begin.pauses.pauses);
         }
         for site in &mut self.sites {
             if site.error.as_ref().is_some_and(|(stamp, _)| *stamp < since_stamp) {

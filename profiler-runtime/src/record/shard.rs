@@ -18,6 +18,7 @@ use super::chunks::Chunks;
 use super::detail::Extras;
 use super::error_text::Errors;
 use super::pages::{Carry, Pages};
+use super::pauses::Pauses;
 use super::reading::{Fixed, Totals, FIXED_COUNT};
 use super::sampling::Draws;
 use super::slot::Slot;
@@ -47,6 +48,9 @@ pub(crate) struct Shard {
     /// thread's first detailed call, each chunk at a slot's first one (so
     /// a thread at the basic level pays nothing for it).
     extras: OnceLock<Chunks<Extras, SLOT_CHUNK>>,
+    /// Futures' pauses, by slot index: made at the thread's first future
+    /// that completes after a `Pending` (see [`super::pauses`]).
+    pauses: OnceLock<Chunks<Pauses, SLOT_CHUNK>>,
     pub(crate) pages: Pages,
     pub(crate) errors: Errors,
     /// The random source of sampled callsites' countdowns.
@@ -64,6 +68,7 @@ impl Shard {
         Shard {
             slots: Chunks::new(super::callsite::MAX_CALLSITES / SLOT_CHUNK, Slot::new),
             extras: OnceLock::new(),
+            pauses: OnceLock::new(),
             pages: Pages::new(),
             errors: Errors::new(),
             draws: Draws::new(),
@@ -95,6 +100,13 @@ impl Shard {
     pub(crate) fn extras(&self, index: usize) -> Option<&Extras> {
         self.extras
             .get_or_init(|| Chunks::new(super::callsite::MAX_CALLSITES / SLOT_CHUNK, Extras::new))
+            .get_or_alloc(index)
+    }
+
+    /// The pauses of slot `index`, allocated on first use.
+    pub(crate) fn pauses(&self, index: usize) -> Option<&Pauses> {
+        self.pauses
+            .get_or_init(|| Chunks::new(super::callsite::MAX_CALLSITES / SLOT_CHUNK, Pauses::new))
             .get_or_alloc(index)
     }
 
@@ -141,6 +153,9 @@ impl Reading<'_> {
         }
         for (index, extras) in shard.extras.get().into_iter().flat_map(Chunks::iter) {
             extras.read_into(out.site_mut(index));
+        }
+        for (index, pauses) in shard.pauses.get().into_iter().flat_map(Chunks::iter) {
+            pauses.read_into(out.site_mut(index));
         }
         out.histogram_dropped += shard.pages.lost();
         shard.tree.read_into(&mut out.tree);

@@ -3,8 +3,8 @@
 //! the findings drawn from all of it.
 
 use super::{
-    findings, ApiStats, CacheStats, Dropped, ModelSpend, OperationStats, ProcessStats,
-    SessionReport, StageStats, SCHEMA_VERSION,
+    findings, ApiStats, CacheStats, Dropped, ModelSpend, NamedCacheStats, OperationStats,
+    ProcessStats, SessionReport, StageStats, SCHEMA_VERSION,
 };
 use crate::record::callsite::OperationKind;
 use crate::record::histogram::Histogram;
@@ -14,6 +14,7 @@ use crate::record::{clock, counter, trace};
 use crate::resources;
 use crate::session::SessionData;
 use crate::state::api_models::{self, Field};
+use crate::state::cache_names;
 use crate::state::thresholds::Thresholds;
 use std::collections::btree_map::{BTreeMap, Entry};
 
@@ -67,8 +68,22 @@ pub(crate) fn report(data: SessionData) -> SessionReport {
     let names = counter::names();
     let mut counters = BTreeMap::new();
     let mut models: BTreeMap<String, ModelSpend> = BTreeMap::new();
+    let mut caches: BTreeMap<&str, NamedCacheStats> = BTreeMap::new();
     for (i, &n) in data.totals.counters.iter().enumerate().filter(|(_, &n)| n > 0) {
         let Some(name) = names.get(i) else { continue };
+        if let Some((cache, field)) = cache_names::parse(name) {
+            let row = caches.entry(cache).or_insert_with(|| NamedCacheStats {
+                name: cache.to_owned(),
+                ..Default::default()
+            });
+            match field {
+                cache_names::Field::Hits => row.hits = n,
+                cache_names::Field::Misses => row.misses = n,
+                cache_names::Field::Evictions => row.evictions = n,
+                cache_names::Field::Expirations => row.expirations = n,
+            }
+            continue;
+        }
         match api_models::parse(name) {
             Some((model, field)) => {
                 let row = models.entry(model.to_owned()).or_insert_with(|| ModelSpend {
@@ -96,10 +111,19 @@ pub(crate) fn report(data: SessionData) -> SessionReport {
         b.cost_usd.total_cmp(&a.cost_usd).then(b.calls.cmp(&a.calls)).then(a.model.cmp(&b.model))
     });
 
+    let mut caches: Vec<NamedCacheStats> = caches.into_values().collect();
+    for c in &mut caches {
+        let lookups = c.hits + c.misses;
+        c.hit_rate = (lookups > 0).then(|| c.hits as f64 / lookups as f64);
+    }
+    caches.sort_by(|a, b| {
+        (b.hits + b.misses).cmp(&(a.hits + a.misses)).then_with(|| a.name.cmp(&b.name))
+    });
+
     let [hits, misses, api_calls, api_errors, tokens, nano_usd] = data.totals.fixed;
     let lookups = hits + misses;
-    let cache =
-        CacheStats { hits, misses, hit_rate: (lookups > 0).then(|| hits as f64 / lookups as f64) };
+    let hit_rate = (lookups > 0).then(|| hits as f64 / lookups as f64);
+    let cache = CacheStats { hits, misses, hit_rate, caches };
     let api = ApiStats {
         calls: api_calls,
         errors: api_errors,
@@ -223,6 +247,7 @@ impl Row<'_> {
         } else {
             (histogram.quantile(0.0).unwrap_or(0), histogram.quantile(1.0).unwrap_or(0))
         };
+        let polling = polling(&t, self.info.kind);
         let pct = |q: f64| histogram.quantile(q).unwrap_or(0).clamp(min_ns, max_ns.max(min_ns));
         // Sampled: the timed calls are a uniform random sample of all calls
         // (see `record::sampling`), so their sums scale by calls / timed.
@@ -271,10 +296,30 @@ impl Row<'_> {
             histogram,
             cpu: cpu_time(&t.detail, total_ns),
             heap: heap_use(&t.detail, calls),
+            polling,
             callers: Vec::new(),
             callees: Vec::new(),
         }
     }
+}
+
+/// A future's busy and waiting time over its timed calls (see
+/// `record::pauses`): busy is wall time less the pauses.
+fn polling(t: &SiteTotals, kind: OperationKind) -> Option<super::Polling> {
+    if kind != OperationKind::Async || t.calls == 0 {
+        return None;
+    }
+    let waiting_ns = t.pauses.waited_ns.min(t.total_ns);
+    let busy_ns = t.total_ns - waiting_ns;
+    let polls = t.calls + t.pauses.pauses;
+    Some(super::Polling {
+        polls,
+        polls_per_call: polls as f64 / t.calls as f64,
+        busy_ns,
+        waiting_ns,
+        busy_share: if t.total_ns > 0 { busy_ns as f64 / t.total_ns as f64 } else { 1.0 },
+        mean_poll_ns: busy_ns / polls,
+    })
 }
 
 /// The first `segments` of `module_path` (0: none).

@@ -44,6 +44,7 @@ pub(crate) fn analyze(report: &mut SessionReport, thresholds: &Thresholds) {
     api(report, &mut findings);
     waiting(report, &mut findings);
     cpu_versus_waiting(report, &mut findings);
+    blocking_futures(report, &mut findings);
     memory(report, thresholds.memory_growth_per_min, &mut findings);
     stage_memory(report, thresholds.stage_efficiency_threshold, &mut findings);
     slow_stages(report, thresholds.stage_min_items_per_sec, &mut findings);
@@ -370,6 +371,39 @@ fn cpu_versus_waiting(report: &SessionReport, out: &mut Vec<Finding>) {
     }
 }
 
+/// A future busy for this share of its wall time or more, in polls this
+/// long or longer on average, blocks the thread that polls it.
+pub const BLOCKING_BUSY_SHARE: f64 = 0.8;
+/// See [`BLOCKING_BUSY_SHARE`]: 1 ms, where executors' guidance for the
+/// time between awaits (10 to 100 µs) is long past.
+pub const BLOCKING_POLL_NS: u64 = 1_000_000;
+
+/// `blocks_executor`: futures that spend most of their time inside long
+/// polls, which holds up every other task on their executor thread.
+fn blocking_futures(report: &SessionReport, out: &mut Vec<Finding>) {
+    for op in &report.operations {
+        let Some(p) = &op.polling else { continue };
+        if p.busy_share < BLOCKING_BUSY_SHARE || p.mean_poll_ns < BLOCKING_POLL_NS {
+            continue;
+        }
+        out.push(finding(
+            Severity::Warning,
+            "blocks_executor",
+            Some(&op.name),
+            format!(
+                "`{}` spends {} of its wall time inside poll, {} per poll: it blocks the executor",
+                sanitize(&op.name),
+                percent(p.busy_share),
+                duration(p.mean_poll_ns)
+            ),
+            Some(
+                "Move the blocking or CPU-heavy part to `spawn_blocking` (or a thread pool), or yield between pieces of it, so other tasks on the thread can run."
+                    .to_owned(),
+            ),
+        ));
+    }
+}
+
 /// The `memory_growth` finding, if `memory`'s timeline rose steadily (at
 /// `growth_per_min` bytes a minute or more, when that is set): at the end
 /// of a session, and on the sampler's thread while one runs.
@@ -541,6 +575,7 @@ mod tests {
             histogram: Default::default(),
             cpu: None,
             heap: None,
+            polling: None,
             callers: Vec::new(),
             callees: Vec::new(),
         }
@@ -786,10 +821,20 @@ mod tests {
     #[test]
     fn a_low_hit_rate_needs_enough_lookups() {
         let mut r = report(vec![]);
-        r.cache = crate::report::CacheStats { hits: 1, misses: 5, hit_rate: Some(1.0 / 6.0) };
+        r.cache = crate::report::CacheStats {
+            hits: 1,
+            misses: 5,
+            hit_rate: Some(1.0 / 6.0),
+            ..Default::default()
+        };
         analyze(&mut r, &Thresholds::default());
         assert!(r.findings.is_empty());
-        r.cache = crate::report::CacheStats { hits: 10, misses: 30, hit_rate: Some(0.25) };
+        r.cache = crate::report::CacheStats {
+            hits: 10,
+            misses: 30,
+            hit_rate: Some(0.25),
+            ..Default::default()
+        };
         analyze(&mut r, &Thresholds::default());
         assert_eq!(r.findings[0].kind, "low_cache_hit_rate");
         assert!(r.findings[0].message.contains("25.0%"));

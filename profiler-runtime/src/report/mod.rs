@@ -118,6 +118,28 @@ pub struct SessionReport {
     pub windows: Option<windows::Windows>,
 }
 
+/// Busy versus waiting for a future: of its wall time (first poll to
+/// completion), the time inside `poll` and the time between a `Pending` and
+/// the next poll, over its timed calls.
+///
+/// A high busy share with long polls blocks the executor's thread; a low
+/// one means the future mostly waits (on I/O, timers, locks or other tasks).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Polling {
+    /// Polls of the timed calls.
+    pub polls: u64,
+    /// Polls per call.
+    pub polls_per_call: f64,
+    /// Time inside `poll`, nanoseconds.
+    pub busy_ns: u64,
+    /// Time between polls, nanoseconds.
+    pub waiting_ns: u64,
+    /// `busy_ns` over wall time, 0 to 1.
+    pub busy_share: f64,
+    /// Mean time of one poll, nanoseconds.
+    pub mean_poll_ns: u64,
+}
+
 /// Timing of one operation over the session.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OperationStats {
@@ -199,6 +221,10 @@ pub struct OperationStats {
     /// with [`crate::CountingAllocator`] installed.
     #[serde(default)]
     pub heap: Option<HeapUse>,
+    /// A future's time inside `poll` against its time waiting between
+    /// polls, and its polls per call (futures with timed calls only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub polling: Option<Polling>,
     /// The operations whose calls made this one's calls, with how many and
     /// this operation's time under each, most time first (see
     /// [`CallEdge`]; [`Level::Detailed`] and up). The calls not listed had
@@ -564,6 +590,35 @@ pub struct CacheStats {
     pub hits: u64,
     /// Lookups that missed.
     pub misses: u64,
+    /// Hits over lookups; `None` without lookups.
+    pub hit_rate: Option<f64>,
+    /// Per cache name (lookups in a `MonitoredCache`, feature `cache`),
+    /// most lookups first. Its lookups are also in the totals above.
+    #[serde(default)]
+    pub caches: Vec<NamedCacheStats>,
+}
+
+impl CacheStats {
+    /// The row of the cache named `name`, if it had lookups, evictions or
+    /// expirations.
+    pub fn cache(&self, name: &str) -> Option<&NamedCacheStats> {
+        self.caches.iter().find(|c| c.name == name)
+    }
+}
+
+/// One named cache's figures over the session.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct NamedCacheStats {
+    /// The cache's name (or [`OTHER_CACHES`](crate::OTHER_CACHES)).
+    pub name: String,
+    /// Lookups that found a live entry.
+    pub hits: u64,
+    /// Lookups that found none, or an expired one.
+    pub misses: u64,
+    /// Entries pushed out to make room.
+    pub evictions: u64,
+    /// Entries found past their time to live, and removed.
+    pub expirations: u64,
     /// Hits over lookups; `None` without lookups.
     pub hit_rate: Option<f64>,
 }

@@ -246,6 +246,7 @@ impl SessionReport {
         self.write_operations(&mut out, columns);
         self.write_components(&mut out);
         self.write_cpu_and_heap(&mut out);
+        self.write_polling(&mut out);
         self.write_stages(&mut out);
         self.write_stage_memory(&mut out);
         self.write_counters(&mut out);
@@ -441,6 +442,47 @@ impl SessionReport {
         }
     }
 
+    /// Futures that waited between polls, or whose polls blocked: busy
+    /// (inside `poll`) against waiting, and polls per call.
+    fn write_polling(&self, out: &mut String) {
+        let rows: Vec<_> = self
+            .operations
+            .iter()
+            .filter_map(|op| Some((op, op.polling.as_ref()?)))
+            .filter(|(_, p)| p.polls_per_call > 1.0 || p.mean_poll_ns >= 100_000)
+            .collect();
+        if rows.is_empty() {
+            return;
+        }
+        heading(out, "Async: busy inside poll versus waiting");
+        let _ = writeln!(
+            out,
+            "  {} {:>9} {:>8} {:>8} {:>7} {:>8} {:>9}",
+            pad("name", NAME_WIDTH - 2),
+            "polls",
+            "per call",
+            "busy",
+            "busy %",
+            "waiting",
+            "per poll"
+        );
+        let names: Vec<&str> = rows.iter().map(|(op, _)| op.name.as_str()).collect();
+        let shown = elide::fit_all(&names, NAME_WIDTH - 2);
+        for ((_, p), name) in rows.iter().zip(&shown) {
+            let _ = writeln!(
+                out,
+                "  {} {} {} {} {} {} {}",
+                pad(name, NAME_WIDTH - 2),
+                lpad(&count(p.polls), 9),
+                lpad(&format!("{:.1}", p.polls_per_call), 8),
+                lpad(&duration(p.busy_ns), 8),
+                lpad(&percent(p.busy_share), 7),
+                lpad(&duration(p.waiting_ns), 8),
+                lpad(&duration(p.mean_poll_ns), 9)
+            );
+        }
+    }
+
     fn write_memory(&self, out: &mut String) {
         let Some(m) = &self.memory else { return };
         heading(
@@ -585,7 +627,7 @@ impl SessionReport {
     fn write_counters(&self, out: &mut String) {
         let c = &self.cache;
         let a = &self.api;
-        if c.hit_rate.is_none() && a.calls == 0 && self.counters.is_empty() {
+        if c.hit_rate.is_none() && c.caches.is_empty() && a.calls == 0 && self.counters.is_empty() {
             return;
         }
         heading(out, "Counters");
@@ -598,6 +640,22 @@ impl SessionReport {
                 count(c.hits),
                 count(c.misses)
             );
+        }
+        for named in &c.caches {
+            let rate = named.hit_rate.map_or_else(|| "no lookups".to_owned(), percent);
+            let mut line = format!(
+                "    {} hit rate {rate} ({} hits, {} misses)",
+                pad(&fit_left(&named.name, 22), 22),
+                count(named.hits),
+                count(named.misses)
+            );
+            if named.evictions > 0 {
+                let _ = write!(line, ", {} evicted", count(named.evictions));
+            }
+            if named.expirations > 0 {
+                let _ = write!(line, ", {} expired", count(named.expirations));
+            }
+            let _ = writeln!(out, "{line}");
         }
         if a.calls > 0 {
             let _ = writeln!(

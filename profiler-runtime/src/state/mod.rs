@@ -3,6 +3,7 @@
 //! handles users hold ([`stage::Stage`], [`operation::Operation`]) write it.
 
 pub(crate) mod api_models;
+pub(crate) mod cache_names;
 pub(crate) mod events;
 pub(crate) mod flags;
 pub(crate) mod level;
@@ -38,6 +39,8 @@ pub(crate) struct Core {
     pub(crate) running_stages: Mutex<stage::Running>,
     /// The API models it keeps apart.
     pub(crate) api_models: api_models::Models,
+    /// The cache names it keeps apart.
+    pub(crate) cache_names: cache_names::CacheNames,
 }
 
 /// The global monitor's state.
@@ -56,6 +59,7 @@ impl Core {
             stage_runs: Mutex::new(StageRuns::new()),
             running_stages: Mutex::new(stage::Running::new()),
             api_models: api_models::Models::new(),
+            cache_names: cache_names::CacheNames::new(),
         }
     }
 

@@ -27,8 +27,8 @@
 //! - `monitored`: `profiler_runtime::MonitoredCache` recording into the
 //!   global monitor (`profiler_runtime::current()` at each lookup, no session
 //!   running), and `monitored_explicit` built with `.monitor(&m)`.
-//! - `monitored_off`: the same after `profiler_runtime::disable()`: what the
-//!   cache itself costs without the recording.
+//! - `monitored_off`: the same after `profiler_runtime::disable()`: the
+//!   cache with its recording switched off.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use profiler_runtime::{Monitor, MonitoredCache};

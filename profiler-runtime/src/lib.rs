@@ -80,6 +80,12 @@ pub mod private;
 
 #[doc(hidden)]
 pub use private as __private;
+/// The `tracing` bridge (feature `tracing`): [`tracing::MonitorLayer`]
+/// records `tracing` spans as operations of a monitor.
+#[cfg(feature = "tracing")]
+pub mod tracing {
+    pub use crate::integrations::tracing::MonitorLayer;
+}
 
 #[cfg(feature = "clap")]
 pub use config::args::ProfileArgs;

@@ -33,6 +33,7 @@ mod routing;
 mod sampling;
 mod serve;
 mod sessions;
+mod spans;
 mod standalone;
 mod timing;
 mod windows;

@@ -4,3 +4,5 @@
 
 #[cfg(feature = "cache")]
 pub(crate) mod cache;
+#[cfg(feature = "tracing")]
+pub(crate) mod tracing;

@@ -11,7 +11,7 @@ use crate::state::operation::{Operation, OperationSite};
 use crate::state::stage::Stage;
 
 impl Monitor {
-    pub(super) fn recorder(&self) -> &'static Recorder {
+    pub(crate) fn recorder(&self) -> &'static Recorder {
         self.core().recorder
     }
 

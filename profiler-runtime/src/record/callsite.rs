@@ -62,6 +62,10 @@ pub enum OperationKind {
     Async,
     /// A manual operation ([`crate::Monitor::start_operation`]).
     Manual,
+    /// A `tracing` span recorded by the bridge (feature `tracing`): its time
+    /// is wall time from its first enter to its close; its polls are its
+    /// enters.
+    Span,
 }
 
 impl Callsite {
@@ -146,6 +150,12 @@ impl Callsite {
     #[doc(hidden)]
     pub const fn asynchronous(mut self) -> Callsite {
         self.kind = OperationKind::Async;
+        self
+    }
+
+    /// Marks the callsite as a `tracing` span's.
+    pub(crate) const fn span(mut self) -> Callsite {
+        self.kind = OperationKind::Span;
         self
     }
 

@@ -385,8 +385,35 @@ impl Active {
     #[cold]
     #[inline(never)]
     pub(crate) fn record_pauses(recorder: &'static Recorder, index: usize, pause: Pause) {
-        if let Some(pauses) = local::shard(recorder).and_then(|s| s.pauses(index)) {
-            pauses.add(clock::nanos_between(0, pause.waited), pause.pauses);
+        Active::record_waited(recorder, index, clock::nanos_between(0, pause.waited), pause.pauses);
+    }
+
+    fn record_waited(recorder: &'static Recorder, index: usize, waited_ns: u64, pauses: u64) {
+        if let Some(table) = local::shard(recorder).and_then(|s| s.pauses(index)) {
+            table.add(waited_ns, pauses);
+        }
+    }
+
+    /// Records a closed `tracing` span that started with this call (at its
+    /// first enter, [`Framing::None`]): its wall time from then to now, its
+    /// self time `busy_ns` less what its monitored children took (added to
+    /// `kids` enter by enter), and its enters after the first as pauses
+    /// whose time is the wall time it was not entered.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn finish_span(self, busy_ns: u64, enters: u64) {
+        if self.start == UNTIMED {
+            self.finish_untimed(Outcome::Success);
+            return;
+        }
+        let end = clock::now();
+        let nanos = clock::nanos_between(self.start, end);
+        let busy_ns = busy_ns.min(nanos);
+        let self_ns = busy_ns.saturating_sub(self.kids);
+        let (recorder, index) = self.pauses_at();
+        Active { slot: index, ..self }.record(end, nanos, self_ns, Outcome::Success);
+        if enters > 1 || busy_ns < nanos {
+            Active::record_waited(recorder, index, nanos - busy_ns, enters.saturating_sub(1));
         }
     }
 

@@ -306,7 +306,7 @@ impl Row<'_> {
 /// A future's busy and waiting time over its timed calls (see
 /// `record::pauses`): busy is wall time less the pauses.
 fn polling(t: &SiteTotals, kind: OperationKind) -> Option<super::Polling> {
-    if kind != OperationKind::Async || t.calls == 0 {
+    if !matches!(kind, OperationKind::Async | OperationKind::Span) || t.calls == 0 {
         return None;
     }
     let waiting_ns = t.pauses.waited_ns.min(t.total_ns);

@@ -106,7 +106,9 @@ fn dominant_operations(report: &SessionReport, out: &mut Vec<Finding>) {
         } else {
             String::new()
         };
-        let advice = if op.kind == OperationKind::Async && op.share_of_wall > 1.0 {
+        let advice = if matches!(op.kind, OperationKind::Async | OperationKind::Span)
+            && op.share_of_wall > 1.0
+        {
             format!(
                 "it is async and its calls overlap, so its time is mostly waiting ({} per call): \
                  cut what it awaits, or cache its results",

@@ -417,6 +417,13 @@ impl Active {
         }
     }
 
+    /// The clock reading the call started at (for a sampled call left
+    /// untimed, a reading that means nothing: check [`Active::is_timed`]).
+    #[inline(always)]
+    pub(crate) fn started_at(&self) -> u64 {
+        self.start
+    }
+
     /// Where [`Active::record_pauses`] records this call's pauses.
     #[inline(always)]
     pub(crate) fn pauses_at(&self) -> (&'static Recorder, usize) {

@@ -79,7 +79,9 @@ fn nested_spans_and_monitored_calls_are_children_of_the_span_they_run_in() {
         busy(load) - busy(parse) - counted.total_ns,
         "{load:?} {parse:?} {counted:?}"
     );
-    assert!(load.self_ns.unwrap() < 1_000_000, "the children took the time: {load:?}");
+    // No wall-clock bound (the suite runs in parallel): the children slept
+    // 5 ms, so the span's self time is below its busy time by that much.
+    assert!(load.self_ns.unwrap() + 5_000_000 <= busy(load), "{load:?}");
 }
 
 #[test]

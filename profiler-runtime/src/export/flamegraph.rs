@@ -4,7 +4,7 @@
 
 use super::folded;
 use crate::report::SessionReport;
-use crate::{Error, Level};
+use crate::Error;
 
 /// `name` as one frame of inferno's input: `%`, `;` and control characters
 /// percent-encoded (as in the folded export), spaces kept, since inferno
@@ -20,7 +20,7 @@ impl SessionReport {
     /// colours by name so one function keeps its colour. The SVG is
     /// interactive in a browser (hover for the time, click to zoom). Frame
     /// names are shown as written, with `%`, `;` and control characters
-    /// percent-encoded. Needs the call tree ([`Level::Detailed`] and up).
+    /// percent-encoded. Needs the call tree ([`Level::Detailed`](crate::Level::Detailed) and up).
     ///
     /// # Errors
     /// [`Error::NotRecorded`] without a call tree; [`Error::Export`] when
@@ -43,20 +43,7 @@ impl SessionReport {
     /// # Ok::<(), profiler_runtime::Error>(())
     /// ```
     pub fn to_flamegraph_svg(&self) -> Result<String, Error> {
-        let tree = self.call_tree.as_ref().ok_or(Error::NotRecorded {
-            export: "a flame graph",
-            needs: "call tree",
-            level: Level::Detailed,
-        })?;
-        let mut paths: Vec<_> = tree.paths.iter().filter(|p| p.self_ns > 0).collect();
-        paths.sort_by(|a, b| a.path.cmp(&b.path));
-        let lines: Vec<String> = paths
-            .iter()
-            .map(|p| {
-                let frames: Vec<String> = p.path.iter().map(|n| frame(n)).collect();
-                format!("{} {}", frames.join(";"), p.self_ns)
-            })
-            .collect();
+        let lines = self.folded_lines("a flame graph", frame)?;
         let mut options = inferno::flamegraph::Options::default();
         options.title = format!("{} — self time", self.session_id);
         options.count_name = "ns".to_owned();

@@ -57,19 +57,35 @@ impl SessionReport {
     /// # Ok::<(), profiler_runtime::Error>(())
     /// ```
     pub fn to_folded(&self) -> Result<String, Error> {
+        let mut out = String::new();
+        for line in self.folded_lines("folded stacks", frame)? {
+            let _ = writeln!(out, "{line}");
+        }
+        Ok(out)
+    }
+
+    /// One `frames self_ns` line per path with self time, paths in order,
+    /// each frame written by `frame`; what `export` needs when there is no
+    /// call tree.
+    pub(crate) fn folded_lines(
+        &self,
+        export: &'static str,
+        frame: fn(&str) -> String,
+    ) -> Result<Vec<String>, Error> {
         let tree = self.call_tree.as_ref().ok_or(Error::NotRecorded {
-            export: "folded stacks",
+            export,
             needs: "call tree",
             level: Level::Detailed,
         })?;
         let mut paths: Vec<_> = tree.paths.iter().filter(|p| p.self_ns > 0).collect();
         paths.sort_by(|a, b| a.path.cmp(&b.path));
-        let mut out = String::new();
-        for p in paths {
-            let frames: Vec<String> = p.path.iter().map(|n| frame(n)).collect();
-            let _ = writeln!(out, "{} {}", frames.join(";"), p.self_ns);
-        }
-        Ok(out)
+        Ok(paths
+            .iter()
+            .map(|p| {
+                let frames: Vec<String> = p.path.iter().map(|n| frame(n)).collect();
+                format!("{} {}", frames.join(";"), p.self_ns)
+            })
+            .collect())
     }
 }
 

@@ -154,6 +154,7 @@ impl Callsite {
     }
 
     /// Marks the callsite as a `tracing` span's.
+    #[cfg(feature = "tracing")]
     pub(crate) const fn span(mut self) -> Callsite {
         self.kind = OperationKind::Span;
         self

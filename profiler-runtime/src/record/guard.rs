@@ -399,6 +399,7 @@ impl Active {
     /// self time `busy_ns` less what its monitored children took (added to
     /// `kids` enter by enter), and its enters after the first as pauses
     /// whose time is the wall time it was not entered.
+    #[cfg(feature = "tracing")]
     #[cold]
     #[inline(never)]
     pub(crate) fn finish_span(self, busy_ns: u64, enters: u64) {
@@ -419,6 +420,7 @@ impl Active {
 
     /// The clock reading the call started at (for a sampled call left
     /// untimed, a reading that means nothing: check [`Active::is_timed`]).
+    #[cfg(feature = "tracing")]
     #[inline(always)]
     pub(crate) fn started_at(&self) -> u64 {
         self.start

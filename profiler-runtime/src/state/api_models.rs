@@ -7,8 +7,7 @@
 //! holds by accident. At most [`MAX_API_MODELS`] distinct models are kept
 //! apart by a monitor; later ones are counted under [`OTHER_MODEL`].
 
-use crate::record::recorder::lock;
-use std::sync::Mutex;
+use super::reserved::{self, BoundedNames};
 
 /// The most distinct model names kept apart; calls to later ones count
 /// under [`OTHER_MODEL`].
@@ -16,9 +15,6 @@ pub const MAX_API_MODELS: usize = 64;
 
 /// Where calls to models past [`MAX_API_MODELS`] are counted.
 pub const OTHER_MODEL: &str = "(other models)";
-
-/// The most bytes of a model's name kept.
-const MAX_MODEL_NAME: usize = 128;
 
 const PREFIX: &str = "\0api\0";
 
@@ -49,53 +45,19 @@ impl Field {
 
 /// The counter name of `field` of `model`.
 pub(crate) fn counter_name(model: &str, field: Field) -> String {
-    format!("{PREFIX}{model}\0{}", field.as_str())
+    reserved::counter_name(PREFIX, model, field.as_str())
 }
 
 /// The model and field a counter name stands for, or `None` for a user's
 /// counter.
 pub(crate) fn parse(name: &str) -> Option<(&str, Field)> {
-    let rest = name.strip_prefix(PREFIX)?;
-    let (model, field) = rest.rsplit_once('\0')?;
-    let field = Field::ALL.into_iter().find(|f| f.as_str() == field)?;
-    Some((model, field))
+    let (model, field) = reserved::parse(PREFIX, name)?;
+    Some((model, Field::ALL.into_iter().find(|f| f.as_str() == field)?))
 }
 
 /// The models a monitor keeps apart.
-#[derive(Debug)]
-pub(crate) struct Models(Mutex<Vec<String>>);
-
-impl Models {
-    pub(crate) const fn new() -> Models {
-        Models(Mutex::new(Vec::new()))
-    }
-
-    /// `model` as it is counted: cut to a bound, blank as `unknown`, and
-    /// [`OTHER_MODEL`] once [`MAX_API_MODELS`] others are known.
-    pub(crate) fn admit(&self, model: &str) -> String {
-        admit(&self.0, model)
-    }
-}
-
-fn admit(known: &Mutex<Vec<String>>, model: &str) -> String {
-    let mut name = model.trim();
-    if name.is_empty() {
-        name = "unknown";
-    }
-    let mut cut = name.len().min(MAX_MODEL_NAME);
-    while !name.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    let name = &name[..cut];
-    let mut known = lock(known);
-    if known.iter().any(|k| k == name) {
-        return name.to_owned();
-    }
-    if known.len() >= MAX_API_MODELS {
-        return OTHER_MODEL.to_owned();
-    }
-    known.push(name.to_owned());
-    name.to_owned()
+pub(crate) const fn models() -> BoundedNames {
+    BoundedNames::new(MAX_API_MODELS, OTHER_MODEL, "unknown")
 }
 
 #[cfg(test)]
@@ -113,16 +75,12 @@ mod tests {
     }
 
     #[test]
-    fn blank_and_long_names_are_bounded_and_so_is_their_number() {
-        let models = Models::new();
-        assert_eq!(models.admit("  "), "unknown");
-        let long = "é".repeat(100);
-        let kept = models.admit(&long);
-        assert!(kept.len() <= MAX_MODEL_NAME && long.starts_with(&kept));
-        for i in 2..MAX_API_MODELS {
+    fn a_monitor_keeps_apart_at_most_the_bound() {
+        let models = models();
+        for i in 0..MAX_API_MODELS {
             assert_eq!(models.admit(&format!("m{i}")), format!("m{i}"));
         }
         assert_eq!(models.admit("one too many"), OTHER_MODEL);
-        assert_eq!(models.admit("m2"), "m2", "known models stay apart");
+        assert_eq!(models.admit(" "), OTHER_MODEL, "blank is one more name");
     }
 }

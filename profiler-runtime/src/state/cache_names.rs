@@ -7,9 +7,8 @@
 //! holds by accident. At most [`MAX_CACHE_NAMES`] distinct names are kept
 //! apart by a monitor; later ones are counted under [`OTHER_CACHES`].
 
+use super::reserved::{self, BoundedNames};
 use crate::record::counter::Counter;
-use crate::record::recorder::lock;
-use std::sync::Mutex;
 
 /// The most distinct cache names a monitor keeps apart; lookups in caches
 /// named later count under [`OTHER_CACHES`].
@@ -17,9 +16,6 @@ pub const MAX_CACHE_NAMES: usize = 64;
 
 /// Where lookups in caches past [`MAX_CACHE_NAMES`] are counted.
 pub const OTHER_CACHES: &str = "(other caches)";
-
-/// The most bytes of a cache's name kept.
-const MAX_CACHE_NAME: usize = 128;
 
 const PREFIX: &str = "\0cache\0";
 
@@ -48,50 +44,19 @@ impl Field {
 
 /// The counter name of `field` of cache `name`.
 pub(crate) fn counter_name(name: &str, field: Field) -> String {
-    format!("{PREFIX}{name}\0{}", field.as_str())
+    reserved::counter_name(PREFIX, name, field.as_str())
 }
 
 /// The cache and field a counter name stands for, or `None` for any other
 /// counter.
 pub(crate) fn parse(name: &str) -> Option<(&str, Field)> {
-    let rest = name.strip_prefix(PREFIX)?;
-    let (cache, field) = rest.rsplit_once('\0')?;
-    let field = Field::ALL.into_iter().find(|f| f.as_str() == field)?;
-    Some((cache, field))
+    let (cache, field) = reserved::parse(PREFIX, name)?;
+    Some((cache, Field::ALL.into_iter().find(|f| f.as_str() == field)?))
 }
 
 /// The cache names a monitor keeps apart.
-#[derive(Debug)]
-pub(crate) struct CacheNames(Mutex<Vec<String>>);
-
-impl CacheNames {
-    pub(crate) const fn new() -> CacheNames {
-        CacheNames(Mutex::new(Vec::new()))
-    }
-
-    /// `name` as it is counted: trimmed and cut to a bound, blank as
-    /// `unnamed`, and [`OTHER_CACHES`] once [`MAX_CACHE_NAMES`] others are
-    /// known.
-    pub(crate) fn admit(&self, name: &str) -> String {
-        let mut name = name.trim();
-        if name.is_empty() {
-            name = "unnamed";
-        }
-        let mut cut = name.len().min(MAX_CACHE_NAME);
-        while !name.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        let name = &name[..cut];
-        let mut known = lock(&self.0);
-        if known.iter().any(|k| k == name) {
-            return name.to_owned();
-        }
-        if known.len() >= MAX_CACHE_NAMES {
-            return OTHER_CACHES.to_owned();
-        }
-        known.push(name.to_owned());
-        name.to_owned()
-    }
+pub(crate) const fn cache_names() -> BoundedNames {
+    BoundedNames::new(MAX_CACHE_NAMES, OTHER_CACHES, "unnamed")
 }
 
 /// One cache name's counters in one monitor, taken once so that a lookup
@@ -122,13 +87,10 @@ mod tests {
     }
 
     #[test]
-    fn blank_and_long_names_are_bounded_and_so_is_their_number() {
-        let names = CacheNames::new();
+    fn blank_names_are_unnamed_and_their_number_is_bounded() {
+        let names = cache_names();
         assert_eq!(names.admit(" "), "unnamed");
-        let long = "ü".repeat(100);
-        let kept = names.admit(&long);
-        assert!(kept.len() <= MAX_CACHE_NAME && long.starts_with(&kept));
-        for i in 2..MAX_CACHE_NAMES {
+        for i in 1..MAX_CACHE_NAMES {
             assert_eq!(names.admit(&format!("c{i}")), format!("c{i}"));
         }
         assert_eq!(names.admit("one too many"), OTHER_CACHES);

@@ -9,6 +9,7 @@ pub(crate) mod flags;
 pub(crate) mod level;
 pub(crate) mod operation;
 pub(crate) mod progress_bar;
+pub(crate) mod reserved;
 pub(crate) mod stage;
 pub(crate) mod thresholds;
 
@@ -38,9 +39,9 @@ pub(crate) struct Core {
     /// Its stages running now.
     pub(crate) running_stages: Mutex<stage::Running>,
     /// The API models it keeps apart.
-    pub(crate) api_models: api_models::Models,
+    pub(crate) api_models: reserved::BoundedNames,
     /// The cache names it keeps apart.
-    pub(crate) cache_names: cache_names::CacheNames,
+    pub(crate) cache_names: reserved::BoundedNames,
 }
 
 /// The global monitor's state.
@@ -58,8 +59,8 @@ impl Core {
             watchers: Watchers::new(),
             stage_runs: Mutex::new(StageRuns::new()),
             running_stages: Mutex::new(stage::Running::new()),
-            api_models: api_models::Models::new(),
-            cache_names: cache_names::CacheNames::new(),
+            api_models: api_models::models(),
+            cache_names: cache_names::cache_names(),
         }
     }
 

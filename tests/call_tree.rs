@@ -406,3 +406,64 @@ fn calls_nested_deeper_than_the_frame_stack_log_no_futures() {
     assert_eq!(tree.lost_calls, 141 - 128);
     assert_eq!(row(&r, "graph::countdown").calls, 141, "the operation still counts every call");
 }
+
+#[tracing::instrument]
+fn graph_span_outer() -> u64 {
+    graph_span_inner() + reader()
+}
+
+#[tracing::instrument]
+fn graph_span_inner() -> u64 {
+    shared(7)
+}
+
+#[test]
+fn tracing_spans_take_their_place_in_the_tree_beside_monitored_calls() {
+    use tracing_subscriber::layer::SubscriberExt;
+    let m = detailed();
+    m.start_session("graph::spans");
+    let layer = profiler_runtime::tracing::MonitorLayer::with_monitor(&m);
+    let d = tracing::Dispatch::new(tracing_subscriber::registry().with(layer));
+    tracing::dispatcher::with_default(&d, || {
+        m.scope(|| {
+            for _ in 0..3 {
+                black_box(graph_span_outer());
+            }
+        })
+    });
+    let r = m.end_session().unwrap();
+    let outer = row(&r, "graph_span_outer");
+    assert!(outer.callers.is_empty(), "{r}");
+    assert_eq!(sorted(names(&outer.callees)), [("graph::reader", 3), ("graph_span_inner", 3)]);
+    assert_eq!(names(&row(&r, "graph_span_inner").callers), [("graph_span_outer", 3)]);
+    assert_eq!(
+        sorted(names(&row(&r, "graph::shared").callers)),
+        [("graph::reader", 9), ("graph_span_inner", 3)]
+    );
+    let tree = r.call_tree.expect("a detailed session has a call tree");
+    let path = |p: &[&str]| tree.paths.iter().find(|c| c.path == p).map(|c| c.calls);
+    assert_eq!(path(&["graph_span_outer"]), Some(3), "{tree:?}");
+    assert_eq!(path(&["graph_span_outer", "graph_span_inner", "graph::shared"]), Some(3));
+    assert_eq!(path(&["graph_span_outer", "graph::reader", "graph::shared"]), Some(9));
+    assert_eq!(tree.lost_calls, 0);
+}
+
+#[test]
+fn a_span_closed_on_another_thread_than_its_last_enter_is_a_lost_tree_call() {
+    use tracing_subscriber::layer::SubscriberExt;
+    let m = detailed();
+    m.start_session("graph::moved_span");
+    let layer = profiler_runtime::tracing::MonitorLayer::with_monitor(&m);
+    let d = tracing::Dispatch::new(tracing_subscriber::registry().with(layer));
+    let span = tracing::dispatcher::with_default(&d, || {
+        let span = tracing::info_span!("graph_moved");
+        m.scope(|| span.in_scope(|| black_box(shared(3))));
+        span
+    });
+    std::thread::spawn(move || drop(span)).join().unwrap();
+    let r = m.end_session().unwrap();
+    assert_eq!(row(&r, "graph_moved").calls, 1);
+    assert_eq!(names(&row(&r, "graph::shared").callers), [("graph_moved", 1)]);
+    let tree = r.call_tree.unwrap();
+    assert_eq!(tree.lost_calls, 1, "its own call has no node to count in: {tree:?}");
+}

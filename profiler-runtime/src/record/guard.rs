@@ -218,6 +218,54 @@ fn finish_detail(recorder: &'static Recorder, slot: usize, end: u64, nanos: u64)
     log(shard, event);
 }
 
+/// Where a detailed span's latest enter ended: the shard it ran on (its
+/// address; 0: none) and its call tree node there.
+#[cfg(feature = "tracing")]
+#[derive(Clone, Copy, Default, Debug)]
+pub(crate) struct SpanExit {
+    shard: usize,
+    node: u32,
+}
+
+/// The end of a span at the detailed level, after it was recorded as a
+/// basic call: its wall time goes to its slot's extras and, closed on the
+/// thread its last enter ran on, to that enter's call tree node; closed on
+/// another, its call is one the tree lost (that thread's tree has no
+/// place for it, and the node's is not this thread's to write).
+#[cfg(feature = "tracing")]
+#[inline(never)]
+fn finish_span_detail(
+    recorder: &'static Recorder,
+    slot: usize,
+    end: u64,
+    nanos: u64,
+    exit: SpanExit,
+) {
+    let Some(shard) = local::shard(recorder) else { return };
+    if exit.shard == shard as *const Shard as usize {
+        shard.tree.complete_at(exit.node, nanos);
+    } else {
+        shard.tree.lose();
+    }
+    if let Some(extras) = shard.extras(slot & SLOT_MASK) {
+        extras.finish_future(nanos, weight_of(slot));
+    }
+    let id = async_id(slot);
+    if slot & TRACED != 0 && id != 0 {
+        let event = Event {
+            kind: Kind::AsyncCall,
+            site: (slot & SLOT_MASK) as u32,
+            thread: trace::thread_number(),
+            end,
+            duration_ns: nanos,
+            id,
+            parent: 0,
+            call: 0,
+        };
+        log(shard, event);
+    }
+}
+
 /// The `kids` word a call starts with: a sync call's mark, else 0.
 #[inline(always)]
 fn kids_at_start(framing: Framing) -> u64 {
@@ -395,19 +443,20 @@ impl Active {
     }
 
     /// Records a closed `tracing` span that started with this call (at its
-    /// first enter, [`Framing::None`]): its wall time from then to now, its
-    /// self time `busy_ns` less what its monitored children took (added to
-    /// `kids` enter by enter), and its enters after the first as pauses
-    /// whose time is the wall time it was not entered.
+    /// first enter, [`Framing::Polls`]) and ended at its last exit, `end`
+    /// (clock ticks): its wall time, its self time `busy_ns` less what its
+    /// monitored children took (added to `kids` enter by enter), and its
+    /// enters after the first as pauses whose time is the wall time it was
+    /// not entered. At the detailed level its enters were frames of their
+    /// own, like a future's polls; `exit` is where the last one ended.
     #[cfg(feature = "tracing")]
     #[cold]
     #[inline(never)]
-    pub(crate) fn finish_span(self, busy_ns: u64, enters: u64) {
+    pub(crate) fn finish_span(self, end: u64, busy_ns: u64, enters: u64, exit: SpanExit) {
         if self.start == UNTIMED {
             self.finish_untimed(Outcome::Success);
             return;
         }
-        let end = clock::now();
         let nanos = clock::nanos_between(self.start, end);
         let busy_ns = busy_ns.min(nanos);
         let self_ns = busy_ns.saturating_sub(self.kids);
@@ -416,6 +465,19 @@ impl Active {
         if enters > 1 || busy_ns < nanos {
             Active::record_waited(recorder, index, nanos - busy_ns, enters.saturating_sub(1));
         }
+        if self.slot > SLOT_MASK {
+            finish_span_detail(recorder, self.slot, end, nanos, exit);
+        }
+    }
+
+    /// Ends the frame `token` of one enter of a detailed span (see
+    /// [`Active::open_poll`]); where it ended, for [`Active::finish_span`].
+    #[cfg(feature = "tracing")]
+    #[inline(never)]
+    pub(crate) fn close_enter(&self, token: usize) -> SpanExit {
+        close_frame(self.recorder, self.slot, token);
+        let shard = local::shard(self.recorder).map_or(0, |s| s as *const Shard as usize);
+        SpanExit { shard, node: node_of(token) }
     }
 
     /// The clock reading the call started at (for a sampled call left

@@ -17,6 +17,9 @@ thread_local! {
     static LAST: Cell<Option<(&'static Recorder, &'static Shard)>> = const { Cell::new(None) };
     /// Every shard this thread holds; handed back on thread exit.
     static OWNED: Owned = const { Owned(RefCell::new(Vec::new())) };
+    /// Its address tells this thread from the others that are running.
+    #[cfg(feature = "tracing")]
+    static KEY: u8 = const { 0 };
 }
 
 struct Owned(RefCell<Vec<(&'static Recorder, &'static Shard)>>);
@@ -36,6 +39,27 @@ impl Drop for Owned {
 #[inline(always)]
 pub(crate) fn current() -> &'static Recorder {
     ROUTE.get().unwrap_or(&GLOBAL)
+}
+
+/// The recorder a scope routes this thread's calls to; `None`: the global one.
+#[cfg(feature = "tracing")]
+#[inline(always)]
+pub(crate) fn routed() -> Option<&'static Recorder> {
+    ROUTE.get()
+}
+
+/// The global monitor's recorder.
+#[cfg(feature = "tracing")]
+#[inline(always)]
+pub(crate) fn global() -> &'static Recorder {
+    &GLOBAL
+}
+
+/// A word that differs between threads running at the same time.
+#[cfg(feature = "tracing")]
+#[inline(always)]
+pub(crate) fn thread_key() -> usize {
+    KEY.with(|key| key as *const u8 as usize)
 }
 
 /// Routes this thread's calls to `recorder` (or back to the global one, for

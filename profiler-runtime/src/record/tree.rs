@@ -189,6 +189,26 @@ impl Tree {
         }
     }
 
+    /// A call completed after its last poll (a `tracing` span closed after
+    /// its last exit), whose node on this thread is `id`: counts it there.
+    #[cfg(feature = "tracing")]
+    pub(crate) fn complete_at(&self, id: u32, nanos: u64) {
+        match self.node(id) {
+            Some(node) => {
+                bump(&node.calls, 1);
+                bump(&node.nanos, nanos);
+            }
+            None => bump(&self.lost, 1),
+        }
+    }
+
+    /// A call this thread's tree has no place for (a span closed on a
+    /// thread other than its last enter's): counted as lost.
+    #[cfg(feature = "tracing")]
+    pub(crate) fn lose(&self) {
+        bump(&self.lost, 1);
+    }
+
     /// A panic unwound out of a poll, or the thread handed its shard back:
     /// nothing runs on this thread now (the monitored sync calls a panic
     /// unwinds through put their parents back as they end).

@@ -345,7 +345,8 @@ pub struct CallTree {
     pub paths: Vec<CallPath>,
     /// Calls left out because a thread's table was full (65,535 paths a
     /// thread and monitor) or they were nested more than 128 deep (deep
-    /// recursion); their operations' totals still count them.
+    /// recursion), and `tracing` spans closed on another thread than their
+    /// last enter's; their operations' totals still count them.
     pub lost_calls: u64,
     /// Paths past [`MAX_CALL_PATHS`], the ones with the least time.
     pub dropped_paths: u64,

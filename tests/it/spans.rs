@@ -143,3 +143,25 @@ fn without_a_monitor_of_its_own_the_layer_follows_the_scope() {
     });
     assert_eq!(m.end_session().unwrap().operation("spans_parse").unwrap().calls, 1);
 }
+
+#[test]
+fn a_span_entered_again_inside_itself_is_one_enter_until_its_outer_exit() {
+    let r = traced("spans::reentered", || {
+        let span = tracing::info_span!("spans_reentered");
+        let outer = span.enter();
+        {
+            let _inner = span.enter();
+            spans_counted();
+        }
+        spans_counted();
+        drop(outer);
+    });
+    let op = r.operation("spans_reentered").unwrap();
+    let counted = r.operation("spans::counted").unwrap();
+    assert_eq!(op.calls, 1);
+    let p = op.polling.as_ref().unwrap();
+    assert_eq!(p.polls, 1, "the inner enter is inside the outer one: {p:?}");
+    // Both monitored calls ran inside the one enter: its busy time holds them.
+    assert_eq!(op.self_ns.unwrap(), p.busy_ns - counted.total_ns, "{op:?} {counted:?}");
+    assert!(p.busy_ns >= 2_000_000, "{p:?}");
+}

@@ -183,13 +183,11 @@ fn finish_detail(recorder: &'static Recorder, slot: usize, end: u64, nanos: u64)
     }
     // A sync call is its frame's event; a future's whole span is one more
     // event, beside its polls'.
-    let site = (slot & SLOT_MASK) as u32;
-    let thread = trace::thread_number();
     let event = match spent.and_then(|s| s.traced) {
         Some(t) => Event {
             kind: Kind::Call,
-            site,
-            thread,
+            site: (slot & SLOT_MASK) as u32,
+            thread: trace::thread_number(),
             end,
             duration_ns: nanos,
             id: t.id,
@@ -199,23 +197,30 @@ fn finish_detail(recorder: &'static Recorder, slot: usize, end: u64, nanos: u64)
         None => {
             // A future's word carries its id; a sync call's (whose frame
             // was too deep to keep) carries its tree node there instead.
-            let id = if slot & POLLED != 0 { async_id(slot) } else { 0 };
-            if id == 0 {
+            if slot & POLLED == 0 {
                 return;
             }
-            Event {
-                kind: Kind::AsyncCall,
-                site,
-                thread,
-                end,
-                duration_ns: nanos,
-                id,
-                parent: 0,
-                call: 0,
-            }
+            let Some(event) = async_call_event(slot, end, nanos) else { return };
+            event
         }
     };
     log(shard, event);
+}
+
+/// The event of a whole traced future (or span) whose word is `slot`,
+/// beside its polls'; `None` where its word has no id (32-bit targets).
+fn async_call_event(slot: usize, end: u64, nanos: u64) -> Option<Event> {
+    let id = async_id(slot);
+    (id != 0).then(|| Event {
+        kind: Kind::AsyncCall,
+        site: (slot & SLOT_MASK) as u32,
+        thread: trace::thread_number(),
+        end,
+        duration_ns: nanos,
+        id,
+        parent: 0,
+        call: 0,
+    })
 }
 
 /// Where a detailed span's latest enter ended: the shard it ran on (its
@@ -250,19 +255,10 @@ fn finish_span_detail(
     if let Some(extras) = shard.extras(slot & SLOT_MASK) {
         extras.finish_future(nanos, weight_of(slot));
     }
-    let id = async_id(slot);
-    if slot & TRACED != 0 && id != 0 {
-        let event = Event {
-            kind: Kind::AsyncCall,
-            site: (slot & SLOT_MASK) as u32,
-            thread: trace::thread_number(),
-            end,
-            duration_ns: nanos,
-            id,
-            parent: 0,
-            call: 0,
-        };
-        log(shard, event);
+    if slot & TRACED != 0 {
+        if let Some(event) = async_call_event(slot, end, nanos) {
+            log(shard, event);
+        }
     }
 }
 

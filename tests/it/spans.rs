@@ -5,6 +5,7 @@
 use profiler_runtime::tracing::MonitorLayer;
 use profiler_runtime::{monitor, Monitor, OperationKind, SessionReport};
 use std::time::Duration;
+use tracing::instrument::WithSubscriber;
 use tracing::Dispatch;
 use tracing_subscriber::layer::SubscriberExt;
 
@@ -164,4 +165,178 @@ fn a_span_entered_again_inside_itself_is_one_enter_until_its_outer_exit() {
     // Both monitored calls ran inside the one enter: its busy time holds them.
     assert_eq!(op.self_ns.unwrap(), p.busy_ns - counted.total_ns, "{op:?} {counted:?}");
     assert!(p.busy_ns >= 2_000_000, "{p:?}");
+}
+
+/// Every span's timing is held by one thread at a time and taken over by
+/// the thread that enters or closes it next: these tests move spans
+/// between threads in each way that can happen.
+fn polls(r: &SessionReport, name: &str) -> (u64, u64) {
+    let op = r.operation(name).unwrap_or_else(|| panic!("no row {name}"));
+    (op.calls, op.polling.as_ref().unwrap().polls)
+}
+
+#[test]
+fn a_span_created_on_one_thread_and_first_entered_on_another_is_one_call() {
+    let m = Monitor::new();
+    m.start_session("spans::handed");
+    let d = dispatch(&m);
+    let span = tracing::dispatcher::with_default(&d, || tracing::info_span!("spans_handed"));
+    let (d2, there) = (d.clone(), span.clone());
+    std::thread::spawn(move || {
+        tracing::dispatcher::with_default(&d2, || {
+            there.in_scope(|| std::thread::sleep(Duration::from_millis(1)));
+            there.in_scope(spans_counted);
+        })
+    })
+    .join()
+    .unwrap();
+    // Back on the thread that created it and never entered it: this enter
+    // goes on the same call, and so does the close.
+    tracing::dispatcher::with_default(&d, || span.in_scope(spans_counted));
+    drop(span);
+    let r = m.end_session().unwrap();
+    assert_eq!(polls(&r, "spans_handed"), (1, 3));
+    let op = r.operation("spans_handed").unwrap();
+    assert_eq!(op.component.as_deref(), Some("it::spans"), "named from its metadata");
+}
+
+#[test]
+fn a_span_entered_on_two_threads_at_once_keeps_the_first_enter() {
+    let m = Monitor::new();
+    m.start_session("spans::overlap");
+    let d = dispatch(&m);
+    tracing::dispatcher::with_default(&d, || {
+        let span = tracing::info_span!("spans_overlap");
+        let entered = span.enter();
+        let (other, d2) = (span.clone(), d.clone());
+        std::thread::spawn(move || {
+            tracing::dispatcher::with_default(&d2, || {
+                // Entered here while the main thread is inside it: this
+                // enter is left out, and its exit must not end that one.
+                let _also = other.enter();
+                spans_counted();
+            })
+        })
+        .join()
+        .unwrap();
+        std::thread::sleep(Duration::from_millis(5));
+        drop(entered);
+    });
+    let r = m.end_session().unwrap();
+    assert_eq!(polls(&r, "spans_overlap"), (1, 1));
+    let busy = r.operation("spans_overlap").unwrap().polling.as_ref().unwrap().busy_ns;
+    // The main thread's enter ran until after the 5 ms sleep that followed the other's exit.
+    assert!(busy >= 5_000_000, "{busy}");
+}
+
+#[test]
+fn a_span_shared_by_threads_in_turn_is_one_call_with_every_enter() {
+    let m = Monitor::new();
+    m.start_session("spans::turns");
+    let d = dispatch(&m);
+    let span = tracing::dispatcher::with_default(&d, || tracing::info_span!("spans_turns"));
+    let turn = std::sync::Arc::new(std::sync::Mutex::new(()));
+    let workers: Vec<_> = (0..4)
+        .map(|_| {
+            let (span, d, turn) = (span.clone(), d.clone(), turn.clone());
+            std::thread::spawn(move || {
+                tracing::dispatcher::with_default(&d, || {
+                    for _ in 0..25 {
+                        // One thread inside at a time, so no enter overlaps another.
+                        let _turn = turn.lock().unwrap();
+                        span.in_scope(|| std::hint::black_box(7));
+                    }
+                })
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().unwrap();
+    }
+    drop(span);
+    let r = m.end_session().unwrap();
+    assert_eq!(polls(&r, "spans_turns"), (1, 100));
+}
+
+#[test]
+fn a_span_created_in_a_scope_records_there_wherever_it_is_entered() {
+    let m = Monitor::new();
+    m.start_session("spans::scoped_moved");
+    let d = Dispatch::new(tracing_subscriber::registry().with(MonitorLayer::new()));
+    let span = tracing::dispatcher::with_default(&d, || {
+        m.scope(|| tracing::info_span!("spans_scoped_moved"))
+    });
+    let d2 = d.clone();
+    std::thread::spawn(move || {
+        tracing::dispatcher::with_default(&d2, || span.in_scope(spans_counted));
+    })
+    .join()
+    .unwrap();
+    let r = m.end_session().unwrap();
+    assert_eq!(polls(&r, "spans_scoped_moved"), (1, 1));
+}
+
+#[test]
+fn a_span_never_entered_records_nothing_wherever_it_closes() {
+    let m = Monitor::new();
+    m.start_session("spans::idle");
+    let d = dispatch(&m);
+    let moved = tracing::dispatcher::with_default(&d, || {
+        drop(tracing::info_span!("spans_idle_here"));
+        tracing::info_span!("spans_idle_moved")
+    });
+    std::thread::spawn(move || drop(moved)).join().unwrap();
+    let r = m.end_session().unwrap();
+    assert!(r.operation("spans_idle_here").is_none_or(|op| op.calls == 0));
+    assert!(r.operation("spans_idle_moved").is_none_or(|op| op.calls == 0));
+}
+
+#[test]
+fn spans_entered_in_another_order_than_created_keep_their_names() {
+    let r = traced("spans::order", || {
+        let first = tracing::info_span!("spans_first");
+        let second = tracing::info_span!("spans_second");
+        second.in_scope(|| first.in_scope(spans_counted));
+        first.in_scope(spans_counted);
+    });
+    assert_eq!(polls(&r, "spans_first"), (1, 2));
+    assert_eq!(polls(&r, "spans_second"), (1, 1));
+}
+
+#[tracing::instrument]
+async fn spans_yielding(n: u64) -> u64 {
+    for _ in 0..3 {
+        tokio::task::yield_now().await;
+    }
+    n
+}
+
+#[test]
+fn async_spans_polled_by_a_multi_thread_runtime_are_each_one_call() {
+    let m = Monitor::new();
+    m.start_session("spans::workers");
+    let d = dispatch(&m);
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    let d2 = d.clone();
+    let total = tracing::dispatcher::with_default(&d, || {
+        rt.block_on(async move {
+            let tasks: Vec<_> = (0..200)
+                .map(|n| {
+                    // Each worker polls under the same dispatcher.
+                    let d = d2.clone();
+                    tokio::spawn(spans_yielding(n).with_subscriber(d))
+                })
+                .collect();
+            let mut total = 0;
+            for t in tasks {
+                total += t.await.unwrap();
+            }
+            total
+        })
+    });
+    drop(rt);
+    assert_eq!(total, (0..200).sum::<u64>());
+    let r = m.end_session().unwrap();
+    // Four polls and the drop's enter each, on whichever worker ran them.
+    assert_eq!(polls(&r, "spans_yielding"), (200, 1000));
 }

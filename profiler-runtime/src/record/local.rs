@@ -17,9 +17,6 @@ thread_local! {
     static LAST: Cell<Option<(&'static Recorder, &'static Shard)>> = const { Cell::new(None) };
     /// Every shard this thread holds; handed back on thread exit.
     static OWNED: Owned = const { Owned(RefCell::new(Vec::new())) };
-    /// Its address tells this thread from the others that are running.
-    #[cfg(feature = "tracing")]
-    static KEY: u8 = const { 0 };
 }
 
 struct Owned(RefCell<Vec<(&'static Recorder, &'static Shard)>>);
@@ -53,13 +50,6 @@ pub(crate) fn routed() -> Option<&'static Recorder> {
 #[inline(always)]
 pub(crate) fn global() -> &'static Recorder {
     &GLOBAL
-}
-
-/// A word that differs between threads running at the same time.
-#[cfg(feature = "tracing")]
-#[inline(always)]
-pub(crate) fn thread_key() -> usize {
-    KEY.with(|key| key as *const u8 as usize)
 }
 
 /// Routes this thread's calls to `recorder` (or back to the global one, for

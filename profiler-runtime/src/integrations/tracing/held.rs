@@ -75,6 +75,9 @@ pub(super) struct Held {
     /// This thread's copy of the layer's callsites, read without the
     /// shared lock.
     sites: WordMap<&'static Callsite>,
+    /// The callsite found last (a loop enters one span after another of
+    /// the same callsite), by its metadata's address.
+    last_site: Option<(u64, &'static Callsite)>,
 }
 
 impl Held {
@@ -86,7 +89,15 @@ impl Held {
         meta: &'static Metadata<'static>,
         shared: impl FnOnce() -> &'static Callsite,
     ) -> &'static Callsite {
-        self.sites.entry(address(meta)).or_insert_with(shared)
+        let key = address(meta);
+        match self.last_site {
+            Some((last, site)) if last == key => site,
+            _ => {
+                let site = *self.sites.entry(key).or_insert_with(shared);
+                self.last_site = Some((key, site));
+                site
+            }
+        }
     }
 }
 
@@ -123,9 +134,9 @@ impl Open {
         self.position(id).map(|i| &self.spans[i].1)
     }
 
-    /// Adds span `id`, which is not in the table.
+    /// Adds span `id`, which is not in the table; its timing there.
     #[inline]
-    pub(super) fn insert(&mut self, id: u64, timing: Timing) {
+    pub(super) fn insert(&mut self, id: u64, timing: Timing) -> &mut Timing {
         self.spans.push((id, timing));
         let len = self.spans.len();
         match &mut self.index {
@@ -138,6 +149,7 @@ impl Open {
             }
             None => {}
         }
+        &mut self.spans[len - 1].1
     }
 
     #[inline]

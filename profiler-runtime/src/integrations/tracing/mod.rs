@@ -128,7 +128,7 @@ impl MonitorLayer {
         let key = id.into_u64();
         // Held until the span is in this thread's table.
         let (_moving, found) = self.threads.take_over(key);
-        let mut t = match found {
+        let t = match found {
             Found::Taken(t) => t,
             Found::Entered => {
                 self.threads.mine().held.foreign.push(key);
@@ -140,8 +140,7 @@ impl MonitorLayer {
                 Timing::new(self.recorder_here(), self.site(span.metadata()))
             }
         };
-        t.enter();
-        self.threads.mine().held.open.insert(key, t);
+        self.threads.mine().held.open.insert(key, t).enter();
     }
 }
 
@@ -183,9 +182,7 @@ where
             if let Some(Some(meta)) = mine.take_fresh(&self.threads, key) {
                 // Its first enter, on the thread that created it.
                 let site = mine.held.site(meta, || self.site(meta));
-                let mut t = Timing::new(self.recorder_here(), site);
-                t.enter();
-                mine.held.open.insert(key, t);
+                mine.held.open.insert(key, Timing::new(self.recorder_here(), site)).enter();
                 return;
             }
         }

@@ -340,3 +340,19 @@ fn async_spans_polled_by_a_multi_thread_runtime_are_each_one_call() {
     // Four polls and the drop's enter each, on whichever worker ran them.
     assert_eq!(polls(&r, "spans_yielding"), (200, 1000));
 }
+
+#[test]
+fn spans_created_in_a_batch_before_any_is_entered_are_each_one_call() {
+    // More than a thread keeps marked fresh: the oldest are found by a search.
+    let r = traced("spans::batch", || {
+        let batch: Vec<_> = (0..20).map(|_| tracing::info_span!("spans_batch")).collect();
+        for span in &batch {
+            span.in_scope(spans_counted);
+        }
+        for span in batch.iter().rev() {
+            span.in_scope(|| std::hint::black_box(1));
+        }
+    });
+    assert_eq!(polls(&r, "spans_batch"), (20, 40));
+    assert_eq!(r.operation("spans::counted").unwrap().calls, 20);
+}

@@ -8,7 +8,7 @@
 use super::timing::Timing;
 use crate::record::callsite::Callsite;
 use spin::mutex::{SpinMutex, SpinMutexGuard};
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -56,11 +56,11 @@ pub(super) fn address(meta: &'static Metadata<'static>) -> u64 {
 /// One thread's part of a layer.
 #[derive(Default)]
 pub(super) struct Local {
-    /// The id of the span this thread created last while it has not been
-    /// entered anywhere (0: none). Set by this thread without the lock (a
-    /// plain store); cleared by this thread under its lock, or by another
-    /// under this thread's lock with a compare-exchange.
-    fresh: AtomicU64,
+    /// The ids of the spans this thread created last, while they have not
+    /// been entered anywhere (0: none). Set by this thread without the lock
+    /// (a plain store); cleared by this thread under its lock, or by
+    /// another under this thread's lock with a compare-exchange.
+    fresh: [AtomicU64; FRESH],
     held: Lock<Held>,
 }
 
@@ -176,8 +176,13 @@ impl Open {
     }
 }
 
-/// The span this thread created last, while it waits for its first enter:
-/// what only its thread needs of it (the shared half is [`Local::fresh`]).
+/// How many spans a thread created and has not entered yet are found
+/// without a search of every thread (`join!` of a few instrumented futures
+/// creates their spans before it polls any).
+const FRESH: usize = 8;
+
+/// A span this thread created, while it waits for its first enter: what
+/// only its thread needs of it (the shared half is [`Local::fresh`]).
 #[derive(Clone, Copy)]
 struct Fresh {
     /// The layer that saw it created ([`Threads::key`]).
@@ -186,11 +191,17 @@ struct Fresh {
     meta: &'static Metadata<'static>,
 }
 
-thread_local! {
-    static FRESH: Cell<Option<Fresh>> = const { Cell::new(None) };
+/// The spans this thread created last, the newest at `next - 1`.
+struct Recent {
+    next: usize,
+    spans: [Option<Fresh>; FRESH],
 }
 
-/// Tells layers apart in [`FRESH`] (an address could be reused).
+thread_local! {
+    static RECENT: RefCell<Recent> = const { RefCell::new(Recent { next: 0, spans: [None; FRESH] }) };
+}
+
+/// Tells layers apart in [`RECENT`] (an address could be reused).
 static LAYERS: AtomicU64 = AtomicU64::new(1);
 
 /// Where a span another thread held went (see [`Threads::take_over`]).
@@ -208,7 +219,7 @@ pub(super) enum Found {
 
 /// Every thread's table of a layer.
 pub(super) struct Threads {
-    /// This layer among others, for [`FRESH`].
+    /// This layer among others, for [`RECENT`].
     key: u64,
     locals: ThreadLocal<Local>,
     /// Held while a span moves from one thread's table to another's, so
@@ -234,7 +245,7 @@ pub(super) struct Mine<'a> {
 }
 
 impl Mine<'_> {
-    /// Whether span `id` is the one this thread created last and entered
+    /// Whether span `id` is one this thread created lately and entered
     /// nowhere since (it then no longer is), with its metadata when this
     /// thread still has it.
     #[inline]
@@ -243,16 +254,20 @@ impl Mine<'_> {
         threads: &Threads,
         id: u64,
     ) -> Option<Option<&'static Metadata<'static>>> {
-        // Under this thread's lock: no other thread clears the mark meanwhile.
-        if self.local.fresh.load(Ordering::Relaxed) != id {
-            return None;
-        }
-        self.local.fresh.store(0, Ordering::Relaxed);
-        match FRESH.get() {
-            Some(f) if f.id == id && f.layer == threads.key => Some(Some(f.meta)),
-            // Another layer on this thread created a span since.
-            _ => Some(None),
-        }
+        RECENT.with_borrow(|recent| {
+            // Newest first: most spans are entered right after they are made.
+            (1..=FRESH).map(|back| (recent.next + FRESH - back) % FRESH).find_map(|at| {
+                let mark = &self.local.fresh[at];
+                // Under this thread's lock: no other thread clears a mark meanwhile.
+                if mark.load(Ordering::Relaxed) != id {
+                    return None;
+                }
+                mark.store(0, Ordering::Relaxed);
+                // `None` inside: another layer on this thread marked a span there since.
+                let mine = recent.spans[at].filter(|f| f.id == id && f.layer == threads.key);
+                Some(mine.map(|f| f.meta))
+            })
+        })
     }
 }
 
@@ -262,10 +277,17 @@ impl Threads {
     /// closes it first takes the mark away.
     #[inline]
     pub(super) fn created(&self, id: u64, meta: &'static Metadata<'static>) {
-        FRESH.set(Some(Fresh { layer: self.key, id, meta }));
+        let at = RECENT.with_borrow_mut(|recent| {
+            let at = recent.next;
+            recent.spans[at] = Some(Fresh { layer: self.key, id, meta });
+            recent.next = (at + 1) % FRESH;
+            at
+        });
         // Relaxed: a thread that enters the span got it from this one
-        // through something that orders this store before its look.
-        self.locals.get_or_default().fresh.store(id, Ordering::Relaxed);
+        // through something that orders this store before its look. The
+        // span marked here before, if still unentered, is then found by a
+        // search instead.
+        self.locals.get_or_default().fresh[at].store(id, Ordering::Relaxed);
     }
 
     /// This thread's table, locked.
@@ -295,7 +317,10 @@ impl Threads {
             }
             // AcqRel under that thread's lock: its thread clears the mark
             // only under the same lock.
-            if local.fresh.compare_exchange(key, 0, Ordering::AcqRel, Ordering::Relaxed).is_ok() {
+            let claim = |f: &AtomicU64| {
+                f.compare_exchange(key, 0, Ordering::AcqRel, Ordering::Relaxed).is_ok()
+            };
+            if local.fresh.iter().any(claim) {
                 return (moving, Found::Fresh);
             }
         }

@@ -10,7 +10,7 @@ use crate::record::{clock, nesting};
 /// it last (see [`super::held`]).
 pub(super) struct Timing {
     call: Call,
-    /// Busy time so far, in clock ticks (turned into nanoseconds once).
+    /// Busy time so far, in clock ticks (turned into nanoseconds at the close).
     busy: u64,
     enters: u64,
     /// The running enter, on the thread whose table holds the span: its
@@ -121,7 +121,6 @@ impl Timing {
         // so it closes between enters; should a subscriber close it inside
         // one, it ends now.
         let end = if self.entered.is_some() { clock::now() } else { self.last_exit };
-        let busy_ns = clock::nanos_between(0, self.busy);
-        active.finish_span(end, busy_ns, self.enters, self.exit);
+        active.finish_span(end, self.busy, self.enters, self.exit);
     }
 }

@@ -13,6 +13,14 @@ fn dispatch(m: &Monitor) -> Dispatch {
     Dispatch::new(tracing_subscriber::registry().with(MonitorLayer::with_monitor(m)))
 }
 
+/// A monitor with session `name` running, and a dispatcher recording into it.
+fn session(name: &str) -> (Monitor, Dispatch) {
+    let m = Monitor::new();
+    m.start_session(name);
+    let d = dispatch(&m);
+    (m, d)
+}
+
 fn traced(name: &str, f: impl FnOnce()) -> SessionReport {
     let m = Monitor::new();
     m.start_session(name);
@@ -87,10 +95,8 @@ fn nested_spans_and_monitored_calls_are_children_of_the_span_they_run_in() {
 
 #[test]
 fn an_async_span_is_busy_while_polled_and_waits_between_polls() {
-    let m = Monitor::new();
-    m.start_session("spans::async");
+    let (m, d) = session("spans::async");
     let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
-    let d = dispatch(&m);
     tracing::dispatcher::with_default(&d, || {
         rt.block_on(async {
             spans_fetch().await;
@@ -111,9 +117,7 @@ fn an_async_span_is_busy_while_polled_and_waits_between_polls() {
 
 #[test]
 fn a_span_closed_on_another_thread_is_recorded_once() {
-    let m = Monitor::new();
-    m.start_session("spans::moved");
-    let d = dispatch(&m);
+    let (m, d) = session("spans::moved");
     let span = tracing::dispatcher::with_default(&d, || {
         let span = tracing::info_span!("spans_moved");
         span.in_scope(|| std::thread::sleep(Duration::from_millis(1)));
@@ -177,9 +181,7 @@ fn polls(r: &SessionReport, name: &str) -> (u64, u64) {
 
 #[test]
 fn a_span_created_on_one_thread_and_first_entered_on_another_is_one_call() {
-    let m = Monitor::new();
-    m.start_session("spans::handed");
-    let d = dispatch(&m);
+    let (m, d) = session("spans::handed");
     let span = tracing::dispatcher::with_default(&d, || tracing::info_span!("spans_handed"));
     let (d2, there) = (d.clone(), span.clone());
     std::thread::spawn(move || {
@@ -202,9 +204,7 @@ fn a_span_created_on_one_thread_and_first_entered_on_another_is_one_call() {
 
 #[test]
 fn a_span_entered_on_two_threads_at_once_keeps_the_first_enter() {
-    let m = Monitor::new();
-    m.start_session("spans::overlap");
-    let d = dispatch(&m);
+    let (m, d) = session("spans::overlap");
     tracing::dispatcher::with_default(&d, || {
         let span = tracing::info_span!("spans_overlap");
         let entered = span.enter();
@@ -231,9 +231,7 @@ fn a_span_entered_on_two_threads_at_once_keeps_the_first_enter() {
 
 #[test]
 fn a_span_shared_by_threads_in_turn_is_one_call_with_every_enter() {
-    let m = Monitor::new();
-    m.start_session("spans::turns");
-    let d = dispatch(&m);
+    let (m, d) = session("spans::turns");
     let span = tracing::dispatcher::with_default(&d, || tracing::info_span!("spans_turns"));
     let turn = std::sync::Arc::new(std::sync::Mutex::new(()));
     let workers: Vec<_> = (0..4)
@@ -278,9 +276,7 @@ fn a_span_created_in_a_scope_records_there_wherever_it_is_entered() {
 
 #[test]
 fn a_span_never_entered_records_nothing_wherever_it_closes() {
-    let m = Monitor::new();
-    m.start_session("spans::idle");
-    let d = dispatch(&m);
+    let (m, d) = session("spans::idle");
     let moved = tracing::dispatcher::with_default(&d, || {
         drop(tracing::info_span!("spans_idle_here"));
         tracing::info_span!("spans_idle_moved")
@@ -313,9 +309,7 @@ async fn spans_yielding(n: u64) -> u64 {
 
 #[test]
 fn async_spans_polled_by_a_multi_thread_runtime_are_each_one_call() {
-    let m = Monitor::new();
-    m.start_session("spans::workers");
-    let d = dispatch(&m);
+    let (m, d) = session("spans::workers");
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
     let d2 = d.clone();
     let total = tracing::dispatcher::with_default(&d, || {

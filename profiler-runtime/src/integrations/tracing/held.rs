@@ -210,10 +210,9 @@ pub(super) enum Found {
     Taken(Timing),
     /// Entered on the thread that holds it: left there.
     Entered,
-    /// Created on another thread and never entered: no timing yet.
-    Fresh,
-    /// In no table: a span whose creation this layer did not see, or
-    /// whose creating thread created another before entering it.
+    /// In no table: no timing yet. Never entered (its creating thread's
+    /// fresh mark, if it still had one, is taken away), or created where
+    /// this layer did not see it.
     Nowhere,
 }
 
@@ -321,7 +320,7 @@ impl Threads {
                 f.compare_exchange(key, 0, Ordering::AcqRel, Ordering::Relaxed).is_ok()
             };
             if local.fresh.iter().any(claim) {
-                return (moving, Found::Fresh);
+                return (moving, Found::Nowhere);
             }
         }
         (moving, Found::Nowhere)

@@ -135,7 +135,7 @@ impl MonitorLayer {
                 return;
             }
             // Not entered yet, or its creation unseen: its call starts now.
-            Found::Fresh | Found::Nowhere => {
+            Found::Nowhere => {
                 let Some(span) = ctx.span(id) else { return };
                 Timing::new(self.recorder_here(), self.site(span.metadata()))
             }
@@ -221,7 +221,7 @@ where
             // Held by the thread that entered it last, if any.
             None => match self.threads.take_over(key).1 {
                 Found::Taken(t) => t,
-                Found::Entered | Found::Fresh | Found::Nowhere => return,
+                Found::Entered | Found::Nowhere => return,
             },
         };
         timing.close();

@@ -440,7 +440,8 @@ impl Active {
 
     /// Records a closed `tracing` span that started with this call (at its
     /// first enter, [`Framing::Polls`]) and ended at its last exit, `end`
-    /// (clock ticks): its wall time, its self time (busy for `busy_ticks`) less what its
+    /// (clock ticks; `wall_ns` its wall time when the caller has it): its
+    /// wall time, its self time (busy for `busy_ns`) less what its
     /// monitored children took (added to `kids` enter by enter), and its
     /// enters after the first as pauses whose time is the wall time it was
     /// not entered. At the detailed level its enters were frames of their
@@ -448,18 +449,20 @@ impl Active {
     #[cfg(feature = "tracing")]
     #[cold]
     #[inline(never)]
-    pub(crate) fn finish_span(self, end: u64, busy_ticks: u64, enters: u64, exit: SpanExit) {
+    pub(crate) fn finish_span(
+        self,
+        end: u64,
+        wall_ns: Option<u64>,
+        busy_ns: u64,
+        enters: u64,
+        exit: SpanExit,
+    ) {
         if self.start == UNTIMED {
             self.finish_untimed(Outcome::Success);
             return;
         }
-        let nanos = clock::nanos_between(self.start, end);
-        // A span entered once was busy all its call: no second conversion.
-        let busy_ns = if busy_ticks == end.wrapping_sub(self.start) {
-            nanos
-        } else {
-            clock::nanos_between(0, busy_ticks).min(nanos)
-        };
+        let nanos = wall_ns.unwrap_or_else(|| clock::nanos_between(self.start, end));
+        let busy_ns = busy_ns.min(nanos);
         let self_ns = busy_ns.saturating_sub(self.kids);
         let (recorder, index) = self.pauses_at();
         Active { slot: index, ..self }.record(end, nanos, self_ns, Outcome::Success);

@@ -10,8 +10,8 @@ use crate::record::{clock, nesting};
 /// it last (see [`super::held`]).
 pub(super) struct Timing {
     call: Call,
-    /// Busy time so far, in clock ticks (turned into nanoseconds at the close).
-    busy: u64,
+    /// Busy time so far: each enter's, as its exit gave it to self time.
+    busy_ns: u64,
     enters: u64,
     /// The running enter, on the thread whose table holds the span: its
     /// clock reading, self-time mark and frame token (detailed level; 0:
@@ -47,7 +47,7 @@ impl Timing {
     pub(super) fn new(recorder: &'static Recorder, site: &'static Callsite) -> Timing {
         Timing {
             call: Call::Waiting(recorder, site),
-            busy: 0,
+            busy_ns: 0,
             enters: 0,
             entered: None,
             nested: 0,
@@ -105,13 +105,14 @@ impl Timing {
         self.entered = None;
         let now = clock::now();
         self.last_exit = now;
-        self.busy = self.busy.wrapping_add(now.wrapping_sub(enter.at));
+        let busy_ns = clock::nanos_between(enter.at, now);
+        self.busy_ns += busy_ns;
         if enter.frame != 0 {
             self.exit = active.close_enter(enter.frame);
         }
         // This enter ends like a sync call: its children's time is its
         // callees', and its own busy time goes to whatever it ran inside.
-        active.add_children(nesting::close(enter.mark, clock::nanos_between(enter.at, now)));
+        active.add_children(nesting::close(enter.mark, busy_ns));
     }
 
     /// The span closed: its call, from its first enter to its last exit.
@@ -120,7 +121,12 @@ impl Timing {
         // The registry keeps a span open while any thread has it entered,
         // so it closes between enters; should a subscriber close it inside
         // one, it ends now.
-        let end = if self.entered.is_some() { clock::now() } else { self.last_exit };
-        active.finish_span(end, self.busy, self.enters, self.exit);
+        let (end, wall_ns) = match self.entered {
+            Some(_) => (clock::now(), None),
+            // Entered once: its wall time is that enter's, already converted.
+            None if self.enters == 1 => (self.last_exit, Some(self.busy_ns)),
+            None => (self.last_exit, None),
+        };
+        active.finish_span(end, wall_ns, self.busy_ns, self.enters, self.exit);
     }
 }

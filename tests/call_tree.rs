@@ -41,9 +41,11 @@ fn reader() -> u64 {
     shared(10) + shared(20) + shared(30)
 }
 
+// Long against the other calls (about a millisecond in a debug build), so
+// a preemption landing in one of those short calls cannot reorder the pairs.
 #[monitor("graph::writer")]
 fn writer() -> u64 {
-    shared(5_000)
+    shared(50_000)
 }
 
 #[monitor("graph::request")]

@@ -16,8 +16,8 @@ async fn sleeps() {
 /// them that a loaded machine preempting the thread once or twice between
 /// polls (which counts as waiting) leaves it mostly busy; short enough that
 /// preemptions inside polls do not make them look blocking (1 ms a poll).
-const SPINS: u32 = 40;
-const SPIN: Duration = Duration::from_micros(300);
+const SPINS: u32 = 200;
+const SPIN: Duration = Duration::from_micros(50);
 
 #[monitor("polling::spins")]
 async fn spins() {

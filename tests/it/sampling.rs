@@ -131,23 +131,34 @@ fn spin_for(at_least: Duration) {
 fn the_estimate_of_a_fixed_duration_function_is_its_duration_times_its_calls() {
     const CALLS: u32 = 400;
     const EACH: Duration = Duration::from_micros(50);
-    let m = Monitor::new();
-    m.start_session("sampling-fixed");
-    let outside = Instant::now();
-    m.scope(|| (0..CALLS).for_each(|_| spin_for(EACH)));
-    let outside = outside.elapsed();
-    let report = m.end_session().unwrap();
-    let op = row(&report, "sampling::spin");
-    assert_eq!(op.calls, u64::from(CALLS));
-    // Every call takes at least EACH, so the estimate (calls x the timed
-    // calls' mean) cannot be below CALLS x EACH...
-    assert!(op.total_ns >= u64::from(CALLS) * EACH.as_nanos() as u64);
-    assert!(
-        op.p50_ns as f64 >= EACH.as_nanos() as f64 * (1.0 - profiler_runtime::MAX_RELATIVE_ERROR)
-    );
-    // ...and is near what the whole loop took (a loose bound: a preempted call
-    // that happens to be timed counts four times).
-    assert!((op.total_ns as u128) < outside.as_nanos() * 2, "{} vs {outside:?}", op.total_ns);
+    // (estimate, what the loop took) of each attempt.
+    let mut attempts = Vec::new();
+    for _ in 0..3 {
+        let m = Monitor::new();
+        m.start_session("sampling-fixed");
+        let outside = Instant::now();
+        m.scope(|| (0..CALLS).for_each(|_| spin_for(EACH)));
+        let outside = outside.elapsed();
+        let report = m.end_session().unwrap();
+        let op = row(&report, "sampling::spin");
+        assert_eq!(op.calls, u64::from(CALLS));
+        // Every call takes at least EACH, so the estimate (calls x the timed
+        // calls' mean) cannot be below CALLS x EACH...
+        assert!(op.total_ns >= u64::from(CALLS) * EACH.as_nanos() as u64);
+        assert!(
+            op.p50_ns as f64
+                >= EACH.as_nanos() as f64 * (1.0 - profiler_runtime::MAX_RELATIVE_ERROR)
+        );
+        // ...and is near what the whole loop took. A loose bound, and one
+        // met by any of three attempts: a call preempted while it is timed
+        // counts four times, so on a loaded machine one attempt can miss it
+        // by chance, where an estimator that is off misses it every time.
+        if (op.total_ns as u128) < outside.as_nanos() * 2 {
+            return;
+        }
+        attempts.push((op.total_ns, outside));
+    }
+    panic!("every attempt's estimate was over twice the loop's time: {attempts:?}");
 }
 
 #[test]

@@ -53,7 +53,7 @@ const USAGE: &str = "usage: bottleneck_truth [--case NAME]... [--rounds N] \
 fn options(args: impl Iterator<Item = String>) -> Result<Options, String> {
     let mut o = Options {
         cases: Vec::new(),
-        rounds: 5,
+        rounds: 7,
         levels: Vec::new(),
         show_report: false,
         list: false,

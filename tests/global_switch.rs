@@ -2,7 +2,7 @@
 //! its own: it stops recording everywhere in the process, so it cannot share
 //! a process with tests that count calls.
 
-use profiler_runtime::{monitor, Monitor};
+use profiler_runtime::{monitor, Monitor, Recording};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -45,7 +45,9 @@ fn toggling_the_switch_while_threads_record_is_safe_and_never_overcounts() {
     for w in workers {
         w.join().unwrap();
     }
-    let recorded = m.end_session().unwrap().operation("switch::work").map_or(0, |op| op.calls);
+    let report = m.end_session().unwrap();
+    assert_eq!(report.recording, Recording::PartlyOff, "switched 200 times during the session");
+    let recorded = report.operation("switch::work").map_or(0, |op| op.calls);
     let made = made.load(Ordering::Relaxed);
     assert!(recorded <= made, "recorded {recorded} of {made} calls");
 
@@ -56,7 +58,9 @@ fn toggling_the_switch_while_threads_record_is_safe_and_never_overcounts() {
             work(i);
         })
     });
-    assert_eq!(m.end_session().unwrap().operation("switch::work").unwrap().calls, 1_000);
+    let report = m.end_session().unwrap();
+    assert_eq!(report.operation("switch::work").unwrap().calls, 1_000);
+    assert_eq!(report.recording, Recording::On);
 
     // Off: nothing is recorded, not even counters, and the switch reports its state.
     profiler_runtime::disable();
@@ -68,10 +72,12 @@ fn toggling_the_switch_while_threads_record_is_safe_and_never_overcounts() {
         })
     });
     record_the_rest(&m);
-    profiler_runtime::enable();
     let report = m.end_session().unwrap();
+    profiler_runtime::enable();
     assert!(report.operation("switch::work").is_none());
     assert_nothing_else(&report);
+    assert_eq!(report.recording, Recording::Off, "the process switch was off all session");
+    assert!(report.to_text().starts_with("Nothing recorded: recording was off all session"));
 
     // Every monitor off (the one-load path): nothing recorded; back on: counted.
     let global = profiler_runtime::global();
@@ -84,6 +90,7 @@ fn toggling_the_switch_while_threads_record_is_safe_and_never_overcounts() {
     let report = m.end_session().unwrap();
     assert!(report.operation("switch::work").is_none());
     assert_nothing_else(&report);
+    assert_eq!(report.recording, Recording::Off);
     global.enable();
     m.enable();
     m.start_session("all on");
@@ -92,6 +99,7 @@ fn toggling_the_switch_while_threads_record_is_safe_and_never_overcounts() {
     let report = m.end_session().unwrap();
     assert_eq!(report.operation("switch::work").map(|o| o.calls), Some(1));
     assert_eq!((report.cache.hits, report.api.calls, report.counters.len()), (1, 1, 1));
+    assert_eq!(report.recording, Recording::On);
 }
 
 /// Counters, cache, API, a stage and a manual operation.

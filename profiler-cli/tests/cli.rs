@@ -98,6 +98,59 @@ fn show_prints_the_summary_and_json_gives_the_report_back() {
     assert_eq!(SessionReport::from_json(&stdout(&out)).unwrap(), original);
 }
 
+/// A report of a session that recorded nothing: `off`, its monitor
+/// switched off all session while an operation ran; otherwise on, with
+/// nothing run.
+fn nothing(id: &str, off: bool) -> SessionReport {
+    let m = Monitor::new();
+    if off {
+        m.disable();
+    }
+    m.start_session(id);
+    if off {
+        m.operation("cli::unseen").start().finish();
+    }
+    m.end_session().unwrap()
+}
+
+#[test]
+fn show_says_first_that_recording_was_off_or_that_nothing_ran() {
+    let dir = TempDir::new("show-nothing");
+    let cases = [
+        (
+            "off",
+            true,
+            "Nothing recorded: recording was off all session (run with --profile or PROFILER=1)",
+        ),
+        (
+            "empty",
+            false,
+            "Nothing recorded: recording was on, but nothing monitored ran in this session",
+        ),
+    ];
+    for (status, off, line) in cases {
+        let report = nothing("quiet", off);
+        let path = save(&dir, &format!("{status}.json"), &report);
+        let out = profiler(&[&"show", &path]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let text = stdout(&out);
+        assert_eq!(text.lines().next(), Some(line), "{text}");
+        assert!(text.lines().nth(1).unwrap().starts_with("Session \"quiet\""), "{text}");
+        let out = profiler(&[&"show", &"--json", &path]);
+        let value: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        assert_eq!(value["recording"], status, "{value}");
+    }
+
+    // A report saved before the field existed was recorded: no such line.
+    let path = save(&dir, "old.json", &report("quiet", &[("load", 4, 1_000)]));
+    let mut value: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    value.as_object_mut().unwrap().remove("recording");
+    std::fs::write(&path, value.to_string()).unwrap();
+    let text = stdout(&profiler(&[&"show", &path]));
+    assert!(text.starts_with("Session \"quiet\" (#1) ended after"), "{text}");
+}
+
 #[test]
 fn diff_exits_0_without_a_regression_and_3_with_one() {
     let dir = TempDir::new("diff");

@@ -124,9 +124,9 @@ pub use report::{
     ApiStats, Bottleneck, CacheStats, CallEdge, CallEvent, CallEventKind, CallPath, CallTrace,
     CallTree, ComponentStats, CpuTime, Crossing, Dropped, Finding, HeapStats, HeapUse, MemoryPoint,
     MemoryStats, ModelSpend, OperationEvent, OperationKind, OperationStats, Polling, ProcessStats,
-    QualityFlag, SessionReport, Severity, StageHeap, StageMemory, StageProgress, StageSpan,
-    StageStats, MAX_CALL_PATHS, MAX_TRACE_EVENTS, SCHEMA_VERSION, STAGE_EFFICIENCY_THRESHOLD,
-    STAGE_MIN_ITEMS_PER_SEC,
+    QualityFlag, Recording, SessionReport, Severity, StageHeap, StageMemory, StageProgress,
+    StageSpan, StageStats, MAX_CALL_PATHS, MAX_TRACE_EVENTS, SCHEMA_VERSION,
+    STAGE_EFFICIENCY_THRESHOLD, STAGE_MIN_ITEMS_PER_SEC,
 };
 pub use resources::allocator::CountingAllocator;
 pub use resources::timeline::TIMELINE_POINTS;

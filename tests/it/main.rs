@@ -28,6 +28,7 @@ mod nesting;
 mod operations;
 mod polling;
 mod properties;
+mod recording;
 mod report_json;
 mod routing;
 mod sampling;

@@ -65,6 +65,8 @@ struct Pool {
 /// The recording half of a monitor. Lives for the rest of the process.
 pub(crate) struct Recorder {
     hot: Hot,
+    /// Changes of the own switch (see `switch::Reading`), off the hot line.
+    flips: AtomicU64,
     pool: Mutex<Pool>,
 }
 
@@ -82,6 +84,7 @@ impl Recorder {
     const fn new() -> Recorder {
         Recorder {
             hot: Hot { mode: AtomicU8::new(ON), epoch: AtomicU64::new(1) },
+            flips: AtomicU64::new(0),
             pool: Mutex::new(Pool { all: Vec::new(), free: Vec::new() }),
         }
     }
@@ -107,7 +110,12 @@ impl Recorder {
     }
 
     pub(crate) fn set_enabled(&self, on: bool) {
-        switch::monitor_switched(&self.hot.mode, on);
+        switch::monitor_switched(&self.hot.mode, &self.flips, on);
+    }
+
+    /// Where this monitor's switches and the process's stand now.
+    pub(crate) fn switches(&self) -> switch::Reading {
+        switch::reading(&self.hot.mode, &self.flips)
     }
 
     /// Whether calls record the detailed level's per-call measures, and

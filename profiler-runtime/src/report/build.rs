@@ -153,6 +153,7 @@ pub(crate) fn report(data: SessionData) -> SessionReport {
         wall_ns,
         ended: data.ended,
         clock: clock::NAME.to_owned(),
+        recording: super::Recording::On,
         operations,
         stages,
         cache,
@@ -221,6 +222,8 @@ pub(crate) fn report(data: SessionData) -> SessionReport {
             histogram_values: data.totals.histogram_dropped,
         },
     };
+    report.recording =
+        super::Recording::of(cfg!(feature = "enabled"), data.recording, report.recorded_anything());
     findings::analyze(&mut report, &data.thresholds);
     report
 }

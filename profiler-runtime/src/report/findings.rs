@@ -628,6 +628,7 @@ mod tests {
             wall_ns: 1_000_000_000,
             ended: true,
             clock: "test".into(),
+            recording: Default::default(),
             operations: ops,
             stages: vec![],
             cache: Default::default(),

@@ -15,6 +15,7 @@ mod graph_text;
 #[cfg(feature = "json")]
 mod json;
 pub(crate) mod memory;
+mod recording;
 pub(crate) mod text;
 pub(crate) mod trend;
 mod trend_text;
@@ -26,6 +27,7 @@ use crate::record::histogram::Histogram;
 pub use crate::state::events::OperationEvent;
 use crate::state::level::Level;
 pub use crate::state::thresholds::{STAGE_EFFICIENCY_THRESHOLD, STAGE_MIN_ITEMS_PER_SEC};
+pub use recording::Recording;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -49,6 +51,11 @@ pub struct SessionReport {
     pub ended: bool,
     /// The clock used for timings.
     pub clock: String,
+    /// Whether the session was recorded: on, or why the report is empty or
+    /// partial (recording off, switched off midway, compiled out, nothing
+    /// ran). Reports saved before this field load as [`Recording::On`].
+    #[serde(default)]
+    pub recording: Recording,
     /// One row per operation name, slowest total first.
     pub operations: Vec<OperationStats>,
     /// Stages by name (runs that ended).

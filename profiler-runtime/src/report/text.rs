@@ -265,6 +265,11 @@ impl SessionReport {
     }
 
     fn write_header(&self, out: &mut String) {
+        // First, so that a report with nothing (or part) in it is never read
+        // as a run where nothing was slow.
+        if let Some(note) = self.recording_note() {
+            let _ = writeln!(out, "{note}");
+        }
         let state = if self.ended { "ended after" } else { "running for" };
         let title = format!("Session \"{}\"", fit_right(&self.session_id, 50));
         let _ = writeln!(out, "{title} (#{}) {state} {}", self.sequence, duration(self.wall_ns));

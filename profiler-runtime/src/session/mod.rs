@@ -10,7 +10,7 @@ use crate::record::heap::{self, HeapTotals};
 use crate::record::reading::Totals;
 use crate::record::recorder::lock;
 use crate::record::trace::Event;
-use crate::record::{clock, counter, registry};
+use crate::record::{clock, counter, registry, switch};
 use crate::resources::sampler::{Hook, Sampler};
 use crate::resources::timeline::Timeline;
 use crate::resources::{self, ProcessSample};
@@ -58,6 +58,8 @@ struct Running {
     /// Process-wide refusals before the session, so it reports only its own.
     callsites_dropped: u64,
     counters_dropped: u64,
+    /// The recording switches at the start.
+    switches: switch::Reading,
 }
 
 /// What a session recorded, as raw figures: the difference of two readings.
@@ -107,6 +109,9 @@ pub(crate) struct SessionData {
     pub(crate) counters_dropped: u64,
     /// The monitor's thresholds when the data was read.
     pub(crate) thresholds: Thresholds,
+    /// Whether recording was on (`Some(true)`) or off all along, or `None`
+    /// if a switch moved during the session.
+    pub(crate) recording: Option<bool>,
 }
 
 fn unix_ms() -> u64 {
@@ -164,6 +169,7 @@ impl<R: Clone> Sessions<R> {
                 .then(|| core.recorder.trace_positions()),
             callsites_dropped: registry::dropped(),
             counters_dropped: counter::dropped(),
+            switches: core.recorder.switches(),
         });
         (sequence, previous)
     }
@@ -300,6 +306,7 @@ impl Running {
             callsites_dropped: registry::dropped().saturating_sub(self.callsites_dropped),
             counters_dropped: counter::dropped().saturating_sub(self.counters_dropped),
             thresholds: core.thresholds.get(),
+            recording: core.recorder.switches().held_since(self.switches),
         }
     }
 }

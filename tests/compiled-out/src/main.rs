@@ -71,6 +71,13 @@ fn main() -> ExitCode {
             report.counters, report.cache.hits
         ));
     }
+    if report.recording != profiler_runtime::Recording::CompiledOut {
+        problems.push(format!("the report says recording {:?}", report.recording));
+    }
+    let first = report.to_text().lines().next().unwrap_or_default().to_owned();
+    if !first.starts_with("Nothing timed: #[monitor] is compiled out") {
+        problems.push(format!("the summary does not start by saying so: {first:?}"));
+    }
     if problems.is_empty() {
         println!("compiled-out: ok");
         ExitCode::SUCCESS

@@ -125,7 +125,7 @@ pub use report::{
     CallTree, ComponentStats, CpuTime, Crossing, Dropped, Finding, HeapStats, HeapUse, MemoryPoint,
     MemoryStats, ModelSpend, OperationEvent, OperationKind, OperationStats, Polling, ProcessStats,
     QualityFlag, Recording, SessionReport, Severity, StageHeap, StageMemory, StageProgress,
-    StageSpan, StageStats, MAX_CALL_PATHS, MAX_TRACE_EVENTS, SCHEMA_VERSION,
+    StageSpan, StageStats, WallShare, MAX_CALL_PATHS, MAX_TRACE_EVENTS, SCHEMA_VERSION,
     STAGE_EFFICIENCY_THRESHOLD, STAGE_MIN_ITEMS_PER_SEC,
 };
 pub use resources::allocator::CountingAllocator;

@@ -14,6 +14,7 @@ mod signatures;
 
 mod alerts;
 mod async_calls;
+mod bottlenecks;
 mod cache;
 mod calls;
 mod concurrency;

@@ -9,6 +9,7 @@
 
 use super::callsite::Callsite;
 use super::clock;
+use super::flight;
 use super::guard::{Active, Framing, Nest};
 use super::local;
 use super::nesting;
@@ -43,7 +44,10 @@ pin_project! {
     impl<F, C> PinnedDrop for Instrumented<F, C> {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
-            if let State::Running(active, _) = std::mem::replace(this.state, State::Done) {
+            if let State::Running(active, pause) = std::mem::replace(this.state, State::Done) {
+                if pause.waiting {
+                    active.set_waiting(false);
+                }
                 if std::thread::panicking() {
                     active.panicked_polled();
                 } else {
@@ -99,6 +103,10 @@ where
                 (Active::start(local::current(), this.site, Framing::Polls), Pause::default())
             }
             State::Running(active, mut pause) => {
+                if pause.waiting {
+                    active.set_waiting(false);
+                    pause.waiting = false;
+                }
                 // Resumed: the pause since the last `Pending` was waiting.
                 if active.is_timed() {
                     // Clock ticks, turned into nanoseconds once at the end.
@@ -118,9 +126,25 @@ where
         // Self time's mark: only for a call being recorded, so a future whose
         // monitor is off pays for no thread-local access.
         let mark = if active.is_some() { nesting::mark() } else { 0 };
+        // Only timed futures are in flight: an untimed one's time stays in
+        // its poller's, as for self time.
+        let flying = matches!(&active, Some(active) if active.is_timed());
+        let outer_child_pending = if flying {
+            active.iter().for_each(Active::poll_opens);
+            flight::poll_begins()
+        } else {
+            false
+        };
         let guard = InPoll(active);
         let polled = this.inner.poll(cx);
         let mut active = guard.disarm();
+        if flying {
+            active.iter().for_each(Active::poll_closes);
+            match polled {
+                Poll::Pending => pause.waiting = flight::poll_pends(),
+                Poll::Ready(_) => flight::poll_completes(outer_child_pending),
+            }
+        }
         if frame != 0 {
             if let Some(active) = &active {
                 active.close_poll(frame);
@@ -134,6 +158,9 @@ where
                     active.add_children(nesting::poll_end(mark));
                     if active.is_timed() {
                         pause.since = clock::now();
+                    }
+                    if pause.waiting {
+                        active.set_waiting(true);
                     }
                     *this.state = State::Running(*active, pause);
                 }
@@ -165,6 +192,9 @@ impl Drop for InPoll {
     #[inline]
     fn drop(&mut self) {
         if let Some(active) = self.0.take() {
+            if active.is_timed() {
+                active.poll_closes();
+            }
             active.panicked_polled();
         }
     }

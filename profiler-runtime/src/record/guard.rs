@@ -264,9 +264,16 @@ fn finish_span_detail(
 
 /// The `kids` word a call starts with: a sync call's mark, else 0.
 #[inline(always)]
-fn kids_at_start(framing: Framing) -> u64 {
+/// What a call starting now notes for self time; a sync call also opens on
+/// its thread's in-flight stack (see [`super::flight`]).
+fn kids_at_start(recorder: &'static Recorder, index: usize, framing: Framing) -> u64 {
     match framing {
-        Framing::Call => nesting::mark(),
+        Framing::Call => {
+            if let Some(shard) = local::shard(recorder) {
+                shard.flight.push(index);
+            }
+            nesting::mark()
+        }
         Framing::Polls | Framing::None => 0,
     }
 }
@@ -364,7 +371,8 @@ impl Active {
                     slot |= Active::detail_bits(recorder, slot, framing, mode);
                     start = clock::now();
                 }
-                Some(Active { recorder, site, slot, start, kids: kids_at_start(framing) })
+                let kids = kids_at_start(recorder, slot & SLOT_MASK, framing);
+                Some(Active { recorder, site, slot, start, kids })
             }
             None => Active::start_unregistered(recorder, site, framing),
         }
@@ -465,7 +473,7 @@ impl Active {
         let busy_ns = busy_ns.min(nanos);
         let self_ns = busy_ns.saturating_sub(self.kids);
         let (recorder, index) = self.pauses_at();
-        Active { slot: index, ..self }.record(end, nanos, self_ns, Outcome::Success);
+        Active { slot: index, ..self }.record(end, nanos, self_ns, Outcome::Success, false);
         if enters > 1 || busy_ns < nanos {
             Active::record_waited(recorder, index, nanos - busy_ns, enters.saturating_sub(1));
         }
@@ -517,6 +525,33 @@ impl Active {
         open_frame(self.recorder, self.slot)
     }
 
+    /// A poll of this future opens on this thread's in-flight stack (see
+    /// [`super::flight`]).
+    #[inline]
+    pub(crate) fn poll_opens(&self) {
+        if let Some(shard) = local::shard(self.recorder) {
+            shard.flight.push(self.index());
+        }
+    }
+
+    /// The poll [`Active::poll_opens`] opened closes.
+    #[inline]
+    pub(crate) fn poll_closes(&self) {
+        if let Some(shard) = local::shard(self.recorder) {
+            shard.flight.pop();
+        }
+    }
+
+    /// This future pends in its own code (`true`) or stops doing so.
+    #[inline]
+    pub(crate) fn set_waiting(&self, waiting: bool) {
+        if waiting {
+            self.recorder.waiting.add(self.index());
+        } else {
+            self.recorder.waiting.remove(self.index());
+        }
+    }
+
     /// Charges what a poll's frame used to this call's callsite, on the
     /// thread that polled it.
     #[inline(always)]
@@ -546,7 +581,7 @@ impl Active {
             if mode & DETAILED != 0 {
                 slot |= Active::detail_bits(recorder, index, framing, mode);
             }
-            let kids = kids_at_start(framing);
+            let kids = kids_at_start(recorder, index, framing);
             Sampled::Timed(Active { recorder, site, slot, start: clock::now(), kids })
         } else {
             Sampled::Untimed(Untimed::new(shard, slot, index))
@@ -598,7 +633,8 @@ impl Active {
         if self.slot > SLOT_MASK {
             close_call_frame(self.slot);
         }
-        Active { slot: self.index(), ..self }.record(end, nanos, self_ns, outcome);
+        let pop = nest == Nest::Call;
+        Active { slot: self.index(), ..self }.record(end, nanos, self_ns, outcome, pop);
         if self.slot > SLOT_MASK {
             finish_detail(self.recorder, self.slot, end, nanos);
         }
@@ -608,12 +644,15 @@ impl Active {
     /// Records the call as ended at `end` (clock ticks); a basic call's word
     /// is its slot index.
     #[inline(always)]
-    fn record(self, end: u64, nanos: u64, self_ns: u64, outcome: Outcome<'_>) {
+    fn record(self, end: u64, nanos: u64, self_ns: u64, outcome: Outcome<'_>, pop: bool) {
         let epoch = self.recorder.epoch();
         let slow = self.site.slow_threshold();
         // No closure here: captured references would be spilled to the stack
         // and passed to an out-of-line call on every recorded call.
         let Some(shard) = local::shard(self.recorder) else { return };
+        if pop {
+            shard.flight.pop();
+        }
         let Some(slot) = shard.slot(self.slot) else { return };
         let failed = matches!(outcome, Outcome::Failure(_));
         slot.record(&shard.pages, self.slot, nanos, failed, slow, epoch);

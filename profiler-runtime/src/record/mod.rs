@@ -16,6 +16,7 @@
 //! - [`detail`]: the detailed level's per-call measures: CPU time (from
 //!   [`cpu_clock`]) and allocations (from [`heap`], which the counting
 //!   allocator feeds).
+//! - [`flight`]: which calls are in flight now, for the wall sampler.
 //! - [`counter`]: custom counters, written through the same shards.
 //! - [`reading`]: what summing every shard gives, and the difference of two.
 //!
@@ -32,6 +33,7 @@ pub(crate) mod counter;
 pub(crate) mod cpu_clock;
 pub(crate) mod detail;
 pub(crate) mod error_text;
+pub(crate) mod flight;
 pub(crate) mod future;
 pub(crate) mod guard;
 pub(crate) mod heap;

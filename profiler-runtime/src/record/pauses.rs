@@ -46,4 +46,7 @@ pub(crate) struct Pause {
     /// Clock ticks between each `Pending` and the next poll.
     pub(crate) waited: u64,
     pub(crate) pauses: u64,
+    /// Whether it is counted as pending in its own code (see
+    /// the recorder's `Waiting`) since its last `Pending`.
+    pub(crate) waiting: bool,
 }

@@ -5,6 +5,8 @@
 //! pool is locked when a thread takes its first shard, when one exits, and when
 //! a report reads every shard.
 
+use super::callsite::MAX_CALLSITES;
+use super::flight::Waiting;
 use super::reading::{Fixed, Totals};
 use super::shard::Shard;
 use super::{local, switch};
@@ -68,6 +70,8 @@ pub(crate) struct Recorder {
     /// Changes of the own switch (see `switch::Reading`), off the hot line.
     flips: AtomicU64,
     pool: Mutex<Pool>,
+    /// Per callsite, its futures pending in their own code (see [`super::flight`]).
+    pub(crate) waiting: Waiting<MAX_CALLSITES>,
 }
 
 /// The global monitor's recorder: where calls go unless a scope routes them.
@@ -86,6 +90,7 @@ impl Recorder {
             hot: Hot { mode: AtomicU8::new(ON), epoch: AtomicU64::new(1) },
             flips: AtomicU64::new(0),
             pool: Mutex::new(Pool { all: Vec::new(), free: Vec::new() }),
+            waiting: Waiting::new(),
         }
     }
 
@@ -191,6 +196,7 @@ impl Recorder {
     /// A thread that exits hands its shard back; its counts stay in it.
     pub(crate) fn return_shard(&self, shard: &'static Shard) {
         shard.tree.unwound();
+        shard.flight.clear();
         lock(&self.pool).free.push(shard);
     }
 
@@ -201,6 +207,22 @@ impl Recorder {
     /// (about 400 bytes per thread and callsite), and one core alone does
     /// not use what the memory system can deliver. A helper that cannot be
     /// started leaves its share to this thread.
+    /// Calls `f(index, calls, pending)` for what is in flight in its own
+    /// code now (see [`super::flight`]): each thread's innermost open timed
+    /// call (one call, not pending), then each callsite among the first
+    /// `sites` with futures pending in their own code.
+    pub(crate) fn in_flight(&self, sites: usize, mut f: impl FnMut(usize, u32, bool)) {
+        {
+            let pool = lock(&self.pool);
+            for shard in &pool.all {
+                if let Some(index) = shard.flight.top() {
+                    f(index, 1, false);
+                }
+            }
+        }
+        self.waiting.for_each(sites, |index, count| f(index, count, true));
+    }
+
     pub(crate) fn read_totals(&self) -> Totals {
         let epoch = self.epoch();
         let pool = lock(&self.pool);

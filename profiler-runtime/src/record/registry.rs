@@ -145,6 +145,11 @@ pub(crate) fn sites() -> Vec<SiteInfo> {
     lock().sites.clone()
 }
 
+/// How many callsites are registered (their slots are `0..count()`).
+pub(crate) fn count() -> usize {
+    lock().sites.len()
+}
+
 /// Callsites refused because the registry was full.
 pub(crate) fn dropped() -> u64 {
     lock().dropped

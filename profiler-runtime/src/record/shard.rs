@@ -17,6 +17,7 @@
 use super::chunks::Chunks;
 use super::detail::Extras;
 use super::error_text::Errors;
+use super::flight::Flight;
 use super::pages::{Carry, Pages};
 use super::pauses::Pauses;
 use super::reading::{Fixed, Totals, FIXED_COUNT};
@@ -61,6 +62,8 @@ pub(crate) struct Shard {
     pub(crate) tree: Tree,
     counters: Chunks<AtomicU64, COUNTER_CHUNK>,
     fixed: [AtomicU64; FIXED_COUNT],
+    /// The thread's open timed calls, for the wall sampler.
+    pub(crate) flight: Flight,
 }
 
 impl Shard {
@@ -76,6 +79,7 @@ impl Shard {
             tree: Tree::new(),
             counters: Chunks::new(MAX_COUNTERS / COUNTER_CHUNK, || AtomicU64::new(0)),
             fixed: [const { AtomicU64::new(0) }; FIXED_COUNT],
+            flight: Flight::new(),
         }
     }
 

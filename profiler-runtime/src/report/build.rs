@@ -44,6 +44,7 @@ pub(crate) fn report(data: SessionData) -> SessionReport {
     let mut operations: Vec<_> = rows.into_values().map(|r| r.finish(wall_ns, defaults)).collect();
     operations.sort_by(|a, b| b.total_ns.cmp(&a.total_ns).then_with(|| a.name.cmp(&b.name)));
     let call_tree = super::graph::attach(&mut operations, &data.totals.tree, &sites);
+    super::wall::attach(&mut operations, data.wall.as_ref(), &sites, wall_ns);
 
     let stages = data
         .stages
@@ -302,6 +303,7 @@ impl Row<'_> {
             polling,
             callers: Vec::new(),
             callees: Vec::new(),
+            wall: None,
         }
     }
 }

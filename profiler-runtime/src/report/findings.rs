@@ -4,9 +4,7 @@
 //! the message, so a reader can check the conclusion.
 
 use super::text::{bytes, duration, percent, sanitize};
-use super::{
-    Bottleneck, Finding, MemoryStats, OperationKind, OperationStats, SessionReport, Severity,
-};
+use super::{Bottleneck, Finding, MemoryStats, OperationStats, SessionReport, Severity};
 use crate::state::thresholds::Thresholds;
 
 /// Operations taking more than this share of the session's wall time get a warning.
@@ -17,11 +15,11 @@ pub const BOTTLENECK_COUNT: usize = 5;
 /// Fills `report.bottlenecks` and `report.findings`, comparing stages
 /// against the monitor's `thresholds`.
 pub(crate) fn analyze(report: &mut SessionReport, thresholds: &Thresholds) {
-    // Ranked by self time, so a caller is not blamed for its callees.
+    // Ranked by the wall time each held: its own code, not its callees',
+    // with overlapping calls counted once (see `WallShare`).
     let mut ranked: Vec<&OperationStats> =
-        report.operations.iter().filter(|op| op.self_time_ns() > 0).collect();
-    ranked
-        .sort_by(|a, b| b.self_time_ns().cmp(&a.self_time_ns()).then_with(|| a.name.cmp(&b.name)));
+        report.operations.iter().filter(|op| held_ns(op) > 0).collect();
+    ranked.sort_by(|a, b| held_ns(b).cmp(&held_ns(a)).then_with(|| a.name.cmp(&b.name)));
     report.bottlenecks = ranked
         .into_iter()
         .take(BOTTLENECK_COUNT)
@@ -31,6 +29,8 @@ pub(crate) fn analyze(report: &mut SessionReport, thresholds: &Thresholds) {
             share_of_wall: op.share_of_wall,
             self_ns: op.self_time_ns(),
             self_share_of_wall: self_share(op, report.wall_ns),
+            held_ns: held_ns(op),
+            held_share: held_share(op, report.wall_ns),
         })
         .collect();
 
@@ -87,12 +87,64 @@ fn self_share(op: &OperationStats, wall_ns: u64) -> f64 {
     }
 }
 
-/// The operations whose own time (not their monitored callees') passes
-/// [`DOMINANT_SHARE`] of the session.
+/// The wall time an operation held (see [`super::WallShare`]): its self
+/// time when the report has no wall shares (older reports).
+pub(crate) fn held_ns(op: &OperationStats) -> u64 {
+    op.wall.as_ref().map_or(op.self_time_ns(), |w| w.held_ns)
+}
+
+/// `held_ns` over the session's wall time, at most 1.
+fn held_share(op: &OperationStats, wall_ns: u64) -> f64 {
+    match &op.wall {
+        Some(w) => w.share,
+        None => self_share(op, wall_ns).min(1.0),
+    }
+}
+
+/// The cache in front of `op`, with its hit rate: a cache that missed
+/// exactly as many times as `op` was called (its loader runs on a miss).
+pub(crate) fn cache_in_front(report: &SessionReport, op: &OperationStats) -> Option<(String, f64)> {
+    if op.calls == 0 {
+        return None;
+    }
+    let named = report.cache.caches.iter().map(|c| (c.name.as_str(), c.misses, c.hit_rate));
+    let total = std::iter::once(("", report.cache.misses, report.cache.hit_rate));
+    named
+        .chain(total)
+        .find(|&(_, misses, rate)| misses == op.calls && rate.is_some_and(|r| r > 0.0))
+        .map(|(name, _, rate)| (name.to_owned(), rate.unwrap_or(0.0)))
+}
+
+/// The operations that held more than [`DOMINANT_SHARE`] of the session's
+/// wall time (see [`super::WallShare`]): what a speed-up would save most.
 fn dominant_operations(report: &SessionReport, out: &mut Vec<Finding>) {
-    let dominant = |op: &&OperationStats| self_share(op, report.wall_ns) > DOMINANT_SHARE;
-    for op in report.operations.iter().filter(dominant) {
-        let own = self_share(op, report.wall_ns);
+    let mut dominant: Vec<(&OperationStats, f64)> = report
+        .operations
+        .iter()
+        .map(|op| (op, held_share(op, report.wall_ns)))
+        .filter(|&(_, share)| share > DOMINANT_SHARE)
+        .collect();
+    dominant.sort_by(|a, b| b.1.total_cmp(&a.1));
+    for (op, share) in dominant {
+        let held = held_ns(op);
+        let wall = op.wall.as_ref();
+        let overlap = wall.map_or(1.0, |w| w.overlap);
+        let waiting = wall.is_some_and(|w| w.waiting_share > 0.5);
+        let stage = wall
+            .and_then(|w| w.stage.as_deref())
+            .map(|s| format!(" during stage `{}`", sanitize(s)))
+            .unwrap_or_default();
+        let calls = if op.calls == 1 { "call".to_owned() } else { format!("{} calls", op.calls) };
+        let shape = if overlap >= 1.5 {
+            format!(
+                "its {calls} overlap {overlap:.1} deep{stage}, {} summed over calls",
+                duration(op.self_time_ns())
+            )
+        } else if op.calls > 1 {
+            format!("{calls}, one at a time{stage}")
+        } else {
+            format!("one call{stage}")
+        };
         let callees = if op.self_time_ns() < op.total_ns {
             format!(
                 "; {} more in the monitored calls it made",
@@ -101,52 +153,70 @@ fn dominant_operations(report: &SessionReport, out: &mut Vec<Finding>) {
         } else {
             String::new()
         };
-        let overlap = if op.share_of_wall > 1.0 {
-            format!("; its calls overlap, {:.1} in flight on average", op.share_of_wall)
+        let what = if waiting {
+            format!("Waiting on `{}`", sanitize(&op.name))
         } else {
-            String::new()
+            format!("`{}` in its own code", sanitize(&op.name))
         };
-        let advice = if matches!(op.kind, OperationKind::Async | OperationKind::Span)
-            && op.share_of_wall > 1.0
-        {
-            format!(
-                "it is async and its calls overlap, so its time is mostly waiting ({} per call): \
-                 cut what it awaits, or cache its results",
-                duration(op.mean_ns)
-            )
-        } else if op.calls >= 10_000 && op.mean_ns < 100_000 {
-            format!(
-                "it is cheap per call ({} mean) but called {} times: batch, cache or hoist the calls",
-                duration(op.mean_ns),
-                op.calls
-            )
-        } else if op.calls >= 20 && op.p99_ns > op.p50_ns.saturating_mul(5) {
-            format!(
-                "its slowest calls dominate (p99 {} vs median {}): find what the slow calls have in common",
-                duration(op.p99_ns),
-                duration(op.p50_ns)
-            )
-        } else {
-            format!(
-                "each call takes {} on average: make the call itself cheaper",
-                duration(op.mean_ns)
-            )
-        };
+        let message = format!(
+            "{what} held {}{} of the session's wall time ({}; {shape}{callees}{})",
+            about(op),
+            percent(share),
+            duration(held),
+            estimated_from(op)
+        );
+        let advice = dominant_advice(report, op, overlap, waiting);
         out.push(finding(
             Severity::Warning,
             "dominant_operation",
             Some(&op.name),
-            format!(
-                "`{}` took {}{} of the session's wall time in its own code ({} over {} calls{callees}{overlap}{})",
-                sanitize(&op.name),
-                about(op),
-                percent(own),
-                duration(op.self_time_ns()),
-                op.calls,
-                estimated_from(op)
-            ),
+            message,
             Some(format!("Start here: {advice}.")),
         ));
+    }
+}
+
+/// What to do about a dominant operation, from what the report knows of it.
+fn dominant_advice(
+    report: &SessionReport,
+    op: &OperationStats,
+    overlap: f64,
+    waiting: bool,
+) -> String {
+    if let Some((cache, rate)) = cache_in_front(report, op) {
+        let which = if cache.is_empty() {
+            "a cache".to_owned()
+        } else {
+            format!("cache `{}`", sanitize(&cache))
+        };
+        return format!(
+            "it already sits behind {which} ({} hit rate, its {} misses are these calls): \
+             raise the hit rate (size, time to live, warming) or make a miss cheaper",
+            percent(rate),
+            op.calls
+        );
+    }
+    if waiting && overlap >= 1.5 {
+        format!(
+            "its calls already wait {overlap:.1} at a time: a faster dependency, fewer calls, \
+             or more of them at once shortens this"
+        )
+    } else if waiting && op.calls > 1 {
+        format!(
+            "its calls wait one after another ({} each): run independent ones concurrently, \
+             batch them, or make what they await faster",
+            duration(op.mean_ns)
+        )
+    } else if op.calls >= 10_000 && op.mean_ns < 100_000 {
+        format!(
+            "it is cheap per call ({} mean) but called {} times: batch, cache or hoist the calls",
+            duration(op.mean_ns),
+            op.calls
+        )
+    } else if waiting {
+        "it waits most of its time: make what it awaits faster".to_owned()
+    } else {
+        format!("each call takes {} on average: make the call itself cheaper", duration(op.mean_ns))
     }
 }
 
@@ -580,6 +650,7 @@ mod tests {
             polling: None,
             callers: Vec::new(),
             callees: Vec::new(),
+            wall: None,
         }
     }
 

@@ -19,6 +19,7 @@ mod recording;
 pub(crate) mod text;
 pub(crate) mod trend;
 mod trend_text;
+mod wall;
 mod width;
 pub(crate) mod windows;
 
@@ -93,7 +94,8 @@ pub struct SessionReport {
     /// Every monitored call and poll as an event, at [`Level::Full`].
     #[serde(default)]
     pub trace: Option<CallTrace>,
-    /// The slowest operations by total time (at most five).
+    /// The operations that held the most wall time in their own code (at
+    /// most five, most first; see [`WallShare`]): what to make faster first.
     #[serde(default)]
     pub bottlenecks: Vec<Bottleneck>,
     /// Quality flags raised by code during the session
@@ -242,6 +244,82 @@ pub struct OperationStats {
     /// most time first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub callees: Vec<CallEdge>,
+    /// Its share of the session's wall time, overlapping calls counted once:
+    /// what ranks [`SessionReport::bottlenecks`]. `None` in reports written
+    /// before it was measured, and when the session was too short to sample.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wall: Option<WallShare>,
+}
+
+/// An operation's share of the session's wall time: how much shorter the
+/// session could get if its own code took no time, as far as its calls
+/// show it.
+///
+/// Every millisecond (see the README's "Bottlenecks" section) a sampler
+/// looks at which monitored calls are in flight in their own code: running
+/// on a thread with no monitored call open inside them, or futures pending
+/// on something other than a monitored future (a timer, I/O, a lock). The
+/// time between two looks is split evenly among the calls seen, so calls
+/// that overlap share it and the operations' `held_ns` add up to at most
+/// the session's wall time. Ten concurrent fetches during a 200 ms fan-out
+/// hold 200 ms between them; a call waiting while other work runs holds
+/// only its part of that time; a sequence of awaits on a slow query holds
+/// all of its time.
+///
+/// The sampler only says how the time was shared: `held_ns` is the exact
+/// self time scaled by the sampled ratio of held to in-flight time.
+/// Operations it never saw in flight (calls shorter than its interval in
+/// all, manual operations, `tracing` spans) keep their self time
+/// (`sampled: false`).
+///
+/// ```
+/// use profiler_runtime::Monitor;
+///
+/// #[profiler_runtime::monitor("nap")]
+/// fn nap() {
+///     std::thread::sleep(std::time::Duration::from_millis(15));
+/// }
+///
+/// let m = Monitor::new();
+/// m.start_session("wall");
+/// m.scope(|| {
+///     // Four naps at once on four threads: 15 ms of the wall, not 60.
+///     std::thread::scope(|s| {
+///         for _ in 0..4 {
+///             s.spawn(|| m.scope(nap));
+///         }
+///     });
+/// });
+/// let report = m.end_session().unwrap();
+/// let nap = report.operations.iter().find(|op| op.name == "nap").unwrap();
+/// if let Some(wall) = &nap.wall {
+///     assert!(wall.share <= 1.0);
+///     assert!(wall.held_ns < nap.total_ns / 2, "overlapping calls count once");
+/// }
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct WallShare {
+    /// The wall time it held: its self time, less what it shared with the
+    /// other calls in flight beside it. At most the session's wall time.
+    pub held_ns: u64,
+    /// `held_ns` over the session's wall time, 0 to 1.
+    pub share: f64,
+    /// The wall time with at least one of its calls in flight in its own
+    /// code (the union of their intervals, sampled).
+    pub covered_ns: u64,
+    /// How many of its calls were in flight at once on average, while any
+    /// was (1: they never overlapped).
+    pub overlap: f64,
+    /// The part of `held_ns` its futures spent pending in their own code
+    /// (waiting on timers, I/O, locks, unmonitored tasks), 0 to 1.
+    pub waiting_share: f64,
+    /// The stage that ran while it held most of its time, when one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
+    /// Whether the sampler saw it in flight; `false`: `held_ns` is its self
+    /// time, as if no other call ran beside it.
+    pub sampled: bool,
 }
 
 /// One caller-callee pair of operations: how many calls the callee made
@@ -765,12 +843,21 @@ pub struct Bottleneck {
     pub total_ns: u64,
     /// Its share of the session's wall time.
     pub share_of_wall: f64,
-    /// Its self time (the total less its monitored callees'), which ranks it.
+    /// Its self time (the total less its monitored callees'), summed over
+    /// its calls (overlapping calls each count).
     #[serde(default)]
     pub self_ns: u64,
-    /// Its self time's share of the session's wall time.
+    /// Its self time's share of the session's wall time (can pass 1 when
+    /// calls overlap).
     #[serde(default)]
     pub self_share_of_wall: f64,
+    /// The wall time it held, which ranks it: its self time with
+    /// overlapping calls counted once (see [`WallShare`]).
+    #[serde(default)]
+    pub held_ns: u64,
+    /// `held_ns` over the session's wall time, 0 to 1.
+    #[serde(default)]
+    pub held_share: f64,
 }
 
 pub use crate::state::flags::{QualityFlag, Severity};

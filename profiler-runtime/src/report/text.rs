@@ -722,25 +722,45 @@ impl SessionReport {
         if self.bottlenecks.is_empty() {
             return;
         }
-        heading(
-            out,
-            "Bottlenecks (top 5 by self time: their own code, not their monitored callees)",
-        );
+        heading(out, "Bottlenecks (what a speed-up would save: wall time held in their own code)");
         for (i, b) in self.bottlenecks.iter().enumerate() {
-            let total = if b.total_ns > b.self_ns {
-                format!("  ({} with callees)", duration(b.total_ns))
+            let op = self.operations.iter().find(|op| op.name == b.name);
+            let wall = op.and_then(|op| op.wall.as_ref());
+            let mut notes = Vec::new();
+            if let Some(w) = wall.filter(|w| w.overlap >= 1.5) {
+                notes.push(format!(
+                    "{:.1} calls at once, {} summed",
+                    w.overlap,
+                    duration(b.self_ns)
+                ));
+            }
+            if let Some(w) = wall.filter(|w| w.waiting_share > 0.5) {
+                notes.push(format!("{} waiting", percent(w.waiting_share)));
+            }
+            if b.total_ns > b.self_ns {
+                notes.push(format!("{} with callees", duration(b.total_ns)));
+            }
+            let notes =
+                if notes.is_empty() { String::new() } else { format!("  ({})", notes.join("; ")) };
+            // Reports written before wall shares: their self time.
+            let (held, share) = if b.held_ns > 0 {
+                (b.held_ns, b.held_share)
             } else {
-                String::new()
+                (b.self_ns, b.self_share_of_wall)
             };
             let _ = writeln!(
                 out,
-                "  {}. {} {} {}{total}",
+                "  {}. {} {} {}{notes}",
                 i + 1,
                 pad(&elide::fit(&b.name, 40), 40),
-                lpad(&duration(b.self_ns), 9),
-                lpad(&share_cell(b.self_share_of_wall), 7)
+                lpad(&duration(held), 9),
+                lpad(&share_cell(share), 7)
             );
         }
+        let _ = writeln!(
+            out,
+            "  held: time in its own code, overlapping calls counted once; %: of the session's wall time"
+        );
     }
 
     /// The most called operations, beside the slowest: a cheap call made

@@ -6,6 +6,8 @@
 //! session becomes (the report) is decided above it and handed back to be
 //! archived, so the history's type is a parameter here.
 
+pub(crate) mod wall;
+
 use crate::record::heap::{self, HeapTotals};
 use crate::record::reading::Totals;
 use crate::record::recorder::lock;
@@ -22,6 +24,7 @@ use crate::state::thresholds::Thresholds;
 use crate::state::Core;
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use wall::{WallSampler, WallTable};
 
 /// Ended sessions kept by default; see `Monitor::set_history_capacity`.
 pub const DEFAULT_HISTORY_CAPACITY: usize = 32;
@@ -51,6 +54,8 @@ struct Running {
     memory_interval: std::time::Duration,
     /// Reads memory over the session, from the detailed level up.
     sampler: Option<Sampler>,
+    /// Splits the wall time among the calls in flight (see [`wall`]).
+    wall: Option<WallSampler>,
     /// The counting allocator's totals at the start (detailed level, installed).
     heap: Option<HeapTotals>,
     /// Where each shard's event log stood at the start (full level).
@@ -89,6 +94,9 @@ pub(crate) struct SessionData {
     pub(crate) level: Level,
     /// Memory over the session (detailed level and up).
     pub(crate) memory: Option<Timeline>,
+    /// The wall time split among the calls in flight (see [`wall`]); `None`
+    /// when no sampler ran (compiled out, or its thread could not start).
+    pub(crate) wall: Option<WallTable>,
     /// The sampler's interval.
     pub(crate) memory_interval: std::time::Duration,
     /// The counting allocator's totals at the start and now (detailed
@@ -164,6 +172,9 @@ impl<R: Clone> Sessions<R> {
             level: core.settings.level(),
             memory_interval: core.settings.memory_interval(),
             sampler: start_sampler(core, start_stamp, hook),
+            wall: cfg!(feature = "enabled")
+                .then(|| WallSampler::start(core, wall::WALL_INTERVAL))
+                .flatten(),
             heap: heap_now(core),
             trace_from: (core.settings.level() >= Level::Full)
                 .then(|| core.recorder.trace_positions()),
@@ -186,7 +197,8 @@ impl<R: Clone> Sessions<R> {
     pub(crate) fn snapshot(&self, core: &Core) -> Option<SessionData> {
         let running = self.running.as_ref()?;
         let memory = running.sampler.as_ref().map(Sampler::snapshot);
-        Some(running.data(core, core.recorder.read_totals(), false, memory))
+        let wall = running.wall.as_ref().map(WallSampler::snapshot);
+        Some(running.data(core, core.recorder.read_totals(), false, memory, wall))
     }
 
     /// Whether session `sequence` is the one running.
@@ -260,10 +272,18 @@ impl Running {
     /// ends with the session.
     fn finish(mut self, core: &Core, end: Totals) -> SessionData {
         let memory = self.sampler.take().map(Sampler::stop);
-        self.data(core, end, true, memory)
+        let wall = self.wall.take().map(WallSampler::stop);
+        self.data(core, end, true, memory, wall)
     }
 
-    fn data(&self, core: &Core, end: Totals, ended: bool, memory: Option<Timeline>) -> SessionData {
+    fn data(
+        &self,
+        core: &Core,
+        end: Totals,
+        ended: bool,
+        memory: Option<Timeline>,
+        wall: Option<WallTable>,
+    ) -> SessionData {
         let wall_ns = self.started.elapsed().as_nanos() as u64;
         let totals = end.since(&self.baseline, self.start_stamp);
         let (stages, stages_dropped, stage_components) = {
@@ -297,6 +317,7 @@ impl Running {
             process: self.process.zip(resources::sample()),
             level: self.level,
             memory,
+            wall,
             memory_interval: self.memory_interval,
             heap: self.heap.zip(heap::process_totals()),
             trace: self.trace_from.as_ref().map(|from| core.recorder.read_trace(from)),

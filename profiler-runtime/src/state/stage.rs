@@ -200,6 +200,12 @@ impl Running {
         self.live.push(Arc::downgrade(progress));
     }
 
+    /// The stage started last of those running, if any: the innermost, when
+    /// stages nest.
+    pub(crate) fn newest(&self) -> Option<Arc<Progress>> {
+        self.live.iter().rev().find_map(Weak::upgrade)
+    }
+
     /// The running stages, oldest first.
     pub(crate) fn now(&self) -> Vec<Arc<Progress>> {
         self.live.iter().filter_map(Weak::upgrade).collect()

@@ -16,9 +16,12 @@
 //! `enrich` keep every response it looks up in a cache that is never
 //! emptied, so memory rises batch after batch and the report says so.
 //! `--profile` alone profiles at the detailed level here; `--profile-level`
-//! picks another. A bad flag is one line on stderr and exit status 2.
+//! picks another; `PROFILER=1` profiles too. A bad flag (a mistyped
+//! `--profile-levle` included) is one line on stderr and exit status 2.
 
-use profiler_runtime::{global, monitor, CountingAllocator, Level, ProfileFlags, SessionReport};
+use profiler_runtime::{
+    global, monitor, CountingAllocator, Level, ProfileFlags, Recording, SessionReport,
+};
 use std::collections::HashMap;
 use std::fmt;
 use std::fs::File;
@@ -504,7 +507,8 @@ fn main() -> ExitCode {
         started.elapsed().as_secs_f64(),
         if options.leak { " (--leak: enrich kept every response)" } else { "" }
     );
-    if let (true, Some(report)) = (flags.profile, report) {
+    // Profiled when a flag or the environment (PROFILER=1) asked for it.
+    if let Some(report) = report.filter(|r| r.recording != Recording::Off) {
         println!("\n{report}");
     }
     ExitCode::SUCCESS

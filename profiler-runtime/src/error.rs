@@ -4,7 +4,19 @@ use std::fmt;
 use std::path::PathBuf;
 
 /// What can go wrong saving or loading a report, or configuring a monitor.
-#[derive(Debug)]
+///
+/// `Debug` prints the same message as `Display`, so `main` returning
+/// `Result<(), profiler_runtime::Error>` (or a `Box<dyn Error>` holding
+/// one) ends with `Error: <the message>`, not with the variant's fields;
+/// match on the variants to read them.
+///
+/// ```
+/// let err = profiler_runtime::ProfileFlags::from_args(["app", "--profile-level", "loud"])
+///     .unwrap_err();
+/// let message = r#"--profile-level "loud" is not allowed: give basic, detailed or full"#;
+/// assert_eq!(format!("{err:?}"), message);
+/// assert_eq!(err.to_string(), message);
+/// ```
 #[non_exhaustive]
 pub enum Error {
     /// The text is not a report: bad JSON, or missing or mistyped fields.
@@ -209,6 +221,15 @@ impl fmt::Display for Error {
                 let given = Given { origin, key, value: Some(value) };
                 write!(f, "{given} is not allowed: give {allowed}")
             }
+            Error::UnknownKey { origin: ConfigSource::Flag, key, suggestion, allowed } => {
+                // An argument may hold anything: escaped, it stays one line.
+                write!(f, "unknown flag {}: ", key.escape_debug())?;
+                if let Some(known) = suggestion {
+                    write!(f, "did you mean {known}? ")?;
+                }
+                let (last, first) = allowed.split_last().unwrap_or((&"", &[]));
+                write!(f, "(the profiling flags are {} and {last})", first.join(", "))
+            }
             Error::UnknownKey { origin, key, suggestion, allowed } => {
                 if let ConfigSource::File(path) = origin {
                     write!(f, "{}: ", path.display())?;
@@ -268,6 +289,13 @@ impl fmt::Display for Error {
     }
 }
 
+/// The message, as `Display` writes it: what `?` in `main` prints.
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
@@ -297,5 +325,38 @@ impl std::error::Error for Error {
 impl From<serde_json::Error> for Error {
     fn from(e: serde_json::Error) -> Self {
         Error::Json(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_prints_the_message_as_main_returning_err_shows_it() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "gone");
+        let errors = [
+            Error::Config {
+                origin: ConfigSource::Flag,
+                key: "--profile-level".into(),
+                value: "loud".into(),
+                allowed: "basic, detailed or full",
+            },
+            Error::ReportFile {
+                path: "run.json".into(),
+                problem: Box::new(Error::UnsupportedSchema { found: 9, supported: 1 }),
+            },
+            Error::Io { path: "run.json".into(), source: io },
+            Error::SampleRate { given: 0 },
+        ];
+        for error in errors {
+            let message = error.to_string();
+            assert_eq!(format!("{error:?}"), message);
+            assert_eq!(format!("{error:#?}"), message);
+            // What `fn main() -> Result<(), Box<dyn Error>>` prints after `Error: `.
+            let boxed: Box<dyn std::error::Error> = Box::new(error);
+            assert_eq!(format!("{boxed:?}"), message);
+            assert!(!message.contains(" { "), "no fields: {message}");
+        }
     }
 }

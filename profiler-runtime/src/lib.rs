@@ -54,9 +54,9 @@
 //!
 //! [`Config`] sets a monitor's level, memory interval, output path, history,
 //! stage thresholds and switch, from code, the environment
-//! ([`Config::from_env`]) or a file, with code over the environment over the
-//! file; [`ProfileFlags`] reads the `--profile` flags. See the README's
-//! Configuration section.
+//! ([`Config::from_env`]) or a file; [`ProfileFlags`] reads the `--profile`
+//! flags. Which wins is one rule, the environment first and then what the
+//! program does, later over earlier: see [`Config`'s precedence](Config#precedence).
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms, unreachable_pub)]
 

@@ -13,8 +13,7 @@ pub(crate) mod env;
 mod file;
 pub(crate) mod flags;
 pub(crate) mod out;
-#[cfg(feature = "config-file")]
-mod suggest; // "did you mean" for the file's keys
+mod suggest; // "did you mean" for the file's keys and the flags
 pub(crate) mod value;
 
 use crate::state::level::{Level, MAX_MEMORY_INTERVAL, MIN_MEMORY_INTERVAL};
@@ -56,10 +55,44 @@ pub use file::CONFIG_KEYS;
 ///
 /// # Precedence
 ///
-/// Code over the environment over the file over the monitor's current
-/// values (its defaults, for a new monitor). [`Config::from_env`] already
-/// puts the environment's variables over the file `PROFILER_CONFIG` names;
-/// put what your code sets over that:
+/// One rule settles every setting, whether to record at all included: **the
+/// environment first, then what the program does, later over earlier**.
+///
+/// 1. The `PROFILER*` variables, over the file `PROFILER_CONFIG` names
+///    ([`Config::from_env`] reads both). The global monitor applies them by
+///    itself, once, before anything else reaches it: its first
+///    `configure`, session, or setting read or set. Monitors made with
+///    [`Monitor::new`](crate::Monitor::new) never read them.
+/// 2. Over that, each call the program makes, in the order it makes them,
+///    each setting only what it names:
+///    [`Monitor::configure`](crate::Monitor::configure),
+///    [`ProfileFlags::apply`](crate::ProfileFlags::apply), `set_level`,
+///    `enable` and `disable`. So code wins over the environment, and
+///    `apply` called after your own `configure` lets the command line win
+///    over both.
+///
+/// The `--profile` flags are an opt-in, and a missing flag never undoes the
+/// environment: without a flag,
+/// [`ProfileFlags::apply`](crate::ProfileFlags::apply) switches recording
+/// off only when the environment does not ask to profile (`PROFILER=1`, or
+/// `PROFILER_LEVEL` or `PROFILER_OUT` with `PROFILER` unset, as
+/// `--profile-level` and `--profile-out` imply `--profile`). After
+/// `ProfileFlags::from_args(std::env::args())?.0.apply(global())?`:
+///
+/// | flags | environment | recording, level, output |
+/// | --- | --- | --- |
+/// | none | none | off |
+/// | none | `PROFILER=1` | on |
+/// | none | `PROFILER_OUT=run.json` | on, written to `run.json` |
+/// | none | `PROFILER_LEVEL=full` | on, full |
+/// | none | `PROFILER=0 PROFILER_LEVEL=full` | off |
+/// | `--profile` | `PROFILER=0` | on |
+/// | `--profile` | `PROFILER_LEVEL=full` | on, full |
+/// | `--profile-level basic` | `PROFILER_LEVEL=full` | on, basic |
+/// | `--profile-out a.txt` | `PROFILER_OUT=b.txt` | on, written to `a.txt` |
+///
+/// Configurations layered in code follow the same order with
+/// [`Config::over`], the upper one being the later:
 ///
 /// ```
 /// use profiler_runtime::{Config, Level};
@@ -71,11 +104,6 @@ pub use file::CONFIG_KEYS;
 /// assert_eq!(config.memory_interval, Some(Duration::from_millis(20))); // the rest from the environment
 /// # Ok::<(), profiler_runtime::Error>(())
 /// ```
-///
-/// The global monitor reads the environment by itself, once, when it is first
-/// configured or its first session starts (see
-/// [`Monitor::configure`](crate::Monitor::configure)); monitors made with
-/// [`Monitor::new`](crate::Monitor::new) never read it.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Config {
@@ -374,6 +402,14 @@ impl Config {
         file::read(path, off)?.strict()
     }
 
+    /// Whether this configuration (the environment's) asks to profile: it
+    /// switches recording on, or, saying nothing of that, names a level or
+    /// an output, as `--profile-level` and `--profile-out` imply
+    /// `--profile`.
+    pub(crate) fn asks_to_profile(&self) -> bool {
+        self.enabled.unwrap_or(self.level.is_some() || self.out.is_some())
+    }
+
     /// Checks the values set in code; `Monitor::configure` calls it before
     /// applying anything.
     pub(crate) fn check(&self) -> Result<(), Error> {
@@ -485,6 +521,19 @@ mod tests {
             .stage_efficiency_threshold(20.0)
             .history_dir("runs")
             .history_files(4)
+    }
+
+    #[test]
+    fn the_environment_asks_to_profile_by_its_switch_or_else_a_level_or_an_output() {
+        let asks = |vars: &[(&str, &str)]| {
+            Config::from_vars(vars.iter().copied()).unwrap().asks_to_profile()
+        };
+        assert!(!asks(&[]));
+        assert!(asks(&[("PROFILER", "1")]));
+        assert!(asks(&[("PROFILER_OUT", "run.txt")]));
+        assert!(asks(&[("PROFILER_LEVEL", "full")]));
+        assert!(!asks(&[("PROFILER", "0"), ("PROFILER_OUT", "run.txt")]), "the switch says no");
+        assert!(!asks(&[("PROFILER_SAMPLE_MS", "20"), ("PROFILER_SLOW", "1ms")]));
     }
 
     #[test]

@@ -1,15 +1,26 @@
-//! "Did you mean": the known name closest to a mistyped one.
+//! "Did you mean": the known name closest to a mistyped one, for the
+//! file's keys and the `--profile` flags.
 
 /// The name in `known` closest to `given` by edit distance, if it is close
 /// enough to be a typo of it (at most a third of its letters wrong, and at
 /// least two allowed) rather than another word.
+// Only the file's keys use this bound, and the file needs `config-file`.
+#[cfg_attr(not(feature = "config-file"), allow(dead_code))]
 pub(crate) fn closest(given: &str, known: &[&'static str]) -> Option<&'static str> {
-    known
-        .iter()
-        .map(|&name| (edits(given, name), name))
-        .min_by_key(|&(distance, _)| distance)
+    nearest(given, known)
         .filter(|&(distance, name)| distance <= (name.chars().count() / 3).max(2))
         .map(|(_, name)| name)
+}
+
+/// The name in `known` closest to `given`, if at most `most` edits away.
+pub(crate) fn within(given: &str, known: &[&'static str], most: usize) -> Option<&'static str> {
+    nearest(given, known).filter(|&(distance, _)| distance <= most).map(|(_, name)| name)
+}
+
+/// The name in `known` closest to `given`, and its distance; the first of
+/// equally close ones.
+fn nearest(given: &str, known: &[&'static str]) -> Option<(usize, &'static str)> {
+    known.iter().map(|&name| (edits(given, name), name)).min_by_key(|&(distance, _)| distance)
 }
 
 /// Levenshtein distance: the fewest one-character insertions, deletions and
@@ -53,5 +64,12 @@ mod tests {
         assert_eq!(closest("sample_m", KEYS), Some("sample_ms"));
         assert_eq!(closest("enable", KEYS), Some("enabled"));
         assert_eq!(closest("colour", KEYS), None);
+    }
+
+    #[test]
+    fn within_holds_to_its_own_bound() {
+        assert_eq!(within("levle", KEYS, 2), Some("level"));
+        assert_eq!(within("lvl", KEYS, 1), None);
+        assert_eq!(within("level", KEYS, 0), Some("level"));
     }
 }

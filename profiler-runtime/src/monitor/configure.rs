@@ -124,11 +124,15 @@ impl Monitor {
 }
 
 impl ProfileFlags {
-    /// Acts on the flags: without `--profile` (or a flag implying it),
-    /// switches recording off for the whole process
-    /// ([`disable`](crate::disable)); with it, switches it on
-    /// ([`enable`](crate::enable)) and applies [`ProfileFlags::config`] to
-    /// `monitor`.
+    /// Acts on the flags: with `--profile` (or a flag implying it),
+    /// switches recording on for the process ([`enable`](crate::enable))
+    /// and applies [`ProfileFlags::config`] to `monitor`, over what was set
+    /// before (the environment included). Without a flag, switches recording
+    /// off for the whole process ([`disable`](crate::disable)) unless the
+    /// environment asks to profile: `PROFILER=1`, or `PROFILER_LEVEL` or
+    /// `PROFILER_OUT` with `PROFILER` unset (as `--profile-level` and
+    /// `--profile-out` imply `--profile`); then it leaves everything as the
+    /// environment set it. See [`Config`'s precedence](crate::Config#precedence).
     ///
     /// ```
     /// use profiler_runtime::{Level, Monitor, ProfileFlags};
@@ -140,12 +144,12 @@ impl ProfileFlags {
     /// # Ok::<(), profiler_runtime::Error>(())
     /// ```
     pub fn apply(&self, monitor: &Monitor) -> Result<(), Error> {
-        if !self.profile {
+        if self.profile {
+            monitor.configure(&self.config())?;
+            crate::enable();
+        } else if !env::read(std::env::vars_os()).config.asks_to_profile() {
             crate::disable();
-            return Ok(());
         }
-        monitor.configure(&self.config())?;
-        crate::enable();
         Ok(())
     }
 }

@@ -3,7 +3,7 @@
 //! Each rule is a small function over the report that states its figures in
 //! the message, so a reader can check the conclusion.
 
-use super::text::{bytes, duration, percent, sanitize};
+use super::text::{bytes, count, duration, percent, sanitize};
 use super::{Bottleneck, Finding, MemoryStats, OperationStats, SessionReport, Severity};
 use crate::state::thresholds::Thresholds;
 
@@ -134,7 +134,8 @@ fn dominant_operations(report: &SessionReport, out: &mut Vec<Finding>) {
             .and_then(|w| w.stage.as_deref())
             .map(|s| format!(" during stage `{}`", sanitize(s)))
             .unwrap_or_default();
-        let calls = if op.calls == 1 { "call".to_owned() } else { format!("{} calls", op.calls) };
+        let calls =
+            if op.calls == 1 { "call".to_owned() } else { format!("{} calls", count(op.calls)) };
         let shape = if overlap >= 1.5 {
             format!(
                 "its {calls} overlap {overlap:.1} deep{stage}, {} summed over calls",
@@ -211,7 +212,7 @@ fn dominant_advice(
         format!(
             "it is cheap per call ({} mean) but called {} times: batch, cache or hoist the calls",
             duration(op.mean_ns),
-            op.calls
+            count(op.calls)
         )
     } else if waiting {
         "it waits most of its time: make what it awaits faster".to_owned()

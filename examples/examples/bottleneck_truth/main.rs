@@ -95,9 +95,11 @@ fn options(args: impl Iterator<Item = String>) -> Result<Options, String> {
 
 /// How one case came out.
 enum Outcome {
-    /// Every level's report ranked the truth first (`hits` of them) or not.
+    /// The experiment agreed with the construction; what each level's
+    /// report ranked.
     Judged { truth: &'static str, judgements: Vec<Judgement> },
-    /// The experiment named no clear bottleneck, or not the constructed one.
+    /// The experiment named no clear bottleneck, or not the constructed one,
+    /// or the judged run could not be read; why.
     Unclear(String),
 }
 
@@ -131,12 +133,16 @@ fn main() -> ExitCode {
             Ok(runner) => run_case(&runner, &o),
             Err(e) => Outcome::Unclear(format!("no tokio runtime: {e}")),
         };
+        if let Outcome::Unclear(why) = &outcome {
+            println!("  UNCLEAR: {why}");
+        }
         outcomes.push((case.name, outcome));
     }
     summary(&outcomes, &o)
 }
 
-/// Times the case, finds its truth, and judges the report at each level.
+/// Times the case, finds its truth, and judges the report at each level
+/// (also when the truth is unclear, for what the report says).
 fn run_case(runner: &Runner<'_>, o: &Options) -> Outcome {
     let case = runner.case;
     let Some(constructed) = case.bottleneck_index() else {
@@ -153,40 +159,33 @@ fn run_case(runner: &Runner<'_>, o: &Options) -> Outcome {
         experiment.run(runner, o.rounds);
         verdict = truth_of(case, &experiment, constructed);
     }
-    print_experiment(case, &experiment, verdict.as_ref().ok().copied());
+    print_experiment(case, &experiment, verdict.as_ref().ok().map(|&m| (constructed, m)));
     let judgements: Vec<Judgement> =
         o.levels.iter().filter_map(|&level| judge::judge(runner, level)).collect();
-    let truth = verdict.as_ref().ok().map(|&(i, _)| case.functions[i]);
+    let truth = verdict.is_ok().then_some(case.bottleneck);
     for j in &judgements {
-        print_judgement(j, truth.unwrap_or(case.bottleneck), o.show_report);
+        print_judgement(j, truth, o.show_report);
     }
-    match verdict {
-        Err(why) => {
-            println!("  UNCLEAR: {why}");
-            Outcome::Unclear(why)
-        }
-        Ok(_) if judgements.len() < o.levels.len() => {
-            Outcome::Unclear("a judged session ended without a report".into())
-        }
-        Ok(_) => match judgements.iter().find(|j| !j.unrecorded.is_empty()) {
-            Some(j) => Outcome::Unclear(format!(
-                "the report has no calls of {}: the case cannot be judged",
-                j.unrecorded.join(", ")
-            )),
-            None => Outcome::Judged { truth: truth.unwrap_or(case.bottleneck), judgements },
-        },
+    if let Err(why) = verdict {
+        return Outcome::Unclear(why);
     }
+    if judgements.len() < o.levels.len() {
+        return Outcome::Unclear("a judged session ended without a report".into());
+    }
+    if let Some(j) = judgements.iter().find(|j| !j.unrecorded.is_empty()) {
+        return Outcome::Unclear(format!(
+            "the report has no calls of {}: the case cannot be judged",
+            j.unrecorded.join(", ")
+        ));
+    }
+    Outcome::Judged { truth: case.bottleneck, judgements }
 }
 
-/// The experiment's bottleneck and margin, or why there is none: unclear,
-/// or not the one the case was built around.
-fn truth_of(
-    case: &Case,
-    experiment: &Experiment,
-    constructed: usize,
-) -> Result<(usize, f64), String> {
+/// The experiment's margin when its bottleneck is the one the case was
+/// built around; else why the case is unclear.
+fn truth_of(case: &Case, experiment: &Experiment, constructed: usize) -> Result<f64, String> {
     match experiment::truth(&experiment.savings_ns(), experiment.baseline_ns()) {
-        Truth::Clear { index, margin } if index == constructed => Ok((index, margin)),
+        Truth::Clear { index, margin } if index == constructed => Ok(margin),
         Truth::Clear { index, .. } => Err(format!(
             "the experiment's bottleneck is {}, not {} as the case was built",
             case.functions[index], case.bottleneck
@@ -211,14 +210,19 @@ fn print_experiment(case: &Case, e: &Experiment, truth: Option<(usize, f64)>) {
     println!("  baseline {} (median of {} rounds)", ms(baseline), e.rounds());
 }
 
-fn print_judgement(j: &Judgement, truth: &str, show_report: bool) {
+/// The report's first bottleneck at one level against `truth` (`None`:
+/// the case is unclear, so it is shown but not judged).
+fn print_judgement(j: &Judgement, truth: Option<&str>, show_report: bool) {
     let level = j.level.as_str();
-    match j.first() {
-        None => println!("  {level:<9} report ranks no bottleneck: MISS"),
-        Some(first) if first.name == truth => {
+    match (j.first(), truth) {
+        (None, _) => println!("  {level:<9} report ranks no bottleneck"),
+        (Some(first), None) => {
+            println!("  {level:<9} report first: {}  (not judged)  {}", first.name, figures(first));
+        }
+        (Some(first), Some(truth)) if first.name == truth => {
             println!("  {level:<9} report first: {}  hit  {}", first.name, figures(first));
         }
-        Some(first) => {
+        (Some(first), Some(truth)) => {
             let rank = j.rank_of(truth).map_or("not ranked".to_owned(), |r| format!("ranked {r}"));
             println!(
                 "  {level:<9} report first: {}  MISS (truth {rank})  {}",

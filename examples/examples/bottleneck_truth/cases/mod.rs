@@ -18,9 +18,12 @@
 
 use crate::case::Case;
 
+mod async_nested;
+mod blocking_in_async;
 mod cached;
 mod coordinator;
 mod fanout;
+mod fanout_dominant;
 mod join_local;
 mod nested;
 mod overlapped;
@@ -29,15 +32,20 @@ mod parallel_then_reduce;
 mod pipeline;
 mod sequential_awaits;
 mod threads_wait;
+mod threads_wait_dominant;
 
 /// Every case, in the order the suite runs them.
 pub fn all() -> Vec<Case> {
     vec![
         fanout::case(),
+        fanout_dominant::case(),
         threads_wait::case(),
+        threads_wait_dominant::case(),
         nested::case(),
+        async_nested::case(),
         sequential_awaits::case(),
         join_local::case(),
+        blocking_in_async::case(),
         cached::case(),
         coordinator::case(),
         parallel_cpu::case(),

@@ -20,12 +20,11 @@
 //!   shared counters: one read-modify-write when such a future pends and one
 //!   when it is polled again or dropped. Sync calls never touch them.
 //!
-//! Whether a pending future waits in its own code is told by a thread-local
-//! flag each monitored poll sets when it returns `Pending`: the enclosing
-//! poll finds it set when a monitored child is what it waits on.
+//! Whether a pending future waits in its own code is told by a flag beside
+//! the stack that each monitored poll sets when it returns `Pending`: the
+//! enclosing poll finds it set when a monitored child is what it waits on.
 
-use std::cell::Cell;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::*};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::*};
 
 /// Open calls a thread's stack keeps before it wraps around (see
 /// [`Flight::push`]).
@@ -35,13 +34,20 @@ pub(crate) const FLIGHT_DEPTH: usize = 32;
 /// the owning thread.
 pub(crate) struct Flight {
     depth: AtomicU32,
+    /// Set by a monitored poll that returned `Pending`, for the poll
+    /// around it (see [`Flight::poll_pends`]).
+    child_pending: AtomicBool,
     /// Slot index plus one of each open call, outermost first.
     stack: [AtomicU32; FLIGHT_DEPTH],
 }
 
 impl Flight {
     pub(crate) const fn new() -> Flight {
-        Flight { depth: AtomicU32::new(0), stack: [const { AtomicU32::new(0) }; FLIGHT_DEPTH] }
+        Flight {
+            depth: AtomicU32::new(0),
+            child_pending: AtomicBool::new(false),
+            stack: [const { AtomicU32::new(0) }; FLIGHT_DEPTH],
+        }
     }
 
     /// A call or poll of slot `index` opens. Owner thread only.
@@ -65,10 +71,40 @@ impl Flight {
         self.depth.store(self.depth.load(Relaxed).wrapping_sub(1), Relaxed);
     }
 
+    /// A monitored poll of slot `index` starts: opens it, and returns the
+    /// flag to give back if it completes. Owner thread only.
+    #[inline]
+    pub(crate) fn poll_begins(&self, index: usize) -> bool {
+        self.push(index);
+        let outer = self.child_pending.load(Relaxed);
+        self.child_pending.store(false, Relaxed);
+        outer
+    }
+
+    /// The poll returned `Pending`: closes it, and says whether the future
+    /// waits in its own code (no monitored future pending inside it). Tells
+    /// the enclosing poll that a monitored child of its pends.
+    #[inline]
+    pub(crate) fn poll_pends(&self) -> bool {
+        self.pop();
+        let child = self.child_pending.load(Relaxed);
+        self.child_pending.store(true, Relaxed);
+        !child
+    }
+
+    /// The poll completed the future: closes it, and puts back the
+    /// enclosing poll's flag as it was.
+    #[inline]
+    pub(crate) fn poll_completes(&self, outer: bool) {
+        self.pop();
+        self.child_pending.store(outer, Relaxed);
+    }
+
     /// Forgets every open call: the thread gave its shard back, or a panic
     /// cut polls short.
     pub(crate) fn clear(&self) {
         self.depth.store(0, Relaxed);
+        self.child_pending.store(false, Relaxed);
     }
 
     /// The slot index of the innermost open call, if any (any thread).
@@ -132,31 +168,6 @@ impl<const N: usize> Waiting<N> {
     }
 }
 
-thread_local! {
-    /// Set by a monitored poll that returned `Pending`, for the poll around it.
-    static CHILD_PENDING: Cell<bool> = const { Cell::new(false) };
-}
-
-/// A monitored poll starts: returns the flag to give back if it completes.
-#[inline]
-pub(crate) fn poll_begins() -> bool {
-    CHILD_PENDING.replace(false)
-}
-
-/// The poll returned `Pending`: whether the future waits in its own code
-/// (no monitored future pending inside it). Tells the enclosing poll that
-/// a monitored child of its pends.
-#[inline]
-pub(crate) fn poll_pends() -> bool {
-    !CHILD_PENDING.replace(true)
-}
-
-/// The poll completed the future: the enclosing poll's flag as it was.
-#[inline]
-pub(crate) fn poll_completes(saved: bool) {
-    CHILD_PENDING.set(saved);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,18 +221,32 @@ mod tests {
 
     #[test]
     fn a_poll_waits_in_its_own_code_unless_a_monitored_child_pends_inside_it() {
+        let flight = Flight::new();
         // Outer poll: a child pends inside it.
-        let outer = poll_begins();
-        let child = poll_begins();
-        assert!(poll_pends(), "the child waits on something unmonitored");
+        let outer = flight.poll_begins(1);
+        let child = flight.poll_begins(2);
+        assert_eq!(flight.top(), Some(2));
+        assert!(flight.poll_pends(), "the child waits on something unmonitored");
         let _ = child;
-        assert!(!poll_pends(), "the outer future waits on its child");
-        poll_completes(outer);
+        assert!(!flight.poll_pends(), "the outer future waits on its child");
+        assert_eq!(flight.top(), None);
+        let _ = outer;
         // A poll whose child completes, then pends on its own.
-        let outer = poll_begins();
-        let child = poll_begins();
-        poll_completes(child);
-        assert!(poll_pends(), "nothing monitored pends inside it");
-        poll_completes(outer);
+        let outer = flight.poll_begins(1);
+        let child = flight.poll_begins(2);
+        flight.poll_completes(child);
+        assert!(flight.poll_pends(), "nothing monitored pends inside it");
+        assert_eq!(flight.top(), None);
+        let _ = outer;
+        // A poll that completes gives its enclosing poll's flag back.
+        let outer = flight.poll_begins(1);
+        let child = flight.poll_begins(2);
+        assert!(flight.poll_pends());
+        let _ = child;
+        let sibling = flight.poll_begins(3);
+        assert!(sibling, "the sibling that pended before it");
+        flight.poll_completes(sibling);
+        assert!(!flight.poll_pends(), "the first child still pends inside it");
+        let _ = outer;
     }
 }

@@ -9,7 +9,7 @@
 
 use super::callsite::Callsite;
 use super::clock;
-use super::flight;
+use super::flight::Flight;
 use super::guard::{Active, Framing, Nest};
 use super::local;
 use super::nesting;
@@ -127,22 +127,19 @@ where
         // monitor is off pays for no thread-local access.
         let mark = if active.is_some() { nesting::mark() } else { 0 };
         // Only timed futures are in flight: an untimed one's time stays in
-        // its poller's, as for self time.
-        let flying = matches!(&active, Some(active) if active.is_timed());
-        let outer_child_pending = if flying {
-            active.iter().for_each(Active::poll_opens);
-            flight::poll_begins()
-        } else {
-            false
+        // its poller's, as for self time. One shard lookup for the poll.
+        let flight = match &active {
+            Some(active) if active.is_timed() => active.flight(),
+            _ => None,
         };
-        let guard = InPoll(active);
+        let outer_pending = flight.is_some_and(|f| f.poll_begins(active_index(&active)));
+        let guard = InPoll(active, flight);
         let polled = this.inner.poll(cx);
         let mut active = guard.disarm();
-        if flying {
-            active.iter().for_each(Active::poll_closes);
+        if let Some(flight) = flight {
             match polled {
-                Poll::Pending => pause.waiting = flight::poll_pends(),
-                Poll::Ready(_) => flight::poll_completes(outer_child_pending),
+                Poll::Pending => pause.waiting = flight.poll_pends(),
+                Poll::Ready(_) => flight.poll_completes(outer_pending),
             }
         }
         if frame != 0 {
@@ -178,8 +175,9 @@ where
     }
 }
 
-/// A call in the middle of a `poll`; dropped armed only by a panic.
-struct InPoll(Option<Active>);
+/// A call in the middle of a `poll`, with the in-flight stack its poll
+/// opened on; dropped armed only by a panic.
+struct InPoll(Option<Active>, Option<&'static Flight>);
 
 impl InPoll {
     #[inline(always)]
@@ -192,10 +190,16 @@ impl Drop for InPoll {
     #[inline]
     fn drop(&mut self) {
         if let Some(active) = self.0.take() {
-            if active.is_timed() {
-                active.poll_closes();
+            if let Some(flight) = self.1 {
+                flight.pop();
             }
             active.panicked_polled();
         }
     }
+}
+
+/// The slot index of a call, 0 without one (not read then).
+#[inline(always)]
+fn active_index(active: &Option<Active>) -> usize {
+    active.as_ref().map_or(0, Active::slot_index)
 }

@@ -8,6 +8,7 @@
 
 use super::callsite::{self, Callsite, SAMPLED};
 use super::detail::{self, CPU_SAMPLE_RATE};
+use super::flight::Flight;
 use super::outcome::Outcome;
 use super::pauses::Pause;
 use super::recorder::{Recorder, DETAILED, FULL, ON};
@@ -422,6 +423,12 @@ impl Active {
 
     /// The slot index, without the detailed level's bits.
     #[inline(always)]
+    pub(crate) fn slot_index(&self) -> usize {
+        self.index()
+    }
+
+    /// The slot index, without the detailed level's bits.
+    #[inline(always)]
     fn index(&self) -> usize {
         self.slot & SLOT_MASK
     }
@@ -525,21 +532,11 @@ impl Active {
         open_frame(self.recorder, self.slot)
     }
 
-    /// A poll of this future opens on this thread's in-flight stack (see
-    /// [`super::flight`]).
+    /// This thread's in-flight stack (see [`super::flight`]), for a poll
+    /// of this future to open and close on.
     #[inline]
-    pub(crate) fn poll_opens(&self) {
-        if let Some(shard) = local::shard(self.recorder) {
-            shard.flight.push(self.index());
-        }
-    }
-
-    /// The poll [`Active::poll_opens`] opened closes.
-    #[inline]
-    pub(crate) fn poll_closes(&self) {
-        if let Some(shard) = local::shard(self.recorder) {
-            shard.flight.pop();
-        }
+    pub(crate) fn flight(&self) -> Option<&'static Flight> {
+        local::shard(self.recorder).map(|shard| &shard.flight)
     }
 
     /// This future pends in its own code (`true`) or stops doing so.

@@ -44,7 +44,7 @@ fn a_calls_self_time_is_its_total_less_its_childrens_and_grandchildren_count_onc
     // top's children are middle and its own leaf; middle's leaves are not counted again.
     assert_eq!(top.self_ns, Some(top.total_ns - middle.total_ns - leaf.total_ns));
     let most = [top, middle, inner, leaf].iter().map(|o| o.self_ns.unwrap()).max().unwrap();
-    assert_eq!(r.bottlenecks[0].self_ns, most, "bottlenecks rank by self time");
+    assert_eq!(r.bottlenecks[0].self_ns, most, "one thread, no overlap: held time is self time");
 }
 
 #[monitor("nesting::child_future")]
@@ -153,7 +153,7 @@ fn tagged_operations_roll_up_per_component() {
     assert_eq!(storage.self_ns, ops.iter().map(|o| o.self_time_ns()).sum::<u64>());
     assert!(ops.iter().any(|o| o.name == storage.slowest));
     assert_eq!(r.operation("nesting::leaf").unwrap().component, None);
-    assert!(r.to_text().contains("Components (by self time)"));
+    assert!(r.to_text().contains("Components (by wall time held"));
 }
 
 #[test]

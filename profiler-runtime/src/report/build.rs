@@ -435,6 +435,7 @@ fn components(
         failures: 0,
         total_ns: 0,
         self_ns: 0,
+        held_ns: 0,
         share_of_wall: 0.0,
         slowest: String::new(),
         stages: 0,
@@ -454,20 +455,23 @@ fn components(
         c.failures += op.failures;
         c.total_ns = c.total_ns.saturating_add(op.total_ns);
         c.self_ns = c.self_ns.saturating_add(op.self_time_ns());
+        let held = super::findings::held_ns(op);
+        c.held_ns = c.held_ns.saturating_add(held);
         let most = slowest.entry(name).or_insert(0);
-        if c.slowest.is_empty() || op.self_time_ns() > *most {
-            *most = op.self_time_ns();
+        if c.slowest.is_empty() || held > *most {
+            *most = held;
             c.slowest = op.name.clone();
         }
     }
     let mut out: Vec<_> = by_name
         .into_values()
         .map(|mut c| {
-            c.share_of_wall = share(c.self_ns, wall_ns);
+            c.held_ns = c.held_ns.min(wall_ns);
+            c.share_of_wall = share(c.held_ns, wall_ns);
             c
         })
         .collect();
-    out.sort_by(|a, b| b.self_ns.cmp(&a.self_ns).then_with(|| a.name.cmp(&b.name)));
+    out.sort_by(|a, b| b.held_ns.cmp(&a.held_ns).then_with(|| a.name.cmp(&b.name)));
     out
 }
 

@@ -384,7 +384,12 @@ pub struct ComponentStats {
     pub total_ns: u64,
     /// See `calls`: what the component's own code took.
     pub self_ns: u64,
-    /// `self_ns` over the session's wall time.
+    /// The wall time its operations held, summed (see [`WallShare`]): what
+    /// ranks components. At most the session's wall time.
+    #[serde(default)]
+    pub held_ns: u64,
+    /// `held_ns` over the session's wall time, 0 to 1 (`self_ns` over it in
+    /// reports written before `held_ns`).
     pub share_of_wall: f64,
     /// Its operation with the most self time (empty when it has only stages).
     pub slowest: String,

@@ -342,7 +342,7 @@ impl SessionReport {
         if self.components.is_empty() {
             return;
         }
-        heading(out, "Components (by self time)");
+        heading(out, "Components (by wall time held, as Bottlenecks)");
         let _ = writeln!(
             out,
             "  {} {:>4} {:>9} {:>5} {:>8} {:>6} {:>8}  slowest",
@@ -350,7 +350,7 @@ impl SessionReport {
             "ops",
             "calls",
             "fail",
-            "self",
+            "held",
             "%wall",
             "total"
         );
@@ -362,7 +362,7 @@ impl SessionReport {
                 lpad(&c.operations.to_string(), 4),
                 lpad(&count_in(c.calls, 9), 9),
                 lpad(&count_in(c.failures, 5), 5),
-                lpad(&duration(c.self_ns), 8),
+                lpad(&duration(if c.held_ns > 0 { c.held_ns } else { c.self_ns }), 8),
                 lpad(&share_cell(c.share_of_wall), 6),
                 lpad(&duration(c.total_ns), 8),
                 fit_left(&c.slowest, 30)

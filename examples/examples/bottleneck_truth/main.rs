@@ -221,6 +221,10 @@ fn print_judgement(j: &Judgement, truth: Option<&str>, show_report: bool) {
         }
         (Some(first), Some(truth)) if first.name == truth => {
             println!("  {level:<9} report first: {}  hit  {}", first.name, figures(first));
+            // How close the hit was: the row it had to beat.
+            if let Some(second) = j.bottlenecks.get(1) {
+                println!("  {:<9} second: {}  {}", "", second.name, figures(second));
+            }
         }
         (Some(first), Some(truth)) => {
             let rank = j.rank_of(truth).map_or("not ranked".to_owned(), |r| format!("ranked {r}"));

@@ -19,6 +19,7 @@
 use crate::case::Case;
 
 mod async_nested;
+mod background_fetches;
 mod blocking_in_async;
 mod cached;
 mod coordinator;
@@ -27,6 +28,7 @@ mod fanout_dominant;
 mod join_local;
 mod nested;
 mod overlapped;
+mod overlapped_long;
 mod parallel_cpu;
 mod parallel_then_reduce;
 mod pipeline;
@@ -51,6 +53,8 @@ pub fn all() -> Vec<Case> {
         parallel_cpu::case(),
         parallel_then_reduce::case(),
         overlapped::case(),
+        overlapped_long::case(),
+        background_fetches::case(),
         pipeline::case(),
     ]
 }

@@ -172,7 +172,9 @@ impl<R: Clone> Sessions<R> {
             level: core.settings.level(),
             memory_interval: core.settings.memory_interval(),
             sampler: start_sampler(core, start_stamp, hook),
-            wall: cfg!(feature = "enabled")
+            // No thread while the monitor records nothing: a session that
+            // is switched on later ranks by self time.
+            wall: (cfg!(feature = "enabled") && core.recorder.records())
                 .then(|| WallSampler::start(core, wall::WALL_INTERVAL))
                 .flatten(),
             heap: heap_now(core),

@@ -126,7 +126,7 @@ pub use report::{
     MemoryStats, ModelSpend, OperationEvent, OperationKind, OperationStats, Polling, ProcessStats,
     QualityFlag, Recording, SessionReport, Severity, StageHeap, StageMemory, StageProgress,
     StageSpan, StageStats, WallShare, MAX_CALL_PATHS, MAX_TRACE_EVENTS, SCHEMA_VERSION,
-    STAGE_EFFICIENCY_THRESHOLD, STAGE_MIN_ITEMS_PER_SEC,
+    STAGE_EFFICIENCY_THRESHOLD,
 };
 pub use resources::allocator::CountingAllocator;
 pub use resources::timeline::TIMELINE_POINTS;

@@ -1,7 +1,7 @@
 //! Alerts: each threshold an ended session crossed reaches every callback
 //! once; live reports raise none; a panicking callback stops nothing.
 
-use profiler_runtime::{monitor, AlertKind, Monitor};
+use profiler_runtime::{monitor, AlertKind, Config, Monitor};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -20,6 +20,7 @@ fn recorder(m: &Monitor) -> Arc<Mutex<Vec<(AlertKind, String)>>> {
 #[test]
 fn each_crossing_reaches_every_callback_once_at_the_sessions_end() {
     let m = Monitor::new();
+    m.configure(&Config::new().stage_min_items_per_sec(1_000.0)).unwrap();
     let (first, second) = (recorder(&m), recorder(&m));
     m.start_session("alerts::run");
     m.scope(|| {
@@ -29,7 +30,7 @@ fn each_crossing_reaches_every_callback_once_at_the_sessions_end() {
     {
         let stage = m.stage("alerts::parse");
         stage.items(1);
-        std::thread::sleep(Duration::from_millis(3)); // about 330 items/s, under 1,000
+        std::thread::sleep(Duration::from_millis(3)); // about 330 items/s, under the floor set
     }
     let _live = m.current_report().unwrap();
     assert!(first.lock().unwrap().is_empty(), "a live report raises no alert");
@@ -52,6 +53,7 @@ fn each_crossing_reaches_every_callback_once_at_the_sessions_end() {
 #[test]
 fn a_panicking_callback_stops_neither_the_others_nor_the_report() {
     let m = Monitor::new();
+    m.configure(&Config::new().stage_min_items_per_sec(1_000.0)).unwrap();
     m.on_alert(|_| panic!("a broken alert handler"));
     let seen = recorder(&m);
     m.start_session("alerts::panicky");

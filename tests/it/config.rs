@@ -6,7 +6,7 @@
 use clap::Parser;
 use profiler_runtime::{
     Config, ConfigSource, Error, Level, Monitor, ProfileArgs, ProfileFlags, SessionReport,
-    CONFIG_KEYS, STAGE_MIN_ITEMS_PER_SEC,
+    CONFIG_KEYS,
 };
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -107,19 +107,21 @@ fn slow_stage(report: &SessionReport) -> bool {
 }
 
 #[test]
-fn the_slow_stage_floor_is_the_monitors_own() {
+fn the_slow_stage_floor_is_the_monitors_own_and_none_by_default() {
     let m = Monitor::new();
-    // 1 item in over 2 ms: under the default floor of 1,000 items/s.
-    const { assert!(STAGE_MIN_ITEMS_PER_SEC > 500.0) };
+    // 1 item in over 2 ms: about 500 items/s, and no floor to be under.
+    assert!(!slow_stage(&stage_report(&m, 1)));
+    m.configure(&Config::new().stage_min_items_per_sec(1_000.0)).unwrap();
     assert!(slow_stage(&stage_report(&m, 1)));
+    // 0 takes the floor away again.
     m.configure(&Config::new().stage_min_items_per_sec(0.0)).unwrap();
     assert!(!slow_stage(&stage_report(&m, 1)));
     m.configure(&Config::new().stage_min_items_per_sec(1e12)).unwrap();
     let report = stage_report(&m, 1_000);
     let finding = report.findings.iter().find(|f| f.kind == "slow_stage").expect("a finding");
     assert!(finding.message.contains("under the floor of 1000000000000"), "{}", finding.message);
-    // Another monitor keeps the default.
-    assert!(!slow_stage(&stage_report(&Monitor::new(), 1_000_000)));
+    // Another monitor keeps the default: no floor.
+    assert!(!slow_stage(&stage_report(&Monitor::new(), 1)));
 }
 
 #[test]

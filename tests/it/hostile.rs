@@ -77,8 +77,11 @@ fn each_operations_row_of_hostile_names_is_one_line() {
         lines[heading + 2..].iter().take_while(|l| !l.is_empty()).copied().collect();
     let notes = report.operations.iter().filter(|op| op.last_error.is_some()).count()
         + report.operations.iter().filter(|op| op.cancelled > 0).count();
-    // One line per row, then one per note: a name or error that broke a line
-    // would add lines here.
+    // One line per row, the legend, then one per note: a name or error that
+    // broke a line would add lines here.
+    let legend = lines.iter().filter(|l| l.starts_with("  %wall: total time")).count();
+    assert_eq!(legend, 1, "{text}");
+    let notes = notes + legend;
     assert_eq!(section.len(), report.operations.len() + notes, "{}", section.join("\n"));
     for (row, op) in section.iter().zip(&report.operations) {
         assert!(row.starts_with("  "), "{row}");

@@ -21,6 +21,7 @@ mod concurrency;
 mod config;
 mod counters;
 mod exports;
+mod findings;
 mod history;
 mod hostile;
 mod memory;

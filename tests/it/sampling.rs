@@ -210,7 +210,7 @@ fn findings_about_a_sampled_operation_say_they_are_estimates() {
     assert_eq!(op.slow_calls, op.calls);
     let slow = report.findings.iter().find(|f| f.kind == "slow_calls").unwrap();
     let expected = format!("estimated from {} timed calls", op.timed_calls);
-    assert!(slow.message.contains("about 20000 of 20000 calls"), "{}", slow.message);
+    assert!(slow.message.contains("about 20,000 of 20,000 calls"), "{}", slow.message);
     assert!(slow.message.ends_with(&expected), "{}", slow.message);
 }
 

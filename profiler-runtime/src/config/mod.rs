@@ -122,8 +122,9 @@ pub struct Config {
     pub sample_rate: Option<u32>,
     /// How many ended sessions the history keeps.
     pub history: Option<usize>,
-    /// Items per second under which a stage is a `slow_stage` finding
-    /// (default [`STAGE_MIN_ITEMS_PER_SEC`](crate::STAGE_MIN_ITEMS_PER_SEC)).
+    /// Items per second under which a stage is a `slow_stage` finding. By
+    /// default there is no floor (a fair rate depends on the stage's work);
+    /// 0 removes one set before.
     pub stage_min_items_per_sec: Option<f64>,
     /// Memory efficiency (0 to 100) under which a stage is a `stage_memory`
     /// finding (default
@@ -377,7 +378,7 @@ impl Config {
     /// sample_ms = 50                     # memory interval, 1 to 3600000 ms
     /// sample_rate = 1                    # time one call in N (process-wide)
     /// history = 32                       # ended sessions kept
-    /// stage_min_items_per_sec = 1000.0   # slow_stage floor
+    /// stage_min_items_per_sec = 1000.0   # slow_stage floor (default: none)
     /// stage_efficiency_threshold = 70.0  # stage_memory threshold, 0 to 100
     /// history_dir = "target/runs"        # save every ended session (feature `json`)
     /// history_files = 100                # saved runs kept, 1 or more

@@ -236,10 +236,11 @@ impl Monitor {
     /// feature, alerts and findings also go to the `log` facade at warn level.
     ///
     /// ```
-    /// use profiler_runtime::{AlertKind, Monitor};
+    /// use profiler_runtime::{AlertKind, Config, Monitor};
     /// use std::sync::{Arc, Mutex};
     ///
     /// let m = Monitor::new();
+    /// m.configure(&Config::new().stage_min_items_per_sec(1_000.0))?; // no floor by default
     /// let seen = Arc::new(Mutex::new(Vec::new()));
     /// let sink = seen.clone();
     /// m.on_alert(move |alert| sink.lock().unwrap().push((alert.kind, alert.subject.clone())));
@@ -251,6 +252,7 @@ impl Monitor {
     /// }
     /// m.end_session();
     /// assert_eq!(*seen.lock().unwrap(), [(AlertKind::SlowStage, "parse".to_owned())]);
+    /// # Ok::<(), profiler_runtime::Error>(())
     /// ```
     pub fn on_alert(&self, handler: impl Fn(&alerts::Alert) + Send + Sync + 'static) {
         lock(&self.inner.alert_handlers).push(std::sync::Arc::new(handler));

@@ -132,6 +132,12 @@ impl Histogram {
         self.count_where(|value| value <= nanos)
     }
 
+    /// Each bucket with values, fastest first: its reported value (the
+    /// midpoint) and its count.
+    pub(crate) fn buckets(&self) -> impl DoubleEndedIterator<Item = (u64, u64)> + '_ {
+        self.counts.iter().map(|&(bucket, count)| (representative(bucket as usize), count))
+    }
+
     /// The values in buckets whose reported value passes `keep`.
     fn count_where(&self, keep: impl Fn(u64) -> bool) -> u64 {
         self.counts

@@ -16,7 +16,8 @@ pub enum AlertKind {
     /// Calls of an operation took at least its `slow = ".."` threshold
     /// (`threshold` and `value` in nanoseconds: the threshold and the slowest call).
     SlowCalls,
-    /// A stage processed fewer items per second than the floor.
+    /// A stage processed fewer items per second than the floor set with
+    /// `Config::stage_min_items_per_sec` (there is none by default).
     SlowStage,
     /// A stage kept more of its memory growth than the efficiency threshold allows
     /// (`value` is its efficiency, 0-100).

@@ -3,6 +3,7 @@
 //! Each rule is a small function over the report that states its figures in
 //! the message, so a reader can check the conclusion.
 
+use super::tail;
 use super::text::{bytes, count, duration, percent, sanitize};
 use super::{Bottleneck, Finding, MemoryStats, OperationStats, SessionReport, Severity};
 use crate::state::thresholds::Thresholds;
@@ -39,6 +40,7 @@ pub(crate) fn analyze(report: &mut SessionReport, thresholds: &Thresholds) {
     failures(report, &mut findings);
     slow_calls(report, &mut findings);
     tail_latency(report, &mut findings);
+    cache_bimodal(report, &mut findings);
     cancellations(report, &mut findings);
     cache(report, &mut findings);
     api(report, &mut findings);
@@ -239,6 +241,16 @@ fn estimated_from(op: &OperationStats) -> String {
     }
 }
 
+/// A rate as a percentage that a small rate never reads as 0: 20 of
+/// 200,000 is "0.01%", not "0.0%".
+fn rate_percent(fraction: f64) -> String {
+    if fraction <= 0.0 || fraction >= 0.001 {
+        return percent(fraction);
+    }
+    let digits = (-(fraction * 100.0).log10()).ceil().max(1.0) as usize;
+    format!("{:.*}%", digits.min(6), fraction * 100.0)
+}
+
 fn failures(report: &SessionReport, out: &mut Vec<Finding>) {
     for op in report.operations.iter().filter(|op| op.failures > 0) {
         let rate = op.failure_rate();
@@ -254,9 +266,9 @@ fn failures(report: &SessionReport, out: &mut Vec<Finding>) {
             format!(
                 "`{}` failed {} of {} calls ({}){last}",
                 sanitize(&op.name),
-                op.failures,
-                op.calls,
-                percent(rate)
+                count(op.failures),
+                count(op.calls),
+                rate_percent(rate)
             ),
             None,
         ));
@@ -274,9 +286,9 @@ fn slow_calls(report: &SessionReport, out: &mut Vec<Finding>) {
                 "`{}`: {}{} of {} calls ({}) took {} or more; the slowest took {}{}",
                 sanitize(&op.name),
                 about(op),
-                op.slow_calls,
-                op.calls,
-                percent(op.slow_calls as f64 / op.calls.max(1) as f64),
+                count(op.slow_calls),
+                count(op.calls),
+                rate_percent(op.slow_calls as f64 / op.calls.max(1) as f64),
                 duration(threshold),
                 duration(op.max_ns),
                 estimated_from(op)
@@ -287,27 +299,51 @@ fn slow_calls(report: &SessionReport, out: &mut Vec<Finding>) {
     }
 }
 
+/// An operation matters enough for a finding about the shape of its calls
+/// at this share of the session's wall time.
+pub(crate) const SHAPE_MIN_SHARE: f64 = 0.05;
+/// ... and with this much time in its slowest calls.
+pub(crate) const SHAPE_MIN_NS: u64 = 1_000_000;
+
+/// `tail_latency`: operations that matter whose slowest tenth of calls hold
+/// most of their time ([`tail::tail_claim`], which quotes the figures).
 fn tail_latency(report: &SessionReport, out: &mut Vec<Finding>) {
-    for op in &report.operations {
-        if op.calls >= 50 && op.p99_ns >= 1_000_000 && op.p99_ns > op.p50_ns.saturating_mul(10) {
-            out.push(finding(
-                Severity::Warning,
-                "tail_latency",
-                Some(&op.name),
-                format!(
-                    "`{}`: p99 {} is {:.0}x the median {}",
-                    sanitize(&op.name),
-                    duration(op.p99_ns),
-                    op.p99_ns as f64 / op.p50_ns.max(1) as f64,
-                    duration(op.p50_ns)
-                ),
-                Some(
-                    "A few calls are far slower than the rest: look for contention, retries, \
-                     cold caches or large inputs in those calls."
-                        .to_owned(),
-                ),
-            ));
+    for op in report.operations.iter().filter(|op| op.share_of_wall >= SHAPE_MIN_SHARE) {
+        let Some(claim) = tail::tail_claim(report, op) else { continue };
+        if claim.tail_ns < SHAPE_MIN_NS {
+            continue;
         }
+        out.push(finding(
+            Severity::Warning,
+            "tail_latency",
+            Some(&op.name),
+            format!("`{}`: {}", sanitize(&op.name), claim.describe()),
+            Some(
+                "A few calls are far slower than the rest and take most of its time: look for \
+                 what they have in common (contention, retries, cold caches, large inputs)."
+                    .to_owned(),
+            ),
+        ));
+    }
+}
+
+/// `cache_bimodal`: operations that matter whose calls are fast hits and
+/// slow misses of a cache looked up once per call ([`tail::cache_modes`]),
+/// described as such: the slow calls are no tail, they are the misses.
+fn cache_bimodal(report: &SessionReport, out: &mut Vec<Finding>) {
+    for op in report.operations.iter().filter(|op| op.share_of_wall >= SHAPE_MIN_SHARE) {
+        let Some(modes) = tail::cache_modes(report, op) else { continue };
+        out.push(finding(
+            Severity::Info,
+            "cache_bimodal",
+            Some(&op.name),
+            format!("`{}` is bimodal: {}", sanitize(&op.name), modes.describe()),
+            Some(
+                "Its slow calls are cache misses, not a tail: to shorten them, raise the hit \
+                 rate (capacity, time to live, warming) or speed up what a miss runs."
+                    .to_owned(),
+            ),
+        ));
     }
 }
 
@@ -328,20 +364,54 @@ fn cancellations(report: &SessionReport, out: &mut Vec<Finding>) {
     }
 }
 
+/// Lookups a cache needs before its hit rate is a finding.
+const CACHE_MIN_LOOKUPS: u64 = 20;
+
+/// `low_cache_hit_rate`: a cache that missed more than it hit. A named
+/// cache (which counts its evictions and expirations) only when it evicted
+/// or expired entries: with neither, every miss was a key it had never
+/// held (a cold cache, or keys that do not repeat), which no capacity or
+/// time to live changes. The unnamed counters (`record_cache_hit`,
+/// `record_cache_miss`) do not say, so their rate alone decides.
 fn cache(report: &SessionReport, out: &mut Vec<Finding>) {
-    let c = &report.cache;
-    let Some(rate) = c.hit_rate else { return };
-    if c.hits + c.misses >= 20 && rate < 0.5 {
+    let named: Vec<_> = report.cache.caches.iter().collect();
+    for c in tail::caches(&report.cache) {
+        let rate = c.hit_rate();
+        if c.lookups() < CACHE_MIN_LOOKUPS || rate >= 0.5 {
+            continue;
+        }
+        let figures = format!("{} hits, {} misses", count(c.hits), count(c.misses));
+        let (message, advice) = match &c.name {
+            Some(name) => {
+                let Some(row) = named.iter().find(|r| &r.name == name) else { continue };
+                if row.evictions + row.expirations == 0 {
+                    continue;
+                }
+                (
+                    format!(
+                        "cache `{}` hit {} of its lookups ({figures}) and dropped entries it held: \
+                         {} evicted, {} expired",
+                        sanitize(name),
+                        percent(rate),
+                        count(row.evictions),
+                        count(row.expirations)
+                    ),
+                    "A larger capacity or a longer time to live keeps the entries asked for \
+                     again; check the key for parts that vary per request.",
+                )
+            }
+            None => (
+                format!("cache hit rate is {} ({figures})", percent(rate)),
+                "Warm the cache, raise its capacity or TTL, or check the key for parts that \
+                 vary per request.",
+            ),
+        };
         out.push(finding(
             Severity::Warning,
             "low_cache_hit_rate",
-            Some("cache"),
-            format!("cache hit rate is {} ({} hits, {} misses)", percent(rate), c.hits, c.misses),
-            Some(
-                "Warm the cache, raise its capacity or TTL, or check the key for parts that \
-                 vary per request."
-                    .to_owned(),
-            ),
+            Some(c.name.as_deref().unwrap_or("cache")),
+            message,
+            Some(advice.to_owned()),
         ));
     }
 }
@@ -536,7 +606,12 @@ fn memory(report: &SessionReport, growth_per_min: u64, out: &mut Vec<Finding>) {
     }
 }
 
+/// `slow_stage`: stages under the items-per-second floor the user set (0,
+/// the default: no floor, since a fair rate depends on the stage's work).
 fn slow_stages(report: &SessionReport, floor: f64, out: &mut Vec<Finding>) {
+    if floor <= 0.0 {
+        return;
+    }
     for stage in report.stages.iter().filter(|s| s.items > 0) {
         let Some(rate) = stage.items_per_sec.filter(|r| *r < floor) else { continue };
         let found = finding(
@@ -557,10 +632,42 @@ fn slow_stages(report: &SessionReport, floor: f64, out: &mut Vec<Finding>) {
     }
 }
 
+/// Growth under this in a stage's latest run is next to none: what the
+/// efficiency figure also leaves out (a stage that grew less scores 100).
+const RUN_GROWTH_FLOOR: u64 = 1 << 20;
+
+/// `stage_memory`: stages that keep the memory they grow (efficiency under
+/// the threshold). A stage of several runs whose latest run kept next to
+/// nothing (under 1 MiB, and under a quarter of what its runs kept on
+/// average) built something once and keeps it (a table, a cache): normal
+/// by design, so that is `stage_memory_kept`, information with its figures
+/// and no alert. One that keeps growing as it runs (a leak) stays a
+/// warning.
 fn stage_memory(report: &SessionReport, threshold: f64, out: &mut Vec<Finding>) {
     for stage in &report.stages {
         let Some(m) = &stage.memory else { continue };
         if m.efficiency >= threshold {
+            continue;
+        }
+        let latest = m.end_bytes.saturating_sub(m.start_bytes);
+        let kept = bytes(m.growth_bytes.max(0) as u64);
+        let name = sanitize(&stage.name);
+        let per_run = m.growth_bytes.max(0) as u64 / m.runs.max(1);
+        if m.runs > 1 && latest < RUN_GROWTH_FLOOR && latest < per_run / 4 {
+            out.push(finding(
+                Severity::Info,
+                "stage_memory_kept",
+                Some(&stage.name),
+                format!(
+                    "stage `{name}` kept {kept} over its {} runs but {} of it in its latest run \
+                     ({} to {}): memory it built once and keeps, not growth every run",
+                    count(m.runs),
+                    if latest == 0 { "none".to_owned() } else { bytes(latest) },
+                    bytes(m.start_bytes),
+                    bytes(m.end_bytes)
+                ),
+                None,
+            ));
             continue;
         }
         let found = finding(
@@ -568,9 +675,7 @@ fn stage_memory(report: &SessionReport, threshold: f64, out: &mut Vec<Finding>) 
             "stage_memory",
             Some(&stage.name),
             format!(
-                "stage `{}` kept {} of its memory growth (efficiency {:.0} of 100, under {:.0}; latest run {} to {}, peak {})",
-                sanitize(&stage.name),
-                bytes(m.growth_bytes.max(0) as u64),
+                "stage `{name}` kept {kept} of its memory growth (efficiency {:.0} of 100, under {:.0}; latest run {} to {}, peak {})",
                 m.efficiency,
                 threshold,
                 bytes(m.start_bytes),
@@ -724,10 +829,22 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_stage_under_the_items_per_second_floor_is_a_finding() {
-        use crate::report::StageStats;
-        let stage = |name: &str, items: u64, total_ns: u64| StageStats {
+    /// The (kind, subject) of every finding of `r`, in order.
+    fn found(r: &SessionReport) -> Vec<(String, String)> {
+        r.findings.iter().map(|f| (f.kind.clone(), f.subject.clone().unwrap_or_default())).collect()
+    }
+
+    /// The subjects of `r`'s findings of `kind`.
+    fn subjects(r: &SessionReport, kind: &str) -> Vec<String> {
+        r.findings.iter().filter(|f| f.kind == kind).filter_map(|f| f.subject.clone()).collect()
+    }
+
+    fn message<'a>(r: &'a SessionReport, kind: &str) -> &'a str {
+        &r.findings.iter().find(|f| f.kind == kind).expect(kind).message
+    }
+
+    fn stage(name: &str, items: u64, total_ns: u64) -> crate::report::StageStats {
+        crate::report::StageStats {
             name: name.into(),
             runs: 1,
             total_ns,
@@ -736,23 +853,26 @@ mod tests {
             memory: None,
             heap: None,
             component: None,
-        };
+        }
+    }
+
+    #[test]
+    fn a_stage_is_slow_only_against_a_floor_the_user_set() {
         let mut r = report(vec![]);
         r.stages = vec![
             stage("enrich", 500, 1_000_000_000),
             stage("parse", 50_000, 1_000_000_000),
             stage("setup", 0, 5),
         ];
+        // No floor by default: 500 items/s is right for some work, slow for other.
         analyze(&mut r, &Thresholds::default());
-        let slow: Vec<&str> = r
-            .findings
-            .iter()
-            .filter(|f| f.kind == "slow_stage")
-            .map(|f| f.message.as_str())
-            .collect();
+        assert!(subjects(&r, "slow_stage").is_empty(), "{:?}", found(&r));
+        let floor = Thresholds { stage_min_items_per_sec: 1_000.0, ..Thresholds::default() };
+        analyze(&mut r, &floor);
+        assert_eq!(subjects(&r, "slow_stage"), ["enrich"]);
         assert_eq!(
-            slow,
-            ["stage `enrich` processed 500 items/s, under the floor of 1000 (500 items in 1.00 s)"]
+            message(&r, "slow_stage"),
+            "stage `enrich` processed 500 items/s, under the floor of 1000 (500 items in 1.00 s)"
         );
     }
 
@@ -781,7 +901,7 @@ mod tests {
         let kinds = |r: &SessionReport| -> Vec<String> {
             r.findings.iter().filter(|f| f.kind.contains("stage")).map(|f| f.kind.clone()).collect()
         };
-        // The defaults: 5,000 items/s is over the floor, 50 under the threshold.
+        // The defaults: no floor, and 50 is under the efficiency threshold.
         analyze(&mut r, &Thresholds::default());
         assert_eq!(kinds(&r), ["stage_memory"]);
         let strict = Thresholds {
@@ -933,5 +1053,311 @@ mod tests {
         sorted.sort();
         assert_eq!(severities, sorted);
         assert!(r.findings.iter().any(|f| f.kind == "api_cost"));
+    }
+
+    /// An operation whose calls took `values` nanoseconds, in a session of 1 s.
+    fn timed(name: &str, values: &[u64]) -> OperationStats {
+        crate::report::tail::tests::op_of(name, values)
+    }
+
+    #[test]
+    fn failures_are_a_finding_with_a_rate_that_never_reads_as_zero() {
+        let mut few = op("parse_line", 200_000, 30_000_000, 1_000_000_000);
+        few.failures = 20;
+        let mut many = op("fetch", 60, 30_000_000, 1_000_000_000);
+        many.failures = 3;
+        let clean = op("clean", 60, 30_000_000, 1_000_000_000);
+        let mut r = report(vec![few, many, clean]);
+        analyze(&mut r, &Thresholds::default());
+        assert_eq!(subjects(&r, "failures"), ["fetch", "parse_line"]);
+        let severity = |name: &str| {
+            r.findings.iter().find(|f| f.subject.as_deref() == Some(name)).unwrap().severity
+        };
+        assert_eq!(
+            (severity("fetch"), severity("parse_line")),
+            (Severity::Warning, Severity::Info)
+        );
+        let text = &r.findings.iter().find(|f| f.subject.as_deref() == Some("parse_line")).unwrap();
+        assert_eq!(text.message, "`parse_line` failed 20 of 200,000 calls (0.01%)");
+        assert_eq!(rate_percent(0.0), "0.0%");
+        assert_eq!(rate_percent(0.05), "5.0%");
+        assert_eq!(rate_percent(0.000_5), "0.05%");
+    }
+
+    #[test]
+    fn slow_calls_are_counted_only_against_a_threshold_that_was_set() {
+        let mut slow = op("score", 1_000, 30_000_000, 1_000_000_000);
+        slow.slow_threshold_ns = Some(150_000);
+        slow.slow_calls = 22;
+        slow.max_ns = 4_100_000;
+        let mut none_slow = op("quick", 1_000, 30_000_000, 1_000_000_000);
+        none_slow.slow_threshold_ns = Some(150_000);
+        let mut r = report(vec![slow, none_slow, op("free", 10, 1_000, 1_000_000_000)]);
+        analyze(&mut r, &Thresholds::default());
+        assert_eq!(subjects(&r, "slow_calls"), ["score"]);
+        assert_eq!(
+            message(&r, "slow_calls"),
+            "`score`: 22 of 1,000 calls (2.2%) took 150 µs or more; the slowest took 4.10 ms"
+        );
+    }
+
+    #[test]
+    fn a_tail_is_a_finding_only_when_it_holds_most_of_the_time_of_an_operation_that_matters() {
+        // 900 calls of 100 µs and 100 of 5 ms: the slowest tenth hold 500 of 590 ms
+        // (501 ms read from the histogram's buckets, within 3.125%).
+        let mut values = vec![100_000; 900];
+        values.extend([5_000_000; 100]);
+        let heavy = timed("heavy", &values);
+        // The issue's `call_llm`: 45 calls, one slow call 18% of the time.
+        let mut values = vec![6_000_000; 44];
+        values.push(58_000_000);
+        let llm = timed("call_llm", &values);
+        // The same shape as `heavy`, 590 µs in all: under 5% of the session.
+        let mut values = vec![100; 900];
+        values.extend([5_000; 100]);
+        let small = timed("small", &values);
+        let mut r = report(vec![heavy, llm, small]);
+        analyze(&mut r, &Thresholds::default());
+        assert_eq!(subjects(&r, "tail_latency"), ["heavy"]);
+        let text = message(&r, "tail_latency");
+        assert!(
+            text.starts_with(
+                "`heavy`: its slowest 10% of calls (100 over p90 100 µs, max 5.00 ms)"
+            ) && text.contains("held 85.0% of its time (501 ms of 590 ms; median call 100 µs)"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn an_operation_fronted_by_a_cache_is_bimodal_not_a_tail() {
+        // 370 hits of 10 µs and 30 misses of 20 ms, a cache with those lookups.
+        let mut values = vec![10_000; 370];
+        values.extend([20_000_000; 30]);
+        let mut r = report(vec![timed("fetch_item", &values)]);
+        let cache = |hits: u64, misses: u64| crate::report::CacheStats {
+            hits,
+            misses,
+            hit_rate: Some(hits as f64 / (hits + misses) as f64),
+            caches: vec![crate::report::NamedCacheStats {
+                name: "items".into(),
+                hits,
+                misses,
+                hit_rate: Some(hits as f64 / (hits + misses) as f64),
+                ..Default::default()
+            }],
+        };
+        r.cache = cache(370, 30);
+        analyze(&mut r, &Thresholds::default());
+        assert_eq!(subjects(&r, "cache_bimodal"), ["fetch_item"]);
+        assert!(subjects(&r, "tail_latency").is_empty(), "{:?}", found(&r));
+        let text = message(&r, "cache_bimodal");
+        assert!(
+            text.starts_with("`fetch_item` is bimodal: 92.5% of its calls are fast")
+                && text.contains("matching cache `items`'s 92.5% hit rate"),
+            "{text}"
+        );
+        // A cache whose lookups are not one per call: the slow calls are a tail.
+        r.cache = cache(3_700, 300);
+        analyze(&mut r, &Thresholds::default());
+        assert!(subjects(&r, "cache_bimodal").is_empty());
+        assert_eq!(subjects(&r, "tail_latency"), ["fetch_item"]);
+    }
+
+    #[test]
+    fn cancelled_futures_are_information() {
+        let mut dropped = op("fetch", 10, 1_000, 1_000_000_000);
+        dropped.cancelled = 3;
+        let mut r = report(vec![dropped, op("done", 10, 1_000, 1_000_000_000)]);
+        analyze(&mut r, &Thresholds::default());
+        assert_eq!(subjects(&r, "cancelled"), ["fetch"]);
+        assert_eq!(
+            message(&r, "cancelled"),
+            "`fetch`: 3 futures were dropped before completing (10 completed)"
+        );
+    }
+
+    #[test]
+    fn a_named_caches_low_hit_rate_is_a_finding_only_when_it_dropped_entries() {
+        let named = |evictions: u64, expirations: u64| crate::report::CacheStats {
+            hits: 60,
+            misses: 180,
+            hit_rate: Some(0.25),
+            caches: vec![crate::report::NamedCacheStats {
+                name: "users".into(),
+                hits: 60,
+                misses: 180,
+                evictions,
+                expirations,
+                hit_rate: Some(0.25),
+            }],
+        };
+        let mut r = report(vec![]);
+        // Every miss a key it never held: a cold cache, no capacity helps.
+        r.cache = named(0, 0);
+        analyze(&mut r, &Thresholds::default());
+        assert!(r.findings.is_empty(), "{:?}", found(&r));
+        r.cache = named(35, 2);
+        analyze(&mut r, &Thresholds::default());
+        assert_eq!(subjects(&r, "low_cache_hit_rate"), ["users"]);
+        assert_eq!(
+            message(&r, "low_cache_hit_rate"),
+            "cache `users` hit 25.0% of its lookups (60 hits, 180 misses) and dropped entries it \
+             held: 35 evicted, 2 expired"
+        );
+    }
+
+    #[test]
+    fn api_errors_and_spend_are_findings_only_with_api_calls() {
+        let mut r = report(vec![]);
+        analyze(&mut r, &Thresholds::default());
+        assert!(r.findings.is_empty());
+        r.api = crate::report::ApiStats {
+            calls: 40,
+            errors: 4,
+            tokens: 4_000,
+            cost_usd: 0.02,
+            ..Default::default()
+        };
+        analyze(&mut r, &Thresholds::default());
+        assert_eq!(
+            found(&r).iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+            ["api_errors", "api_cost"]
+        );
+        assert_eq!(message(&r, "api_errors"), "4 of 40 API calls failed (10.0%)");
+        r.api.errors = 0;
+        analyze(&mut r, &Thresholds::default());
+        assert!(subjects(&r, "api_errors").is_empty());
+        assert_eq!(
+            message(&r, "api_cost"),
+            "API spend $0.0200 over 40 calls: $0.00050 and 100 tokens per call"
+        );
+    }
+
+    #[test]
+    fn a_process_mostly_waiting_is_information_over_a_long_enough_session() {
+        let process =
+            |cpu: f64| crate::report::ProcessStats { cpu_utilization: cpu, ..Default::default() };
+        let mut r = report(vec![op("fetch", 10, 500_000_000, 1_000_000_000)]);
+        r.process = Some(process(0.10));
+        analyze(&mut r, &Thresholds::default());
+        assert_eq!(
+            message(&r, "mostly_waiting"),
+            "the process used 10.0% of one core over the session: it mostly waited (I/O, sleeps, locks)"
+        );
+        r.process = Some(process(0.60));
+        analyze(&mut r, &Thresholds::default());
+        assert!(!r.findings.iter().any(|f| f.kind == "mostly_waiting"));
+        // A short session says little about how it spends its time.
+        r.process = Some(process(0.10));
+        r.wall_ns = 100_000_000;
+        analyze(&mut r, &Thresholds::default());
+        assert!(!r.findings.iter().any(|f| f.kind == "mostly_waiting"));
+    }
+
+    #[test]
+    fn a_future_blocks_its_executor_only_with_long_busy_polls() {
+        let polling = |busy_share: f64, mean_poll_ns: u64| {
+            Some(crate::report::Polling {
+                polls: 10,
+                polls_per_call: 1.0,
+                busy_ns: 0,
+                waiting_ns: 0,
+                busy_share,
+                mean_poll_ns,
+            })
+        };
+        let mut hog = op("hog", 10, 50_000_000, 1_000_000_000);
+        hog.polling = polling(0.95, 5_000_000);
+        let mut short = op("short", 10, 50_000_000, 1_000_000_000);
+        short.polling = polling(0.95, 50_000);
+        let mut idle = op("idle", 10, 50_000_000, 1_000_000_000);
+        idle.polling = polling(0.10, 5_000_000);
+        let mut r = report(vec![hog, short, idle]);
+        analyze(&mut r, &Thresholds::default());
+        assert_eq!(subjects(&r, "blocks_executor"), ["hog"]);
+        assert_eq!(
+            message(&r, "blocks_executor"),
+            "`hog` spends 95.0% of its wall time inside poll, 5.00 ms per poll: it blocks the executor"
+        );
+    }
+
+    #[test]
+    fn a_flat_memory_timeline_is_neither_growth_nor_a_spike() {
+        use crate::report::{MemoryPoint, MemoryStats};
+        let flat = (0..100u64)
+            .map(|i| MemoryPoint {
+                at_ns: i * 10_000_000,
+                mean_bytes: 50 << 20,
+                max_bytes: 50 << 20,
+            })
+            .collect();
+        let mut r = report(vec![]);
+        r.memory = Some(MemoryStats { timeline: flat, ..Default::default() });
+        analyze(&mut r, &Thresholds::default());
+        assert!(r.findings.is_empty(), "{:?}", found(&r));
+    }
+
+    #[test]
+    fn a_stage_that_built_something_once_is_information_and_one_that_keeps_growing_a_warning() {
+        use crate::report::StageMemory;
+        const MIB: u64 = 1 << 20;
+        let memory = |runs: u64, growth: u64, latest: u64| StageMemory {
+            runs,
+            start_bytes: 34 * MIB,
+            end_bytes: 34 * MIB + latest,
+            peak_bytes: 34 * MIB + latest,
+            growth_bytes: growth as i64,
+            efficiency: 0.0,
+        };
+        let staged = |m: StageMemory| {
+            let mut s = stage("enrich", 1_000, 1_000_000_000);
+            s.runs = m.runs;
+            s.memory = Some(m);
+            s
+        };
+        let mut r = report(vec![]);
+        // The pipeline's enrich: a directory built in its first run and kept.
+        r.stages = vec![staged(memory(40, 30 * MIB, 0))];
+        analyze(&mut r, &Thresholds::default());
+        assert_eq!(found(&r), [("stage_memory_kept".to_owned(), "enrich".to_owned())]);
+        assert_eq!(r.findings[0].severity, Severity::Info);
+        assert_eq!(
+            r.findings[0].message,
+            "stage `enrich` kept 30.0 MiB over its 40 runs but none of it in its latest run \
+             (34.0 MiB to 34.0 MiB): memory it built once and keeps, not growth every run"
+        );
+        // A leak: every run keeps about as much as the others (1.5 MiB, or
+        // 500 KiB: small, but no less than its runs keep on average).
+        for (growth, latest) in [(60 * MIB, 3 * MIB / 2), (20 * MIB, 500 << 10)] {
+            r.stages = vec![staged(memory(40, growth, latest))];
+            analyze(&mut r, &Thresholds::default());
+            assert_eq!(subjects(&r, "stage_memory"), ["enrich"], "{growth} {latest}");
+            assert!(r.findings[0].crossed.is_some());
+        }
+        // A stage that gives its memory back is no finding.
+        let mut given_back = memory(40, 30 * MIB, 0);
+        given_back.efficiency = 95.0;
+        r.stages = vec![staged(given_back)];
+        analyze(&mut r, &Thresholds::default());
+        assert!(r.findings.is_empty(), "{:?}", found(&r));
+    }
+
+    #[test]
+    fn dropped_data_and_quality_flags_are_findings_only_when_there_are_some() {
+        let mut r = report(vec![]);
+        analyze(&mut r, &Thresholds::default());
+        assert!(r.findings.is_empty());
+        r.dropped.events = 5;
+        r.flags = vec![crate::report::QualityFlag {
+            severity: Severity::Warning,
+            message: "rows skipped".into(),
+            at_ns: 0,
+        }];
+        analyze(&mut r, &Thresholds::default());
+        assert_eq!(
+            message(&r, "data_dropped"),
+            "this report leaves out 5 events that fell out of the event log"
+        );
+        assert_eq!(message(&r, "flag"), "rows skipped");
     }
 }

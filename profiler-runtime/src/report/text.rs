@@ -67,6 +67,20 @@ fn sparkline(points: &[super::MemoryPoint], columns: usize) -> String {
     tops.iter().map(|&t| BLOCKS[(((t - low) as f64 / span) * 7.0).round() as usize]).collect()
 }
 
+/// What the operations table's `%wall` is a share of, under the table: a
+/// sum over calls, which overlapping calls take past 100%.
+pub(crate) const OPERATIONS_LEGEND: &str =
+    "  %wall: total time over the session's wall time; calls that overlap (threads, tasks) can pass 100%";
+/// The same for the components table, whose `%wall` is of self time.
+pub(crate) const COMPONENTS_LEGEND: &str =
+    "  %wall: self time over the session's wall time; calls that overlap (threads, tasks) can pass 100%";
+/// What the CPU table's two shares are of.
+pub(crate) const CPU_LEGEND: &str =
+    "  on cpu, waiting: shares of the operation's wall time (its calls' total), 100% together";
+/// What the async table's `busy %` is of.
+pub(crate) const POLLING_LEGEND: &str =
+    "  busy %: time inside poll over the futures' wall time (first poll to completion)";
+
 /// A fraction as a percentage with one decimal.
 pub(crate) fn percent(fraction: f64) -> String {
     format!("{:.1}%", fraction * 100.0)
@@ -318,6 +332,7 @@ impl SessionReport {
                 lpad(&duration(op.max_ns), 8),
             );
         }
+        let _ = writeln!(out, "{OPERATIONS_LEGEND}");
         for (op, name) in self.operations.iter().zip(&shown) {
             if op.estimated {
                 let _ = writeln!(
@@ -368,6 +383,7 @@ impl SessionReport {
                 fit_left(&c.slowest, 30)
             );
         }
+        let _ = writeln!(out, "{COMPONENTS_LEGEND}");
         let staged: Vec<String> = self
             .components
             .iter()
@@ -439,6 +455,7 @@ impl SessionReport {
                 lpad(&per_call, 10)
             );
         }
+        let _ = writeln!(out, "{CPU_LEGEND}");
         if rows.iter().any(|op| op.cpu.is_none()) {
             let _ = writeln!(
                 out,
@@ -486,6 +503,7 @@ impl SessionReport {
                 lpad(&duration(p.mean_poll_ns), 9)
             );
         }
+        let _ = writeln!(out, "{POLLING_LEGEND}");
     }
 
     fn write_memory(&self, out: &mut String) {
@@ -891,6 +909,27 @@ mod tests {
         assert!(width::width(&wide) <= 21, "{wide}");
         assert_eq!(sanitize("a\u{202e}b\u{200b}"), "a\\u{202e}b\\u{200b}");
         assert!(fitted.starts_with('…'));
+    }
+
+    #[test]
+    fn a_share_past_100_percent_has_its_legend_under_the_table() {
+        use crate::report::tail::tests::op_of;
+        let mut overlapping = op_of("fetch_user", &[3_000_000; 88]);
+        overlapping.share_of_wall = 2.875;
+        let mut report: SessionReport = serde_json::from_value(serde_json::json!({
+            "schema_version": crate::report::SCHEMA_VERSION, "session_id": "t", "sequence": 1,
+            "started_at_unix_ms": 0, "wall_ns": 91_826_087u64, "ended": true,
+            "clock": "test", "operations": [],
+        }))
+        .unwrap();
+        report.operations = vec![overlapping];
+        let text = report.to_text();
+        let lines: Vec<&str> = text.lines().collect();
+        let row = lines.iter().position(|l| l.contains("287.5%")).expect("the row");
+        assert_eq!(lines[row + 1], OPERATIONS_LEGEND, "{text}");
+        for legend in [OPERATIONS_LEGEND, COMPONENTS_LEGEND, CPU_LEGEND, POLLING_LEGEND] {
+            assert!(width::width(legend) <= WIDTH, "{legend}");
+        }
     }
 
     #[test]

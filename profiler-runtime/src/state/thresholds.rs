@@ -3,10 +3,12 @@
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-/// The default floor of the slow-stage finding: stages that ended slower
-/// than this many items per second (having processed any) are a finding.
-/// A monitor's own floor is set with `Config::stage_min_items_per_sec`.
-pub const STAGE_MIN_ITEMS_PER_SEC: f64 = 1_000.0;
+/// The slow-stage floor a monitor starts with: none. How many items a
+/// second a stage should manage depends on its work (a stage that waits on
+/// a paid model call does a few; one that parses lines, millions), so the
+/// `slow_stage` finding is raised only against a floor the user sets with
+/// `Config::stage_min_items_per_sec`.
+const NO_FLOOR: f64 = 0.0;
 
 /// The default threshold of the stage-memory finding: stages whose memory
 /// efficiency is under this are a finding. A monitor's own threshold is set
@@ -40,7 +42,8 @@ pub(crate) const MAX_COMPONENT_DEPTH: usize = 16;
 /// One reading of a monitor's thresholds.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct Thresholds {
-    /// Items per second under which a stage is slow.
+    /// Items per second under which a stage is slow (0: no floor, the
+    /// default).
     pub(crate) stage_min_items_per_sec: f64,
     /// Memory efficiency under which a stage is a finding.
     pub(crate) stage_efficiency_threshold: f64,
@@ -57,7 +60,7 @@ pub(crate) struct Thresholds {
 impl Default for Thresholds {
     fn default() -> Self {
         Thresholds {
-            stage_min_items_per_sec: STAGE_MIN_ITEMS_PER_SEC,
+            stage_min_items_per_sec: NO_FLOOR,
             stage_efficiency_threshold: STAGE_EFFICIENCY_THRESHOLD,
             default_slow_ns: 0,
             memory_growth_per_min: 0,
@@ -78,7 +81,7 @@ pub(crate) struct SharedThresholds {
 impl SharedThresholds {
     pub(crate) const fn new() -> SharedThresholds {
         SharedThresholds {
-            floor: AtomicU64::new(STAGE_MIN_ITEMS_PER_SEC.to_bits()),
+            floor: AtomicU64::new(NO_FLOOR.to_bits()),
             efficiency: AtomicU64::new(STAGE_EFFICIENCY_THRESHOLD.to_bits()),
             slow: AtomicU64::new(0),
             growth: AtomicU64::new(0),

@@ -111,8 +111,9 @@ pub use record::shard::MAX_COUNTERS;
 pub use record::trace::EVENTS_PER_THREAD;
 pub use report::alerts::{Alert, AlertKind};
 pub use report::compare::{
-    Change, CompareOptions, Comparison, Measure, OperationChange, OperationPresence, RunId,
-    Verdict, DEFAULT_MIN_CALLS, DEFAULT_THRESHOLD_PCT, PERCENTILE_RESOLUTION_PCT,
+    Change, CompareOptions, Comparison, Judgement, Measure, Mismatch, OperationChange,
+    OperationPresence, Outcome, RunId, Verdict, DEFAULT_MIN_CALLS, DEFAULT_SIGNIFICANCE,
+    DEFAULT_THRESHOLD_PCT, P99_MIN_CALLS, PERCENTILE_RESOLUTION_PCT,
 };
 pub use report::findings::{
     BLOCKING_BUSY_SHARE, BLOCKING_POLL_NS, BOTTLENECK_COUNT, DOMINANT_SHARE,

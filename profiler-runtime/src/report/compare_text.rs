@@ -2,10 +2,12 @@
 //! "Compared with the previous run" section.
 //!
 //! Every line fits the summary's 100 columns: names are shortened as the
-//! operations table shortens them.
+//! operations table shortens them, and the lines under the table wrap.
 
-use super::compare::{Comparison, Measure, OperationChange, Verdict, PERCENTILE_RESOLUTION_PCT};
-use super::text::{count, duration, sanitize};
+use super::compare::{
+    Change, Comparison, Judgement, Measure, OperationChange, Outcome, Verdict,
+};
+use super::text::{count, duration, sanitize, wrap};
 use super::{elide, width, SessionReport};
 use std::fmt::{self, Write as _};
 
@@ -33,6 +35,24 @@ pub(crate) fn percent_change(pct: Option<f64>) -> String {
     }
 }
 
+/// A p-value: `0.042`, `3.1e-7`; under 1e-15, past what the tests resolve,
+/// `1e-15` (with `below` saying so).
+fn p_number(p: f64) -> String {
+    if p >= 0.001 {
+        format!("{p:.3}")
+    } else if p >= 1e-15 {
+        format!("{p:.1e}")
+    } else {
+        "1e-15".to_owned()
+    }
+}
+
+/// `p = 0.042`, `p = 3.1e-7`, `p < 1e-15`.
+fn p_is(p: f64) -> String {
+    let sign = if p < 1e-15 { "<" } else { "=" };
+    format!("p {sign} {}", p_number(p))
+}
+
 /// How long before (or after) the current run the baseline started.
 fn when(comparison: &Comparison) -> String {
     let (base, now) =
@@ -49,16 +69,52 @@ fn mark(verdict: Verdict) -> &'static str {
     match verdict {
         Verdict::Regressed => "!",
         Verdict::Improved => "·",
-        Verdict::TooFewCalls => "?",
         Verdict::Unchanged => "",
+        Verdict::NotSignificant | Verdict::NoHistogram | Verdict::TooFewCalls => "?",
     }
 }
 
-/// `mean 3.14 ms → 3.60 ms (+14.6%)` for each flagged measure, then the
-/// session's self time for the operation when both runs measured it and it
-/// moved by more than `threshold_pct`.
-fn flagged(op: &OperationChange, threshold_pct: f64) -> String {
-    let moved = |c: &super::compare::Change| c.percent().is_some_and(|p| p.abs() > threshold_pct);
+/// `12 calls a side` or `12 and 30 calls`: the timed calls where the
+/// comparison kept them, else the calls.
+fn calls_on_sides(op: &OperationChange) -> String {
+    let Change { before, after } =
+        if op.timed_calls == Change::default() { op.calls } else { op.timed_calls };
+    let noun = |n: u64| if n == 1 { "call" } else { "calls" };
+    if before == after {
+        format!("{} {} a side", count(before), noun(before))
+    } else {
+        format!("{} and {} {}", count(before), count(after), noun(after))
+    }
+}
+
+/// A judged measure's figures: `typical call +20.3% (p < 1e-15)`,
+/// `p99 42.0 µs → 50.4 µs (+20.0%, p 2.1e-7)`.
+fn judged(op: &OperationChange, j: &Judgement) -> String {
+    let p = j.p_value.map(|p| format!(", {}", p_is(p))).unwrap_or_default();
+    match j.measure {
+        Measure::Typical => match j.p_value {
+            Some(pv) => format!("typical call {} ({})", percent_change(j.change_pct), p_is(pv)),
+            None => format!("typical call {}", percent_change(j.change_pct)),
+        },
+        Measure::P99 => format!(
+            "p99 {} → {} ({}{p})",
+            duration(op.p99_ns.before),
+            duration(op.p99_ns.after),
+            percent_change(j.change_pct)
+        ),
+        Measure::Mean => format!(
+            "mean {} → {} ({}{p})",
+            duration(op.mean_ns.before),
+            duration(op.mean_ns.after),
+            percent_change(op.mean_ns.percent())
+        ),
+    }
+}
+
+/// The flagged measures with their figures, then the session's self time
+/// for the operation when both runs measured it and it moved past the limit.
+fn flagged(op: &OperationChange, limit_pct: f64) -> String {
+    let moved = |c: &Change| c.percent().is_some_and(|p| p.abs() > limit_pct);
     let own = op.self_ns.filter(moved).map(|change| {
         format!(
             "self {} → {} ({})",
@@ -69,66 +125,130 @@ fn flagged(op: &OperationChange, threshold_pct: f64) -> String {
     });
     op.flagged
         .iter()
-        .map(|measure| {
-            let (label, change) = match measure {
-                Measure::Mean => ("mean", op.mean_ns),
-                Measure::P99 => ("p99", op.p99_ns),
-            };
-            format!(
-                "{label} {} → {} ({})",
-                duration(change.before),
-                duration(change.after),
-                percent_change(change.percent())
-            )
+        .map(|&measure| match op.judgement(measure) {
+            Some(j) => judged(op, j),
+            // Saved before measures were tested: the figures alone.
+            None => judged(
+                op,
+                &Judgement {
+                    measure,
+                    outcome: Outcome::Rose,
+                    change_pct: match measure {
+                        Measure::P99 => op.p99_ns.percent(),
+                        _ => op.mean_ns.percent(),
+                    },
+                    p_value: None,
+                    calls_needed: 0,
+                },
+            ),
         })
         .chain(own)
         .collect::<Vec<_>>()
         .join(", ")
 }
 
+/// Why `op`, or a measure of it that moved past the limit, got no verdict;
+/// `None` when there is nothing to explain.
+fn unjudged(op: &OperationChange, limit_pct: f64) -> Option<String> {
+    let why = match op.verdict {
+        Verdict::TooFewCalls => {
+            let needed = op.judgements.iter().map(|j| j.calls_needed).min().unwrap_or(0);
+            vec![format!("{}; a verdict needs {needed} a side", calls_on_sides(op))]
+        }
+        Verdict::NoHistogram => {
+            vec!["no call-time histogram on a side (a report from an older version): nothing to test"
+                .to_owned()]
+        }
+        _ => op
+            .judgements
+            .iter()
+            .filter_map(|j| {
+                let past = j.change_pct.is_some_and(|c| c.abs() > limit_pct);
+                let what = j.measure.label();
+                let change = percent_change(j.change_pct);
+                match j.outcome {
+                    Outcome::NotSignificant => Some(format!(
+                        "{what} {change} not significant ({})",
+                        p_is(j.p_value.unwrap_or(1.0))
+                    )),
+                    Outcome::TooFewCalls if past => Some(format!(
+                        "{what} {change} not judged: {}, a {what} needs {}",
+                        calls_on_sides(op),
+                        count(j.calls_needed)
+                    )),
+                    _ => None,
+                }
+            })
+            .collect(),
+    };
+    (!why.is_empty()).then(|| why.join("; "))
+}
+
 impl Comparison {
+    /// The rule a regression met: `typical call or p99 up over 10.0% at
+    /// p < 8.3e-5 (0.001 over 12 tests)`.
+    fn rule(&self, way: &str) -> String {
+        let options = &self.options;
+        format!(
+            "typical call or p99 {way} over {:.1}% at p < {} ({} over {} tests)",
+            options.limit_pct(),
+            p_number(self.level()),
+            options.significance,
+            self.tests.max(1)
+        )
+    }
+
     /// Writes the comparison under `title`.
     fn write(&self, out: &mut String, title: &str) {
         let base = &self.baseline;
         let id = sanitize(&base.session_id);
         // 30 columns: the previous run's title line stays within 100.
         let id = width::take_columns(&id, 30);
-        let _ = writeln!(out, "{title} \"{id}\" (#{}, {})", base.sequence, when(self));
+        let _ = match self.baseline_runs.len() {
+            0 | 1 => writeln!(out, "{title} \"{id}\" (#{}, {})", base.sequence, when(self)),
+            runs => writeln!(
+                out,
+                "{title} the median of {runs} runs of \"{id}\" (the newest #{}, {})",
+                base.sequence,
+                when(self)
+            ),
+        };
         let names: Vec<&str> = self.operations.iter().map(|op| op.name.as_str()).collect();
         let shown = elide::fit_all(&names, NAME_WIDTH);
         if !self.operations.is_empty() {
             let _ = writeln!(
                 out,
-                "  {} {:>8} {:>7} {:>8} {:>7} {:>8} {:>7} {:>8} {:>7}",
+                "  {} {:>8} {:>8} {:>7} {:>8} {:>7} {:>8} {:>7} {:>7}",
                 pad("name", NAME_WIDTH),
                 "calls",
-                "change",
                 "mean",
                 "change",
                 "p50",
                 "change",
                 "p99",
-                "change"
+                "change",
+                "typical"
             );
         }
         for (op, name) in self.operations.iter().zip(&shown) {
-            let cells = [op.calls, op.mean_ns, op.p50_ns, op.p99_ns];
-            let mut line = format!("  {}", pad(name, NAME_WIDTH));
-            for (i, change) in cells.iter().enumerate() {
-                let value = if i == 0 { count(change.after) } else { duration(change.after) };
+            let mut line = format!("  {} {}", pad(name, NAME_WIDTH), lpad(&count(op.calls.after), 8));
+            for change in [op.mean_ns, op.p50_ns, op.p99_ns] {
                 let _ = write!(
                     line,
                     " {} {}",
-                    lpad(&value, 8),
+                    lpad(&duration(change.after), 8),
                     lpad(&percent_change(change.percent()), 7)
                 );
             }
+            let typical = op.judgement(Measure::Typical).and_then(|j| j.change_pct);
+            let _ = write!(line, " {}", lpad(&percent_change(typical), 7));
             let _ = writeln!(out, "{}", format!("{line} {}", mark(op.verdict)).trim_end());
         }
-        let options = &self.options;
-        let few = self.operations.iter().any(|op| op.verdict == Verdict::TooFewCalls);
+        let limit = self.options.limit_pct();
         let (regressed, improved) = (self.regressions().count(), self.improvements().count());
-        if regressed + improved > 0 || few {
+        let unjudged: Vec<(&OperationChange, String)> =
+            self.operations.iter().filter_map(|op| Some((op, unjudged(op, limit)?))).collect();
+        if !self.operations.is_empty() {
             let mut legend = String::from("  ");
             if regressed > 0 {
                 legend.push_str("! regressed  ");
@@ -136,21 +256,12 @@ impl Comparison {
             if improved > 0 {
                 legend.push_str("· improved  ");
             }
-            if few {
-                let _ = write!(legend, "? under {} calls on a side: no verdict", options.min_calls);
+            if self.operations.iter().any(|op| mark(op.verdict) == "?") {
+                legend.push_str("? no verdict  ");
             }
+            legend.push_str("typical: median change over pairs of calls");
             let _ = writeln!(out, "{}", legend.trim_end());
         }
-        let threshold = options.threshold_pct;
-        let rule = |way: &str| {
-            if threshold >= PERCENTILE_RESOLUTION_PCT {
-                format!("mean or p99 {way} over {threshold:.1}%")
-            } else {
-                format!(
-                    "mean {way} over {threshold:.1}% or p99 over {PERCENTILE_RESOLUTION_PCT:.2}%"
-                )
-            }
-        };
         for (label, verdict, way) in
             [("Regressions", Verdict::Regressed, "up"), ("Improvements", Verdict::Improved, "down")]
         {
@@ -159,15 +270,16 @@ impl Comparison {
             if ops.is_empty() {
                 continue;
             }
-            let _ = writeln!(out, "  {label} ({}):", rule(way));
+            let _ = writeln!(out, "  {label} ({}):", self.rule(way));
             for op in ops {
-                let _ = writeln!(
-                    out,
-                    "  {} {}: {}",
-                    mark(verdict),
-                    elide::fit(&op.name, NAME_WIDTH),
-                    flagged(op, self.options.threshold_pct)
-                );
+                let first = format!("  {} {}:", mark(verdict), elide::fit(&op.name, NAME_WIDTH));
+                wrap(out, &format!("{first} "), "      ", &flagged(op, limit));
+            }
+        }
+        if !unjudged.is_empty() {
+            let _ = writeln!(out, "  Not judged:");
+            for (op, why) in unjudged {
+                wrap(out, &format!("  ? {}: ", elide::fit(&op.name, NAME_WIDTH)), "      ", &why);
             }
         }
         for (label, sign, ops) in [("Added", "+", &self.added), ("Removed", "-", &self.removed)] {
@@ -188,12 +300,12 @@ impl Comparison {
         if self.operations.is_empty() && self.added.is_empty() && self.removed.is_empty() {
             let _ = writeln!(out, "  no operations on either side");
         } else if regressed == 0 {
-            let _ = writeln!(
-                out,
-                "  no regressions ({}, at {} calls or more on both sides)",
-                rule("up"),
-                options.min_calls
+            let needs = format!(
+                "; the typical call needs {} calls a side, a p99 {}",
+                self.options.calls_needed(false),
+                self.options.calls_needed(true)
             );
+            wrap(out, "  no regressions ", "    ", &format!("({}{needs})", self.rule("up")));
         }
     }
 }
@@ -218,28 +330,33 @@ impl SessionReport {
 
 #[cfg(test)]
 mod tests {
-    use super::super::compare::tests::{op, report};
+    use super::super::compare::tests::{calls, op, op_of, report, Rng};
     use super::super::compare::CompareOptions;
     use super::*;
 
     fn comparison() -> Comparison {
+        let mut rng = Rng(10);
         let base = report(
             "nightly",
             1,
             vec![
-                op("fetch_user", 60, 3_000_000, 2_800_000, 4_000_000),
-                op("score", 1_000, 27_000, 19_000, 385_000),
-                op("parse", 1, 1_200_000, 1_200_000, 1_200_000),
+                op_of("fetch_user", &calls(&mut rng, 300, 150.0)),
+                op_of("score", &calls(&mut rng, 1_000, 1.3)),
+                op_of("parse", &calls(&mut rng, 1, 60.0)),
+                op_of("enrich_with_llm", &calls(&mut rng, 40, 20.0)),
                 op("gone", 50, 10, 9, 30),
             ],
         );
+        let mut slow_once = calls(&mut rng, 40, 20.0);
+        slow_once[3] = 9_000_000;
         let now = report(
             "nightly",
             2,
             vec![
-                op("fetch_user", 60, 3_600_000, 2_900_000, 5_000_000),
-                op("score", 1_000, 20_000, 15_000, 300_000),
-                op("parse", 1, 2_400_000, 2_400_000, 2_400_000),
+                op_of("fetch_user", &calls(&mut rng, 300, 180.0)),
+                op_of("score", &calls(&mut rng, 1_000, 1.0)),
+                op_of("parse", &calls(&mut rng, 1, 120.0)),
+                op_of("enrich_with_llm", &slow_once),
                 op("app::storage::segments::SegmentWriter::flush_pending", 5, 7, 7, 7),
             ],
         );
@@ -247,46 +364,53 @@ mod tests {
     }
 
     #[test]
-    fn the_text_names_each_regression_with_its_figures() {
+    fn the_text_names_each_regression_and_says_why_others_got_none() {
         let text = comparison().to_string();
         assert!(
             text.starts_with("Compared with \"nightly\" (#1, started 1.00 s earlier)\n"),
             "{text}"
         );
-        assert!(
-            text.contains(
-                "  ! fetch_user: mean 3.00 ms → 3.60 ms (+20.0%), p99 4.00 ms → 5.00 ms (+25.0%)\n"
-            ),
-            "{text}"
-        );
-        assert!(
-            text.contains(
-                "  · score: mean 27.0 µs → 20.0 µs (-25.9%), p99 385 µs → 300 µs (-22.1%)\n"
-            ),
-            "{text}"
-        );
-        assert!(text.contains("? under 20 calls on a side: no verdict"), "{text}");
+        let line = |start: &str| {
+            text.lines().find(|l| l.starts_with(start)).unwrap_or_else(|| panic!("{start}: {text}"))
+        };
+        assert!(line("  ! fetch_user: typical call +").contains("(p = "), "{text}");
+        assert!(line("  · score: typical call -").contains("(p < 1e-15)"), "{text}");
+        assert!(line("  ? score: p99 -").contains("% not significant (p = "), "{text}");
+        assert_eq!(line("  ? parse:"), "  ? parse: 1 call a side; a verdict needs 20 a side");
+        let llm = line("  ? enrich_with_llm:");
+        assert!(llm.contains("p99 +") && llm.ends_with("not judged: 40 calls a side, a p99 needs 100"), "{llm}");
+        assert!(line("  parse").ends_with(" ?"), "{text}");
+        assert!(!line("  enrich_with_llm").ends_with('?'), "judged on its typical call: {text}");
         assert!(text.contains("  - gone"), "{text}");
         assert!(
             text.contains("  + app::storage::segments::SegmentWriter::flush_pending "),
             "{text}"
         );
-        let row = text.lines().find(|l| l.starts_with("  parse")).unwrap();
-        assert!(row.ends_with(" ?"), "{row}");
-        assert!(text.contains("  Regressions (mean or p99 up over 10.0%):\n"), "{text}");
+        assert!(
+            text.contains("  Regressions (typical call or p99 up over 10.0% at p < 2.0e-4 (0.001 over 5 tests)):\n"),
+            "{text}"
+        );
         assert!(text.lines().all(|l| l == l.trim_end()), "{text}");
         assert!(text.lines().all(|l| width::width(l) <= 100), "{text}");
     }
 
     #[test]
-    fn without_regressions_it_says_so() {
+    fn without_regressions_it_says_so_with_the_rule() {
         let base = report("r", 1, vec![op("a", 100, 1_000, 900, 5_000)]);
         let text = base.compare(&base, &CompareOptions::default()).to_string();
         assert!(
-            text.contains("  no regressions (mean or p99 up over 10.0%, at 20 calls"),
+            text.contains("  no regressions (typical call or p99 up over 10.0% at p < 5.0e-4 (0.001 over 2 tests);"),
             "{text}"
         );
-        assert!(!text.contains('!'), "{text}");
+        assert!(!text.contains('!') && !text.contains("Not judged"), "{text}");
+    }
+
+    #[test]
+    fn a_median_of_runs_says_so_in_its_title() {
+        let mut c = comparison();
+        c.baseline_runs = vec![c.baseline.clone(); 5];
+        let text = c.to_string();
+        assert!(text.starts_with("Compared with the median of 5 runs of \"nightly\" (the newest #1,"), "{text}");
     }
 
     #[test]
@@ -320,5 +444,12 @@ mod tests {
         for p in [0.0, 99.94, -99.99, 9_999.0, -100.0, 1e9] {
             assert!(percent_change(Some(p)).chars().count() <= 7, "{p}");
         }
+    }
+
+    #[test]
+    fn p_values_read_as_numbers_down_to_what_the_tests_resolve() {
+        assert_eq!(p_is(0.0421), "p = 0.042");
+        assert_eq!(p_is(3.14e-7), "p = 3.1e-7");
+        assert_eq!(p_is(0.0), "p < 1e-15");
     }
 }

@@ -9,6 +9,7 @@ pub(crate) mod build;
 pub(crate) mod compare;
 mod compare_text;
 mod elide;
+pub(crate) mod evidence;
 pub(crate) mod findings;
 pub(crate) mod graph;
 mod graph_text;

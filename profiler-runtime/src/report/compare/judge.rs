@@ -1,0 +1,92 @@
+//! Judging one operation present on both sides: each measure's change
+//! against the threshold, and its test against the significance level.
+
+use super::options::CompareOptions;
+use super::verdict::{Change, Judgement, Measure, Outcome};
+use crate::report::evidence::quantile::quantile_test;
+use crate::report::evidence::rank::{rank_test, Ladder};
+use crate::report::OperationStats;
+
+/// A measure's change and its test, before the level is known (it depends
+/// on how many tests the whole comparison runs).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Tested {
+    measure: Measure,
+    change_pct: Option<f64>,
+    /// The one-sided p-values (slower, faster), when both sides have the
+    /// calls the measure needs.
+    p: Option<(f64, f64)>,
+    calls_needed: u64,
+    no_histogram: bool,
+}
+
+impl Tested {
+    /// Whether its test ran (it counts in the level's division).
+    pub(crate) fn ran(&self) -> bool {
+        self.p.is_some()
+    }
+}
+
+/// Whether `op` has calls but no histogram of their times.
+fn lacks_histogram(op: &OperationStats) -> bool {
+    let timed = op.timed_calls > 0 || (!op.estimated && op.calls > 0);
+    timed && op.histogram.count() == 0
+}
+
+/// The typical call's and the p99's tests for `before` against `now`.
+pub(crate) fn test(
+    before: &OperationStats,
+    now: &OperationStats,
+    options: &CompareOptions,
+) -> [Tested; 2] {
+    let ladder = Ladder::new(&before.histogram, &now.histogram);
+    let fewest = ladder.before.min(ladder.after);
+    let no_histogram = lacks_histogram(before) || lacks_histogram(now);
+    let rank = rank_test(&ladder);
+    let typical_needed = options.calls_needed(false);
+    let p99_needed = options.calls_needed(true);
+    let p99_test = (fewest >= p99_needed).then(|| quantile_test(&ladder, 0.99)).flatten();
+    [
+        Tested {
+            measure: Measure::Typical,
+            change_pct: rank.map(|r| r.shift * 100.0),
+            p: rank.filter(|_| fewest >= typical_needed).map(|r| (r.p_slower, r.p_faster)),
+            calls_needed: typical_needed,
+            no_histogram,
+        },
+        Tested {
+            measure: Measure::P99,
+            change_pct: Change { before: before.p99_ns, after: now.p99_ns }.percent(),
+            p: p99_test.map(|t| (t.p_slower, t.p_faster)),
+            calls_needed: p99_needed,
+            no_histogram,
+        },
+    ]
+}
+
+/// The judgement of a tested measure at significance `level` (already
+/// divided by the number of tests).
+pub(crate) fn judge(tested: &Tested, options: &CompareOptions, level: f64) -> Judgement {
+    let limit = options.limit_pct();
+    let two_sided = |p: f64| (2.0 * p).min(1.0);
+    let (outcome, p_value) = match (tested.no_histogram, tested.p, tested.change_pct) {
+        (true, _, _) => (Outcome::NoHistogram, None),
+        (false, None, _) => (Outcome::TooFewCalls, None),
+        (false, Some((slower, _)), Some(change)) if change > limit => {
+            let p = two_sided(slower);
+            (if p < level { Outcome::Rose } else { Outcome::NotSignificant }, Some(p))
+        }
+        (false, Some((_, faster)), Some(change)) if change < -limit => {
+            let p = two_sided(faster);
+            (if p < level { Outcome::Fell } else { Outcome::NotSignificant }, Some(p))
+        }
+        (false, Some((slower, faster)), _) => (Outcome::Within, Some(two_sided(slower.min(faster)))),
+    };
+    Judgement {
+        measure: tested.measure,
+        outcome,
+        change_pct: tested.change_pct,
+        p_value,
+        calls_needed: tested.calls_needed,
+    }
+}

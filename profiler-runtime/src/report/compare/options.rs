@@ -1,0 +1,82 @@
+//! What counts as a regression: the threshold, the calls each measure
+//! needs, and the significance level, with their defaults.
+
+use crate::record::histogram::MAX_RELATIVE_ERROR;
+use serde::{Deserialize, Serialize};
+
+/// Percent change past which a measure's rise is a regression, by default.
+pub const DEFAULT_THRESHOLD_PCT: f64 = 10.0;
+/// Timed calls an operation needs on both sides before its typical call is
+/// judged, by default.
+pub const DEFAULT_MIN_CALLS: u64 = 20;
+/// Timed calls a p99 needs on both sides before it is judged: with fewer,
+/// the p99 is the slowest call or next to it, so one preempted call moves
+/// it (a larger [`CompareOptions::min_calls`] raises this too).
+pub const P99_MIN_CALLS: u64 = 100;
+/// The chance of any false alarm a comparison allows, by default: a
+/// measure's test must reach this divided by the number of tests run.
+pub const DEFAULT_SIGNIFICANCE: f64 = 0.001;
+
+/// The smallest change in a percentile, in percent, that the histogram can
+/// tell from its own rounding: each side may be off by
+/// [`MAX_RELATIVE_ERROR`], so two readings of the same distribution can
+/// differ by twice that (6.25 %). No measure is judged to move by less.
+pub const PERCENTILE_RESOLUTION_PCT: f64 = 2.0 * MAX_RELATIVE_ERROR * 100.0;
+
+/// What [`SessionReport::compare`](crate::SessionReport::compare) calls a
+/// regression.
+///
+/// ```
+/// use profiler_runtime::CompareOptions;
+///
+/// let strict = CompareOptions { threshold_pct: 5.0, ..CompareOptions::default() };
+/// assert_eq!((strict.threshold_pct, strict.min_calls, strict.significance), (5.0, 20, 0.001));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CompareOptions {
+    /// A measure (the typical call, the p99) that rises by more than this
+    /// many percent, with evidence, is a regression (one that falls by
+    /// more, an improvement). Never less than [`PERCENTILE_RESOLUTION_PCT`].
+    /// Default [`DEFAULT_THRESHOLD_PCT`].
+    pub threshold_pct: f64,
+    /// Timed calls needed on both sides before the typical call is judged;
+    /// the p99 needs at least [`P99_MIN_CALLS`]. Default [`DEFAULT_MIN_CALLS`].
+    pub min_calls: u64,
+    /// The family-wise significance level: the chance that a comparison of
+    /// two runs of one distribution flags anything. Each test must reach it
+    /// divided by the number of tests run (Bonferroni), so more operations
+    /// do not mean more false alarms. Default [`DEFAULT_SIGNIFICANCE`].
+    #[serde(default = "default_significance")]
+    pub significance: f64,
+}
+
+fn default_significance() -> f64 {
+    DEFAULT_SIGNIFICANCE
+}
+
+impl Default for CompareOptions {
+    fn default() -> Self {
+        CompareOptions {
+            threshold_pct: DEFAULT_THRESHOLD_PCT,
+            min_calls: DEFAULT_MIN_CALLS,
+            significance: DEFAULT_SIGNIFICANCE,
+        }
+    }
+}
+
+impl CompareOptions {
+    /// The change a measure must pass: the threshold, or the histogram's
+    /// resolution where that is larger.
+    pub(crate) fn limit_pct(&self) -> f64 {
+        self.threshold_pct.max(PERCENTILE_RESOLUTION_PCT)
+    }
+
+    /// The timed calls a side needs for `measure`.
+    pub(crate) fn calls_needed(&self, p99: bool) -> u64 {
+        if p99 {
+            self.min_calls.max(P99_MIN_CALLS)
+        } else {
+            self.min_calls.max(1)
+        }
+    }
+}

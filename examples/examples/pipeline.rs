@@ -15,9 +15,14 @@
 //! Its own flags: `--rows N` (default 200,000) and `--leak`, which makes
 //! `enrich` keep every response it looks up in a cache that is never
 //! emptied, so memory rises batch after batch and the report says so.
+//! `EXAMPLE_SLOWDOWN=1.2` makes `match_rule` check 20 % more rules (a
+//! planted regression for `profiler diff` to find).
 //! `--profile` alone profiles at the detailed level here; `--profile-level`
 //! picks another; `PROFILER=1` profiles too. A bad flag (a mistyped
 //! `--profile-levle` included) is one line on stderr and exit status 2.
+
+#[path = "shared/slowdown.rs"]
+mod slowdown;
 
 use profiler_runtime::{
     global, monitor, CountingAllocator, Level, ProfileFlags, Recording, SessionReport,
@@ -266,11 +271,18 @@ fn rules() -> Vec<Rule> {
 /// The first rule the row matches.
 #[monitor]
 fn match_rule(row: &Row<'_>, rules: &[Rule]) -> Option<usize> {
-    rules.iter().position(|rule| {
+    let matches = |rule: &Rule| {
         row.level == rule.level
             && row.latency_ms >= rule.min_latency_ms
             && rule.words.iter().all(|w| row.message.split(' ').any(|m| m == *w))
-    })
+    };
+    let matched = rules.iter().position(matches);
+    // EXAMPLE_SLOWDOWN: that many more rules checked again, for nothing.
+    let checked = matched.map_or(rules.len(), |i| i + 1) as u64;
+    for rule in rules.iter().cycle().take(slowdown::extra(checked) as usize) {
+        std::hint::black_box(matches(std::hint::black_box(rule)));
+    }
+    matched
 }
 
 /// What the directory knows about a user.
@@ -471,6 +483,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Err(e) = slowdown::init() {
+        eprintln!("pipeline: {e}");
+        return ExitCode::from(2);
+    }
     let options = match Options::from_args(rest.get(1..).unwrap_or_default()) {
         Ok(options) => options,
         Err(e) => {

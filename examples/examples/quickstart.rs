@@ -8,7 +8,11 @@
 //! cargo run --example quickstart            # summary on stdout
 //! cargo run --example quickstart -- --json  # the same report as JSON
 //! PROFILER_OUT=run.json cargo run --example quickstart  # also saved there, for `profiler show`
+//! EXAMPLE_SLOWDOWN=1.2 cargo run --example quickstart   # score_record does 20 % more work
 //! ```
+
+#[path = "shared/slowdown.rs"]
+mod slowdown;
 
 use profiler_runtime::{monitor, MonitoredCache};
 use std::collections::HashMap;
@@ -65,6 +69,7 @@ fn parse(input: &str) -> Vec<Record> {
 fn score_record(record: &Record) -> u64 {
     // Deterministic work with a slow tail: every 50th record takes longer.
     let rounds = if record.id % 50 == 0 { 40_000 } else { 2_000 };
+    let rounds = rounds + slowdown::extra(rounds);
     let mut x = record.score;
     for i in 0..rounds {
         x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(i));
@@ -129,6 +134,7 @@ fn input() -> String {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let json = std::env::args().any(|a| a == "--json");
+    slowdown::init()?;
     let m = profiler_runtime::global();
     m.start_session("nightly-import");
 

@@ -81,17 +81,29 @@ pub(crate) struct ShowArgs {
 /// `profiler diff`.
 #[derive(Debug, Args)]
 pub(crate) struct DiffArgs {
-    /// The baseline report.
-    pub(crate) base: PathBuf,
-    /// The report to compare with it.
-    pub(crate) new: PathBuf,
-    /// A rise in an operation's mean or p99 by more than this is a
-    /// regression (exit code 3).
+    /// BASE NEW: the baseline report, then the report to compare with it.
+    /// With --baseline, NEW alone.
+    #[arg(value_name = "REPORT", required = true, num_args = 1..=2)]
+    pub(crate) reports: Vec<PathBuf>,
+    /// Compare with the median of the latest runs of NEW's session saved in
+    /// this history directory, instead of with a BASE report.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) baseline: Option<PathBuf>,
+    /// With --baseline: the latest runs the median is taken over.
+    #[arg(long, value_name = "N", default_value = "5", value_parser = runs, requires = "baseline")]
+    pub(crate) runs: usize,
+    /// A rise in an operation's typical call or p99 by more than this, with
+    /// evidence, is a regression (exit code 3).
     #[arg(long, value_name = "PERCENT", default_value = "10%", value_parser = percent, allow_hyphen_values = true)]
     pub(crate) fail_above: f64,
-    /// Operations with fewer calls than this on either side get no verdict.
+    /// Timed calls an operation needs on each side before its typical call
+    /// is judged (its p99 needs 100, or this if more).
     #[arg(long, value_name = "N", default_value_t = profiler_runtime::DEFAULT_MIN_CALLS)]
     pub(crate) min_calls: u64,
+    /// The chance of a false alarm the whole comparison allows; each test
+    /// must reach it divided by the number of tests.
+    #[arg(long, value_name = "P", default_value = "0.001", value_parser = significance)]
+    pub(crate) significance: f64,
     /// Print the comparison as JSON instead of a table (the exit code is the same).
     #[arg(long)]
     pub(crate) json: bool,
@@ -137,6 +149,22 @@ fn percent(text: &str) -> Result<f64, String> {
     match number.trim().parse::<f64>() {
         Ok(p) if p.is_finite() && p >= 0.0 => Ok(p),
         _ => Err("give a percentage of 0 or more, such as 10%".to_owned()),
+    }
+}
+
+/// A number of runs: a whole number from 1 up.
+fn runs(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err("give a whole number of runs from 1 up, such as 5".to_owned()),
+    }
+}
+
+/// A significance level: above 0 and below 1.
+fn significance(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(p) if p > 0.0 && p < 1.0 => Ok(p),
+        _ => Err("give a probability above 0 and below 1, such as 0.001".to_owned()),
     }
 }
 
@@ -206,10 +234,15 @@ mod tests {
         let Ok(Parsed::Run(Command::Diff(args))) = parse_line("profiler diff a.json b.json") else {
             panic!("not a diff")
         };
-        assert_eq!((args.fail_above, args.min_calls), (10.0, 20));
-        let line = "profiler diff a.json b.json --fail-above 2.5% --min-calls 3";
+        assert_eq!((args.fail_above, args.min_calls, args.significance), (10.0, 20, 0.001));
+        assert_eq!((args.reports.len(), args.baseline.is_none(), args.runs), (2, true, 5));
+        let line =
+            "profiler diff a.json b.json --fail-above 2.5% --min-calls 3 --significance 0.01";
         let Ok(Parsed::Run(Command::Diff(args))) = parse_line(line) else { panic!("not a diff") };
-        assert_eq!((args.fail_above, args.min_calls), (2.5, 3));
+        assert_eq!((args.fail_above, args.min_calls, args.significance), (2.5, 3, 0.01));
+        let line = "profiler diff --baseline runs new.json --runs 9";
+        let Ok(Parsed::Run(Command::Diff(args))) = parse_line(line) else { panic!("not a diff") };
+        assert_eq!((args.reports.len(), args.baseline.is_some(), args.runs), (1, true, 9));
     }
 
     #[test]
@@ -222,13 +255,19 @@ mod tests {
         assert!(unknown.starts_with("unexpected argument '--bogus' found"), "{unknown}");
         let bad = message("profiler diff a b --fail-above ten");
         assert!(bad.contains("'ten'") && bad.contains("give a percentage of 0 or more"), "{bad}");
+        let runs = message("profiler diff --baseline d new.json --runs 0");
+        assert!(runs.contains("give a whole number of runs from 1 up"), "{runs}");
+        let level = message("profiler diff a b --significance 1");
+        assert!(level.contains("give a probability above 0 and below 1"), "{level}");
+        let alone = message("profiler diff a b --runs 3");
+        assert!(alone.contains("--baseline"), "{alone}");
         assert!(message("profiler").starts_with("no command given"));
-        let missing = message("profiler diff a.json");
+        let missing = message("profiler diff");
         assert!(
-            missing.starts_with("the following required arguments were not provided: <NEW>"),
+            missing.starts_with("the following required arguments were not provided: <REPORT>"),
             "{missing}"
         );
-        for text in [unknown, bad] {
+        for text in [unknown, bad, runs, level, alone] {
             assert!(!text.contains('\n'), "{text}");
         }
         assert!(matches!(parse_line("profiler --help"), Ok(Parsed::Print(_))));

@@ -3,6 +3,7 @@
 //! ```text
 //! profiler show run.json                          # the report's summary (--json: the JSON again)
 //! profiler diff base.json new.json --fail-above 10%   # what changed; exit 3 on a regression
+//! profiler diff --baseline target/runs new.json   # against the median of the last 5 saved runs
 //! profiler history target/runs                    # saved runs, and each operation's trend
 //! profiler export run.json --format folded        # flame graph input (chrome: a Perfetto trace)
 //! profiler top 127.0.0.1:9184                     # a running program's live figures (`serve`)
@@ -10,7 +11,9 @@
 //!
 //! Exit codes: 0 done (and, for `diff`, nothing regressed), 3 `diff` found
 //! a regression, 2 bad input (a missing or broken file, an unknown flag, a
-//! bad value), with one line on stderr: `profiler: <what is wrong>`.
+//! bad value, or for `diff` reports it cannot judge: an empty or unrecorded
+//! run, another session, most operations gone), with one line on stderr:
+//! `profiler: <what is wrong>`.
 
 mod cli;
 mod date;

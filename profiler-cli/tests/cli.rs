@@ -1,7 +1,9 @@
 //! The `profiler` binary run on good and bad files: its output and its exit
 //! codes (0 done, 3 a regression, 2 bad input with one line on stderr).
 
-use profiler_runtime::{Config, Monitor, OperationStats, SessionReport, SCHEMA_VERSION};
+use profiler_runtime::{
+    Config, Histogram, Monitor, OperationStats, Recording, SessionReport, SCHEMA_VERSION,
+};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -28,7 +30,8 @@ impl Drop for TempDir {
 }
 
 /// A real report of session `id` whose operations are set to the given
-/// (name, calls, mean ns) with p50 and p99 following the mean.
+/// (name, calls, mean ns) with p50 and p99 following the mean, their calls'
+/// times spread evenly from half the mean to one and a half times it.
 fn report(id: &str, ops: &[(&str, u64, u64)]) -> SessionReport {
     let m = Monitor::new();
     m.start_session(id);
@@ -46,6 +49,9 @@ fn report(id: &str, ops: &[(&str, u64, u64)]) -> SessionReport {
             p50_ns: mean * 9 / 10,
             p90_ns: mean * 2,
             p99_ns: mean * 3,
+            histogram: Histogram::from_values(
+                (0..calls).map(|i| mean / 2 + mean * i / calls.max(1)),
+            ),
             ..template.clone()
         })
         .collect();
@@ -161,7 +167,7 @@ fn diff_exits_0_without_a_regression_and_3_with_one() {
     let out = profiler(&[&"diff", &base, &same]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
-        stdout(&out).contains("  no regressions (mean or p99 up over 10.0%"),
+        stdout(&out).contains("  no regressions (typical call or p99 up over 10.0% at p < 5.0e-4"),
         "{}",
         stdout(&out)
     );
@@ -169,7 +175,8 @@ fn diff_exits_0_without_a_regression_and_3_with_one() {
     let out = profiler(&[&"diff", &base, &slower]);
     assert_eq!(out.status.code(), Some(3), "{}", stdout(&out));
     let text = stdout(&out);
-    assert!(text.contains("  ! parse: mean 1.00 µs → 1.30 µs (+30.0%)"), "{text}");
+    assert!(text.contains("  ! parse: typical call +29.8% (p = 7.1e-8)"), "{text}");
+    assert!(text.contains("  ? parse: p99 +30.0% not significant (p = "), "{text}");
     assert!(text.contains("  + new") && text.contains("  - gone"), "{text}");
     assert!(out.stderr.is_empty());
 
@@ -185,12 +192,107 @@ fn diff_exits_0_without_a_regression_and_3_with_one() {
     );
     assert_eq!(json["added"][0]["name"], "new");
     assert_eq!(json["removed"][0]["name"], "gone");
+    let typical = &parse["judgements"][0];
+    assert_eq!((&typical["measure"], &typical["outcome"]), (&"typical".into(), &"rose".into()));
+    assert!(
+        typical["p_value"].as_f64().unwrap() < json["options"]["significance"].as_f64().unwrap()
+    );
+    assert_eq!(parse["judgements"][1]["outcome"], "not_significant", "{json}");
 
     // A looser gate lets the same change through; too few calls gives no verdict.
     let out = profiler(&[&"diff", &"--fail-above", &"50%", &base, &slower]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     let out = profiler(&[&"diff", &base, &slower, &"--min-calls", &"1000"]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
+
+#[test]
+fn diff_refuses_a_run_it_cannot_judge_with_one_line_and_exit_2() {
+    let dir = TempDir::new("diff-mismatch");
+    let ops = [("load", 100, 1_000), ("parse", 100, 2_000), ("score", 100, 500)];
+    let base = save(&dir, "base.json", &report("job", &ops));
+    let mut compiled_out = nothing("job", false);
+    compiled_out.recording = Recording::CompiledOut;
+    let cases = [
+        ("off.json", nothing("job", true), "off.json: the report cannot be judged: in its session recording was off all session (run with --profile or PROFILER=1)"),
+        ("empty.json", nothing("job", false), "empty.json: the report cannot be judged: in its session recording was on, but nothing monitored ran"),
+        ("compiled-out.json", compiled_out, "compiled-out.json: the report cannot be judged: in its session #[monitor] was compiled out"),
+        ("no-ops.json", report("job", &[]), "no-ops.json: the report has no operations: nothing was recorded"),
+        ("other.json", report("other", &ops), "other.json: the report is of session \"other\" and the baseline of session \"job\""),
+        ("most-gone.json", report("job", &ops[2..]), "most-gone.json: 2 of the baseline's 3 operations are missing from the report (\"load\" and 1 more)"),
+    ];
+    for (name, new, says) in cases {
+        let new = save(&dir, name, &new);
+        assert_bad_input(&profiler(&[&"diff", &base, &new]), says);
+    }
+    // An empty baseline is the baseline's fault, and named so.
+    let empty_base = save(&dir, "empty-base.json", &nothing("job", false));
+    let new = save(&dir, "new.json", &report("job", &ops));
+    assert_bad_input(
+        &profiler(&[&"diff", &empty_base, &new]),
+        "empty-base.json: the baseline cannot judge a run",
+    );
+    // One operation of three gone is a comparison, not a mismatch.
+    let one_gone = save(&dir, "one-gone.json", &report("job", &ops[1..]));
+    let out = profiler(&[&"diff", &base, &one_gone]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("  - load"), "{}", stdout(&out));
+}
+
+/// A run of `job` whose one operation, `load`, made 200 calls of `mean`
+/// ns, started `at` ms into a fixed day.
+fn run_of_job(mean: u64, at: u64) -> SessionReport {
+    let mut run = report("job", &[("load", 200, mean)]);
+    run.started_at_unix_ms = 1_800_000_000_000 + at;
+    run
+}
+
+#[test]
+fn diff_against_a_history_directory_takes_the_median_of_the_latest_runs() {
+    let dir = TempDir::new("diff-baseline");
+    let history = dir.path("history");
+    std::fs::create_dir(&history).unwrap();
+    // Five runs of 1 µs calls, one of them on a slow machine, then a run of
+    // another session; the oldest run is the slowest of all.
+    let means = [4_000, 1_000, 1_020, 2_000, 990, 1_010];
+    for (i, mean) in means.into_iter().enumerate() {
+        save(&dir, &format!("history/run{i}.json"), &run_of_job(mean, i as u64 * 1_000));
+    }
+    save(&dir, "history/other.json", &report("other", &[("load", 200, 9)]));
+    // The new run is saved there too, as a monitor with a history directory
+    // does: it is not its own baseline.
+    let slower = run_of_job(1_300, 60_000);
+    save(&dir, "history/new.json", &slower);
+    let new = save(&dir, "new.json", &slower);
+
+    let out = profiler(&[&"diff", &"--baseline", &history, &new]);
+    assert_eq!(out.status.code(), Some(3), "{}{}", stdout(&out), stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("Compared with the median of 5 runs of \"job\""), "{text}");
+    assert!(text.contains("  ! load: typical call +"), "{text}");
+
+    // Against the latest run alone (2 µs, the slow machine) it would pass.
+    let out = profiler(&[&"diff", &dir.path("history/run3.json"), &new]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+
+    // An unchanged run passes against the median, and --runs picks how many.
+    let same = save(&dir, "same.json", &run_of_job(1_000, 70_000));
+    let out = profiler(&[&"diff", &"--baseline", &history, &same, &"--runs", &"3", &"--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json["baseline_runs"].as_array().unwrap().len(), 3, "{json}");
+
+    // No run of the session, and BASE given with --baseline, are bad input.
+    let stranger = save(&dir, "stranger.json", &report("nightly", &[("load", 200, 1_000)]));
+    assert_bad_input(
+        &profiler(&[&"diff", &"--baseline", &history, &stranger]),
+        "no saved run of session \"nightly\" to compare with (it holds runs of \"job\", \"other\")",
+    );
+    assert_bad_input(
+        &profiler(&[&"diff", &"--baseline", &history, &new, &new]),
+        "--baseline DIR takes the place of BASE",
+    );
+    assert_bad_input(&profiler(&[&"diff", &"--baseline", &dir.path("none"), &new]), "none");
 }
 
 #[test]
@@ -231,7 +333,8 @@ fn bad_arguments_are_one_line_and_exit_2() {
         &profiler(&[&"diff", &"a.json", &"b.json", &"--fail-above", &"-5%"]),
         "give a percentage",
     );
-    assert_bad_input(&profiler(&[&"diff", &"a.json"]), "required");
+    assert_bad_input(&profiler(&[&"diff"]), "required arguments were not provided: <REPORT>");
+    assert_bad_input(&profiler(&[&"diff", &"a.json"]), "give the baseline and the new report");
     assert_bad_input(&profiler(&[&"frobnicate"]), "unrecognized subcommand 'frobnicate'");
     assert_bad_input(&profiler(&[]), "no command given");
     let help = profiler(&[&"--help"]);

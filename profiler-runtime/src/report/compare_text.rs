@@ -4,9 +4,7 @@
 //! Every line fits the summary's 100 columns: names are shortened as the
 //! operations table shortens them, and the lines under the table wrap.
 
-use super::compare::{
-    Change, Comparison, Judgement, Measure, OperationChange, Outcome, Verdict,
-};
+use super::compare::{Change, Comparison, Judgement, Measure, OperationChange, Outcome, Verdict};
 use super::text::{count, duration, sanitize, wrap};
 use super::{elide, width, SessionReport};
 use std::fmt::{self, Write as _};
@@ -231,7 +229,8 @@ impl Comparison {
             );
         }
         for (op, name) in self.operations.iter().zip(&shown) {
-            let mut line = format!("  {} {}", pad(name, NAME_WIDTH), lpad(&count(op.calls.after), 8));
+            let mut line =
+                format!("  {} {}", pad(name, NAME_WIDTH), lpad(&count(op.calls.after), 8));
             for change in [op.mean_ns, op.p50_ns, op.p99_ns] {
                 let _ = write!(
                     line,
@@ -378,7 +377,10 @@ mod tests {
         assert!(line("  ? score: p99 -").contains("% not significant (p = "), "{text}");
         assert_eq!(line("  ? parse:"), "  ? parse: 1 call a side; a verdict needs 20 a side");
         let llm = line("  ? enrich_with_llm:");
-        assert!(llm.contains("p99 +") && llm.ends_with("not judged: 40 calls a side, a p99 needs 100"), "{llm}");
+        assert!(
+            llm.contains("p99 +") && llm.ends_with("not judged: 40 calls a side, a p99 needs 100"),
+            "{llm}"
+        );
         assert!(line("  parse").ends_with(" ?"), "{text}");
         assert!(!line("  enrich_with_llm").ends_with('?'), "judged on its typical call: {text}");
         assert!(text.contains("  - gone"), "{text}");
@@ -410,7 +412,10 @@ mod tests {
         let mut c = comparison();
         c.baseline_runs = vec![c.baseline.clone(); 5];
         let text = c.to_string();
-        assert!(text.starts_with("Compared with the median of 5 runs of \"nightly\" (the newest #1,"), "{text}");
+        assert!(
+            text.starts_with("Compared with the median of 5 runs of \"nightly\" (the newest #1,"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -80,7 +80,9 @@ pub(crate) fn judge(tested: &Tested, options: &CompareOptions, level: f64) -> Ju
             let p = two_sided(faster);
             (if p < level { Outcome::Fell } else { Outcome::NotSignificant }, Some(p))
         }
-        (false, Some((slower, faster)), _) => (Outcome::Within, Some(two_sided(slower.min(faster)))),
+        (false, Some((slower, faster)), _) => {
+            (Outcome::Within, Some(two_sided(slower.min(faster))))
+        }
     };
     Judgement {
         measure: tested.measure,

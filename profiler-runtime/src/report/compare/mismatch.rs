@@ -1,7 +1,7 @@
 //! Whether a report can be judged against a baseline at all: a gate that
 //! passes an empty run, or a run of another program, passes anything.
 
-use crate::report::SessionReport;
+use crate::report::{Recording, SessionReport};
 use std::fmt;
 
 /// Why a report cannot be judged against a baseline (see
@@ -9,6 +9,15 @@ use std::fmt;
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Mismatch {
+    /// A side was not recorded whole (its [`SessionReport::recording`] is
+    /// not [`Recording::On`]): recording off, compiled out, switched during
+    /// the session, or on with nothing monitored running.
+    Unrecorded {
+        /// Whether it is the baseline (else the report compared).
+        baseline: bool,
+        /// What its report says.
+        recording: Recording,
+    },
     /// The report has no operations: recording was off, or nothing
     /// monitored ran.
     NoOperations,
@@ -35,7 +44,7 @@ pub enum Mismatch {
 impl Mismatch {
     /// Whether the problem is the baseline's (else the report's, or both's).
     pub fn about_baseline(&self) -> bool {
-        matches!(self, Mismatch::EmptyBaseline)
+        matches!(self, Mismatch::EmptyBaseline | Mismatch::Unrecorded { baseline: true, .. })
     }
 }
 
@@ -43,6 +52,25 @@ impl fmt::Display for Mismatch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let quoted = |id: &str| format!("{id:?}");
         match self {
+            Mismatch::Unrecorded { baseline, recording } => {
+                let (who, what) = if *baseline {
+                    ("the baseline cannot judge a run", "the baseline's session")
+                } else {
+                    ("the report cannot be judged", "its session")
+                };
+                let why = match recording {
+                    Recording::Off => "recording was off all session (run with --profile or PROFILER=1)",
+                    Recording::CompiledOut => {
+                        "#[monitor] was compiled out (profiler-runtime built without `enabled`)"
+                    }
+                    Recording::PartlyOff => {
+                        "recording was off for part of the session, so its figures cover only the rest"
+                    }
+                    Recording::Empty => "recording was on, but nothing monitored ran",
+                    _ => "it was not recorded whole",
+                };
+                write!(f, "{who}: in {what} {why}")
+            }
             Mismatch::NoOperations => f.write_str(
                 "the report has no operations: nothing was recorded (was recording on? \
                  `--profile`, PROFILER=1), and an empty run would pass any gate",
@@ -75,9 +103,9 @@ impl fmt::Display for Mismatch {
 impl std::error::Error for Mismatch {}
 
 impl SessionReport {
-    /// Whether this report can be judged against `baseline`: it has
-    /// operations, the baseline has operations, both are of one session, and
-    /// at least half of the baseline's operations are in it. A CI gate
+    /// Whether this report can be judged against `baseline`: both were
+    /// recorded whole ([`Recording::On`]), both have operations, both are of
+    /// one session, and at least half of the baseline's operations are in it. A CI gate
     /// stops on a [`Mismatch`] (`profiler diff` exits 2) rather than pass
     /// a run it cannot judge.
     ///
@@ -88,12 +116,17 @@ impl SessionReport {
     /// m.start_session("nightly");
     /// m.operation("doc::mismatch::load").start().finish();
     /// let baseline = m.end_session().unwrap();
+    /// m.disable();
     /// m.start_session("nightly");
-    /// let empty = m.end_session().unwrap();
-    /// assert_eq!(empty.check_comparable(&baseline), Err(Mismatch::NoOperations));
+    /// let off = m.end_session().unwrap();
+    /// let refused = off.check_comparable(&baseline).unwrap_err();
+    /// assert!(refused.to_string().contains("recording was off all session"), "{refused}");
     /// assert_eq!(baseline.check_comparable(&baseline), Ok(()));
     /// ```
     pub fn check_comparable(&self, baseline: &SessionReport) -> Result<(), Mismatch> {
+        if !self.recording.is_complete() {
+            return Err(Mismatch::Unrecorded { baseline: false, recording: self.recording });
+        }
         if self.operations.is_empty() {
             return Err(Mismatch::NoOperations);
         }
@@ -102,6 +135,9 @@ impl SessionReport {
                 baseline: baseline.session_id.clone(),
                 current: self.session_id.clone(),
             });
+        }
+        if !baseline.recording.is_complete() {
+            return Err(Mismatch::Unrecorded { baseline: true, recording: baseline.recording });
         }
         if baseline.operations.is_empty() {
             return Err(Mismatch::EmptyBaseline);

@@ -196,7 +196,8 @@ impl SessionReport {
             .iter()
             .filter_map(|now| Some((baseline.operation(&now.name)?, now)))
             .collect();
-        let tested: Vec<_> = pairs.iter().map(|(before, now)| judge::test(before, now, options)).collect();
+        let tested: Vec<_> =
+            pairs.iter().map(|(before, now)| judge::test(before, now, options)).collect();
         let tests = tested.iter().flatten().filter(|t| t.ran()).count() as u64;
         let level = options.significance / tests.max(1) as f64;
         let operations = pairs
@@ -236,18 +237,16 @@ fn change(
     level: f64,
 ) -> OperationChange {
     let pair = |b: u64, a: u64| Change { before: b, after: a };
-    let judgements: Vec<Judgement> = tested.iter().map(|t| judge::judge(t, options, level)).collect();
+    let judgements: Vec<Judgement> =
+        tested.iter().map(|t| judge::judge(t, options, level)).collect();
     let verdict = Verdict::of(&judgements);
     let direction = match verdict {
         Verdict::Regressed => Some(Outcome::Rose),
         Verdict::Improved => Some(Outcome::Fell),
         _ => None,
     };
-    let flagged = judgements
-        .iter()
-        .filter(|j| Some(j.outcome) == direction)
-        .map(|j| j.measure)
-        .collect();
+    let flagged =
+        judgements.iter().filter(|j| Some(j.outcome) == direction).map(|j| j.measure).collect();
     OperationChange {
         name: now.name.clone(),
         calls: pair(before.calls, now.calls),
@@ -425,8 +424,10 @@ pub(crate) mod tests {
     fn a_slower_tail_alone_is_a_p99_regression() {
         let mut rng = Rng(4);
         let before = calls(&mut rng, 5_000, 1.0);
-        let after: Vec<u64> =
-            calls(&mut rng, 5_000, 1.0).into_iter().map(|c| if c > 80_000 { c * 2 } else { c }).collect();
+        let after: Vec<u64> = calls(&mut rng, 5_000, 1.0)
+            .into_iter()
+            .map(|c| if c > 80_000 { c * 2 } else { c })
+            .collect();
         let change = compare_calls(&before, &after);
         assert_eq!(
             (change.verdict, change.flagged.clone()),
@@ -461,7 +462,10 @@ pub(crate) mod tests {
         let change = compare_calls(&before, &after);
         let typical = change.judgement(Measure::Typical).unwrap();
         assert_eq!(typical.outcome, Outcome::NotSignificant, "{change:#?}");
-        assert!(typical.change_pct.unwrap() > 10.0 && typical.p_value.unwrap() > 0.01, "{typical:?}");
+        assert!(
+            typical.change_pct.unwrap() > 10.0 && typical.p_value.unwrap() > 0.01,
+            "{typical:?}"
+        );
         assert_eq!(change.verdict, Verdict::NotSignificant);
     }
 
@@ -482,7 +486,8 @@ pub(crate) mod tests {
         let mut old = op("a", 500, 1_000, 900, 5_000);
         old.histogram = Histogram::default();
         let now = op("a", 500, 2_000, 1_800, 9_000);
-        let c = report("r", 2, vec![now]).compare(&report("r", 1, vec![old]), &CompareOptions::default());
+        let c = report("r", 2, vec![now])
+            .compare(&report("r", 1, vec![old]), &CompareOptions::default());
         assert_eq!(c.operations[0].verdict, Verdict::NoHistogram);
         assert_eq!(c.tests, 0);
     }
@@ -494,7 +499,8 @@ pub(crate) mod tests {
         before.self_ns = Some(40_000);
         after.self_ns = Some(90_000);
         let options = CompareOptions::default();
-        let c = report("r", 2, vec![after.clone()]).compare(&report("r", 1, vec![before.clone()]), &options);
+        let c = report("r", 2, vec![after.clone()])
+            .compare(&report("r", 1, vec![before.clone()]), &options);
         let change = c.operations[0].self_ns.unwrap();
         assert_eq!((change.before, change.after), (40_000, 90_000));
         after.self_ns = None;
@@ -515,8 +521,7 @@ pub(crate) mod tests {
 
     #[test]
     fn added_and_removed_operations_are_listed_and_regressions_filtered() {
-        let base =
-            report("r", 1, vec![op("kept", 500, 100, 100, 300), op("gone", 50, 10, 9, 30)]);
+        let base = report("r", 1, vec![op("kept", 500, 100, 100, 300), op("gone", 50, 10, 9, 30)]);
         let now = report("r", 2, vec![op("new", 5, 7, 7, 7), op("kept", 500, 200, 200, 600)]);
         let c = now.compare(&base, &CompareOptions::default());
         assert_eq!(c.added.iter().map(|o| o.name.as_str()).collect::<Vec<_>>(), ["new"]);
@@ -524,6 +529,69 @@ pub(crate) mod tests {
         assert_eq!(c.regressions().map(|o| o.name.as_str()).collect::<Vec<_>>(), ["kept"]);
         assert_eq!(c.improvements().count(), 0);
         assert_eq!((c.baseline.sequence, c.current.sequence), (1, 2));
+    }
+
+    #[test]
+    fn reports_that_cannot_be_judged_are_a_mismatch_naming_why() {
+        let ops = |names: &[&str]| names.iter().map(|n| op(n, 100, 1_000, 900, 5_000)).collect();
+        let base = report("job", 1, ops(&["a", "b", "c", "d"]));
+        let check = |now: &SessionReport| now.check_comparable(&base);
+        assert_eq!(check(&report("job", 2, ops(&["a", "b", "x"]))), Ok(()));
+        assert_eq!(check(&report("job", 2, vec![])), Err(Mismatch::NoOperations));
+        let mut off = report("job", 2, vec![]);
+        off.recording = crate::Recording::Off;
+        assert_eq!(
+            check(&off),
+            Err(Mismatch::Unrecorded { baseline: false, recording: crate::Recording::Off })
+        );
+        let other = check(&report("other", 2, ops(&["a"]))).unwrap_err();
+        assert_eq!(
+            other.to_string(),
+            "the report is of session \"other\" and the baseline of session \"job\": \
+             compare runs of one session"
+        );
+        let most = check(&report("job", 2, ops(&["d", "x", "y"]))).unwrap_err();
+        assert_eq!(most, Mismatch::MostMissing { missing: 3, of: 4, first: "a".to_owned() });
+        assert!(most.to_string().starts_with("3 of the baseline's 4 operations are missing"));
+        let empty = report("job", 1, vec![]);
+        assert_eq!(base.check_comparable(&empty), Err(Mismatch::EmptyBaseline));
+        assert!(
+            Mismatch::EmptyBaseline.about_baseline() && !Mismatch::NoOperations.about_baseline()
+        );
+        let mut compiled_out = empty.clone();
+        compiled_out.recording = crate::Recording::CompiledOut;
+        let refused = base.check_comparable(&compiled_out).unwrap_err();
+        assert!(
+            refused.about_baseline() && refused.to_string().contains("compiled out"),
+            "{refused}"
+        );
+    }
+
+    #[test]
+    fn the_median_of_runs_takes_each_operations_median_run_whole() {
+        let runs: Vec<SessionReport> = [(1, 3_000), (2, 1_000), (3, 9_000), (4, 2_000), (5, 4_000)]
+            .into_iter()
+            .map(|(sequence, p50)| {
+                let mut ops = vec![op("a", 100, p50, p50, p50 * 2)];
+                if sequence != 3 {
+                    ops.push(op("rare", 100, 10, 10, 10));
+                }
+                if sequence == 5 {
+                    ops.push(op("once", 100, 10, 10, 10));
+                }
+                report("job", sequence, ops)
+            })
+            .collect();
+        let median = SessionReport::median_of(&runs).unwrap();
+        let a = median.operation("a").unwrap();
+        // The 3 µs run, whole: its histogram with it.
+        assert_eq!(a, runs[0].operation("a").unwrap());
+        assert!(median.operation("rare").is_some() && median.operation("once").is_none());
+        assert_eq!(median.sequence, 5);
+        // With four runs, the slower of the middle two.
+        let four = SessionReport::median_of(&runs[..4]).unwrap();
+        assert_eq!(four.operation("a").unwrap().p50_ns, 3_000);
+        assert!(SessionReport::median_of(&[]).is_none());
     }
 
     #[test]

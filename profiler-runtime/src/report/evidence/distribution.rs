@@ -64,7 +64,12 @@ fn ln_choose(n: u64, k: u64) -> f64 {
 /// `P(X >= at_least)` where `X` counts the marked items among `draws`
 /// drawn without replacement from `population` items of which `marked`
 /// are marked (Fisher's exact test's one-sided tail).
-pub(crate) fn hypergeometric_at_least(at_least: u64, population: u64, marked: u64, draws: u64) -> f64 {
+pub(crate) fn hypergeometric_at_least(
+    at_least: u64,
+    population: u64,
+    marked: u64,
+    draws: u64,
+) -> f64 {
     let (marked, draws) = (marked.min(population), draws.min(population));
     let highest = marked.min(draws);
     let lowest = (marked + draws).saturating_sub(population);

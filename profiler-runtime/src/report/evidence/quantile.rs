@@ -63,7 +63,10 @@ mod tests {
     use super::*;
     use crate::record::histogram::Histogram;
 
-    fn test(before: impl IntoIterator<Item = u64>, after: impl IntoIterator<Item = u64>) -> QuantileTest {
+    fn test(
+        before: impl IntoIterator<Item = u64>,
+        after: impl IntoIterator<Item = u64>,
+    ) -> QuantileTest {
         let ladder = Ladder::new(&Histogram::from_values(before), &Histogram::from_values(after));
         quantile_test(&ladder, 0.99).unwrap()
     }

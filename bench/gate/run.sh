@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# The gate's false alarms and detections, measured: runs the quickstart and
+# pipeline examples (release builds) unchanged, and with one operation doing
+# 20% more of its work (EXAMPLE_SLOWDOWN=1.2: the quickstart's score_record,
+# the pipeline's match_rule), and runs `profiler diff` with its defaults:
+#
+#   false alarm: exit 3 on a pair of consecutive unchanged runs
+#   detection:   exit 3 naming the slowed operation, on an unchanged run
+#                against the slowed run made right after it
+#
+#   bash bench/gate/run.sh                 # 100 pairs of each kind per example
+#   bash bench/gate/run.sh --pairs 10      # the short version CI runs
+#   bash bench/gate/run.sh --keep DIR      # keep the reports and diffs in DIR
+#
+# Fails (exit 1) when false alarms pass max(1, pairs/100) or detections fall
+# under pairs - max(2, pairs/20): at 100 pairs, at most 1 false alarm and at
+# least 95 detections. Exit code 2 from diff (a report it cannot judge)
+# stops the script. Prints each example's counts, the operations that
+# alarmed, the slowed operation's median "typical" change (what was
+# planted, as the gate measured it), and the load average before and after.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+pairs=100
+keep=""
+examples="quickstart pipeline"
+while [ $# -gt 0 ]; do
+  case $1 in
+    --pairs) pairs=${2:?--pairs needs a number}; shift 2 ;;
+    --keep) keep=${2:?--keep needs a directory}; shift 2 ;;
+    --examples) examples=${2:?--examples needs names}; shift 2 ;;
+    *) echo "run.sh: unknown argument $1 (allowed: --pairs N, --keep DIR, --examples 'quickstart pipeline')" >&2; exit 2 ;;
+  esac
+done
+case $pairs in '' | *[!0-9]* | 0) echo "run.sh: --pairs $pairs: give a whole number from 1 up" >&2; exit 2 ;; esac
+
+export CARGO_TERM_COLOR=never
+cargo build --quiet --release -p profiler-cli
+cargo build --quiet --release -p profiler-examples --example quickstart --example pipeline
+target=${CARGO_TARGET_DIR:-target}/release
+profiler=$target/profiler
+
+work=${keep:-$(mktemp -d)}
+mkdir -p "$work"
+[ -n "$keep" ] || trap 'rm -rf "$work"' EXIT
+
+# run EXAMPLE OUT [SLOWDOWN]: one run of the example, its report saved to OUT.
+run() {
+  local example=$1 out=$2 slowdown=${3:-1}
+  local args=()
+  [ "$example" = pipeline ] && args=(--profile)
+  EXAMPLE_SLOWDOWN=$slowdown PROFILER_OUT=$out "$target/examples/$example" "${args[@]}" > /dev/null 2>&1
+}
+
+# diff BASE NEW TEXT: profiler diff with its defaults, its text in TEXT; the exit code.
+diff_code() {
+  local code=0
+  "$profiler" diff "$1" "$2" > "$3" 2>&1 || code=$?
+  if [ "$code" = 2 ]; then echo "run.sh: profiler diff exited 2 on $1 $2:" >&2; cat "$3" >&2; exit 1; fi
+  echo "$code"
+}
+
+max_false=$(( pairs / 100 > 1 ? pairs / 100 : 1 ))
+slack=$(( pairs / 20 > 2 ? pairs / 20 : 2 ))
+min_detected=$(( pairs > slack ? pairs - slack : 1 ))
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
+failed=0
+for example in $examples; do
+  case $example in
+    quickstart) slowed=score_record ;;
+    pipeline) slowed=match_rule ;;
+    *) echo "run.sh: no slowed operation for example $example" >&2; exit 2 ;;
+  esac
+  dir=$work/$example
+  mkdir -p "$dir"
+  false_alarms=0 detected=0 alarmed="" planted=""
+  run "$example" "$dir/base-0.json"
+  for i in $(seq 1 "$pairs"); do
+    run "$example" "$dir/slow-$i.json" 1.2
+    run "$example" "$dir/base-$i.json"
+    if [ "$(diff_code "$dir/base-$((i - 1)).json" "$dir/base-$i.json" "$dir/same-$i.txt")" = 3 ]; then
+      false_alarms=$((false_alarms + 1))
+      # The regression lines name the operation: "  ! name: typical call ...".
+      alarmed="$alarmed $(grep -E '^  ! [^ ]+: ' "$dir/same-$i.txt" | cut -d: -f1 | cut -c5- | tr '\n' ' ')"
+    fi
+    if [ "$(diff_code "$dir/base-$((i - 1)).json" "$dir/slow-$i.json" "$dir/slow-$i.txt")" = 3 ] &&
+      grep -q "^  ! $slowed: " "$dir/slow-$i.txt"; then
+      detected=$((detected + 1))
+    fi
+    # The slowed operation's row ends with its typical change (then a mark).
+    planted="$planted $(awk -v op="$slowed" '$1 == op { for (i = NF; i > 0; i--) if ($i ~ /%$/) { print $i; exit } }' "$dir/slow-$i.txt")"
+  done
+  echo "$example: false alarms $false_alarms of $pairs unchanged pairs (at most $max_false allowed)${alarmed:+; alarmed on:$alarmed}"
+  median=$(printf '%s\n' $planted | tr -d '%+' | sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }')
+  echo "$example: detected $detected of $pairs runs with $slowed doing 20% more work (at least $min_detected needed); its typical call measured +${median:-?}% (median)"
+  if [ "$false_alarms" -gt "$max_false" ] || [ "$detected" -lt "$min_detected" ]; then failed=1; fi
+done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
+exit $failed

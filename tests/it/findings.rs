@@ -5,7 +5,8 @@
 //!
 //! Slow calls sleep, so a loaded machine can only make them slower; fast
 //! calls do next to nothing, and the rules leave room for a few of them to
-//! be preempted.
+//! be preempted. Where the kernel reports the machine busy, no tail is
+//! claimed at all, and the tail test checks that instead.
 
 use profiler_runtime::{monitor, Monitor, MonitoredCache, SessionReport};
 use std::time::Duration;
@@ -51,6 +52,13 @@ fn a_tenth_of_calls_holding_most_of_the_time_is_a_tail_and_one_slow_call_in_45_i
         }
     });
     let report = m.end_session().unwrap();
+    if busy(&report) {
+        // Calls stretched by waits for a core look like a tail: none is
+        // claimed, and the report says why (the unit tests hold the rule).
+        assert!(subjects(&report, "tail_latency").is_empty(), "{report}");
+        assert!(report.findings.iter().any(|f| f.kind == "busy_machine"), "{report}");
+        return;
+    }
     assert_eq!(subjects(&report, "tail_latency"), ["findings::uneven"], "{report}");
     let tail = report.findings.iter().find(|f| f.kind == "tail_latency").unwrap();
     assert!(
@@ -58,6 +66,12 @@ fn a_tenth_of_calls_holding_most_of_the_time_is_a_tail_and_one_slow_call_in_45_i
         "{}",
         tail.message
     );
+}
+
+/// Whether the kernel said the machine was busy during the session (Linux
+/// CPU pressure over a quarter of it), where no tail is claimed.
+fn busy(report: &SessionReport) -> bool {
+    report.process.as_ref().and_then(|p| p.cpu_pressure).is_some_and(|p| p >= 0.25)
 }
 
 #[test]

@@ -480,6 +480,7 @@ pub(crate) mod tests {
             rss_peak_bytes: 8 << 20,
             cpu_time_ms: 30,
             cpu_utilization: 0.5,
+            cpu_pressure: None,
         });
         let s = view(&live(r, None), Sort::SelfTime);
         assert!(s.resources.contains(&"memory  RSS 7.0 MiB (peak 8.0 MiB) · CPU 50%".to_owned()));

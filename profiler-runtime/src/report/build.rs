@@ -143,6 +143,9 @@ pub(crate) fn report(data: SessionData) -> SessionReport {
             rss_peak_bytes: resources::peak_rss_bytes(),
             cpu_time_ms,
             cpu_utilization: share(cpu_time_ms * 1_000_000, wall_ns),
+            cpu_pressure: start.cpu_pressure_us.zip(now.cpu_pressure_us).map(|(from, to)| {
+                share(to.saturating_sub(from).saturating_mul(1_000), wall_ns).min(1.0)
+            }),
         }
     });
 

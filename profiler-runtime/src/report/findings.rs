@@ -450,8 +450,31 @@ fn api(report: &SessionReport, out: &mut Vec<Finding>) {
     ));
 }
 
+/// `busy_machine`: the CPU pressure over the session, when high, so a
+/// reader knows the timings include waits for a core; and `mostly_waiting`:
+/// a process that used little CPU over a long enough session, only where
+/// the machine was not busy (on a busy one, little CPU can as well be a
+/// process waiting for a core as one waiting on I/O).
 fn waiting(report: &SessionReport, out: &mut Vec<Finding>) {
     let Some(p) = &report.process else { return };
+    if let Some(pressure) = tail::busy_machine(report) {
+        out.push(finding(
+            Severity::Info,
+            "busy_machine",
+            None,
+            format!(
+                "for {} of the session some task on this machine (this process's threads \
+                 included) was ready to run and waited for a CPU (Linux CPU pressure)",
+                percent(pressure)
+            ),
+            Some(
+                "Timings here include waits for a core: compare them with a run on a quiet \
+                 machine before acting on small differences."
+                    .to_owned(),
+            ),
+        ));
+        return;
+    }
     if report.wall_ns >= 200_000_000 && !report.operations.is_empty() && p.cpu_utilization < 0.25 {
         out.push(finding(
             Severity::Info,
@@ -469,12 +492,24 @@ fn waiting(report: &SessionReport, out: &mut Vec<Finding>) {
 /// An operation whose CPU time is under this share of its wall time is
 /// named as mostly waiting (detailed level).
 pub(crate) const WAITING_CPU_SHARE: f64 = 0.3;
+/// On a busy machine ([`tail::BUSY_PRESSURE`]), the share it must be under: a
+/// CPU-bound call that shares its core with two or three other runnable
+/// threads shows a third or a quarter of its time on CPU, never a
+/// twentieth on the loaded 2-core machine this was measured on.
+pub(crate) const WAITING_CPU_SHARE_BUSY: f64 = 0.05;
 /// One at or over this share is named as CPU-bound.
 pub(crate) const CPU_BOUND_SHARE: f64 = 0.8;
 
 /// At the detailed level: operations that matter (5% of the wall time, at
-/// least 1 ms) and mostly wait, or mostly compute, from their CPU time.
+/// least 1 ms) and mostly wait, or mostly compute, from their CPU time (on
+/// a busy machine, waiting only from a far lower CPU share: a wait for a
+/// core is not one the code can overlap).
 fn cpu_versus_waiting(report: &SessionReport, out: &mut Vec<Finding>) {
+    let waiting_under = if tail::busy_machine(report).is_some() {
+        WAITING_CPU_SHARE_BUSY
+    } else {
+        WAITING_CPU_SHARE
+    };
     for op in &report.operations {
         let Some(cpu) = &op.cpu else { continue };
         if cpu.readings < 3 || op.share_of_wall < 0.05 || op.total_ns < 1_000_000 {
@@ -486,7 +521,7 @@ fn cpu_versus_waiting(report: &SessionReport, out: &mut Vec<Finding>) {
             duration(op.total_ns),
             cpu.readings
         );
-        if cpu.cpu_share < WAITING_CPU_SHARE {
+        if cpu.cpu_share < waiting_under {
             out.push(finding(
                 Severity::Info,
                 "operation_waiting",
@@ -1252,6 +1287,47 @@ mod tests {
         r.wall_ns = 100_000_000;
         analyze(&mut r, &Thresholds::default());
         assert!(!r.findings.iter().any(|f| f.kind == "mostly_waiting"));
+    }
+
+    #[test]
+    fn a_busy_machine_is_said_and_waiting_is_claimed_only_where_it_cannot_be_a_wait_for_a_core() {
+        let cpu = |share: f64| {
+            Some(crate::report::CpuTime {
+                cpu_ns: (share * 5e8) as u64,
+                cpu_share: share,
+                readings: 10,
+            })
+        };
+        let mut preempted = op("match_rule", 10, 500_000_000, 1_000_000_000);
+        preempted.cpu = cpu(0.25);
+        let mut sleeper = op("lookup_region", 10, 300_000_000, 1_000_000_000);
+        sleeper.cpu = cpu(0.01);
+        let mut r = report(vec![preempted, sleeper]);
+        let process = |pressure: Option<f64>| crate::report::ProcessStats {
+            cpu_utilization: 0.2,
+            cpu_pressure: pressure,
+            ..Default::default()
+        };
+        // A quiet machine: both wait, and so does the process.
+        r.process = Some(process(Some(0.02)));
+        analyze(&mut r, &Thresholds::default());
+        assert_eq!(subjects(&r, "operation_waiting"), ["match_rule", "lookup_region"]);
+        assert!(r.findings.iter().any(|f| f.kind == "mostly_waiting"));
+        assert!(!r.findings.iter().any(|f| f.kind == "busy_machine"));
+        // A busy one: 25% on CPU may be a CPU-bound call sharing its core.
+        r.process = Some(process(Some(0.63)));
+        analyze(&mut r, &Thresholds::default());
+        assert_eq!(subjects(&r, "operation_waiting"), ["lookup_region"]);
+        assert!(!r.findings.iter().any(|f| f.kind == "mostly_waiting"), "{:?}", found(&r));
+        assert_eq!(
+            message(&r, "busy_machine"),
+            "for 63.0% of the session some task on this machine (this process's threads \
+             included) was ready to run and waited for a CPU (Linux CPU pressure)"
+        );
+        // No pressure figure (not Linux): as on a quiet machine.
+        r.process = Some(process(None));
+        analyze(&mut r, &Thresholds::default());
+        assert_eq!(subjects(&r, "operation_waiting"), ["match_rule", "lookup_region"]);
     }
 
     #[test]

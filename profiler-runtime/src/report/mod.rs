@@ -781,6 +781,14 @@ pub struct ProcessStats {
     pub cpu_time_ms: u64,
     /// CPU time over wall time: 1.0 is one core busy throughout.
     pub cpu_utilization: f64,
+    /// The share of the session's wall time, 0 to 1, in which some task of
+    /// the machine (or of the process's cgroup) was ready to run but waited
+    /// for a CPU: Linux's pressure stall information (`/proc/pressure/cpu`,
+    /// `some`), read at the session's start and end. A busy machine
+    /// stretches calls by that wait, so findings about waiting and CPU use
+    /// take it into account. `None` where the kernel does not report it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_pressure: Option<f64>,
 }
 
 /// The process's resident memory over a session, read by the sampler every

@@ -34,6 +34,19 @@ pub(crate) const TAIL_MIN_CALLS: u64 = 100;
 /// a 1 µs function's time in a pipeline run on a loaded machine. That is
 /// not a tail of the operation, and its code cannot act on it.
 pub(crate) const TAIL_TRIMMED: f64 = 0.01;
+/// CPU pressure (see [`ProcessStats::cpu_pressure`](super::ProcessStats))
+/// from which the machine is busy: for a quarter of the session or more,
+/// some task was ready to run and waited for a CPU. Calls there are
+/// stretched by waits for a core, which trimming a few cannot tell from a
+/// tail (the quickstart's 1,000 calls of `score_record` had 12 preempted
+/// calls of 2 to 6 ms at 73% pressure), so no tail is claimed.
+pub(crate) const BUSY_PRESSURE: f64 = 0.25;
+
+/// The session's CPU pressure, if the machine was busy ([`BUSY_PRESSURE`]).
+pub(crate) fn busy_machine(report: &SessionReport) -> Option<f64> {
+    report.process.as_ref()?.cpu_pressure.filter(|&p| p >= BUSY_PRESSURE)
+}
+
 /// Two modes are apart when the slow mode's fastest calls (its 5th
 /// percentile) are at least this many times the fast mode's slowest (its
 /// 95th): two powers of two with next to nothing between them, which one
@@ -118,7 +131,7 @@ impl TailClaim {
 /// its monitored callees lay in them (a tail its callees could account for
 /// is theirs; they have rows of their own), and without its slowest few
 /// calls ([`TAIL_TRIMMED`]: a tail of the operation, not a few stretched
-/// calls). `None` as well when the calls fall
+/// calls). `None` on a busy machine ([`busy_machine`]). `None` as well when the calls fall
 /// into two modes whose fast one is a cache's hits ([`cache_modes`]): the
 /// slow calls are then the misses, normal by design.
 ///
@@ -128,7 +141,7 @@ pub(crate) fn tail_claim(report: &SessionReport, op: &OperationStats) -> Option<
     let buckets = sorted_buckets(op);
     let calls: u64 = buckets.iter().map(|&(_, c)| c).sum();
     let all: f64 = buckets.iter().map(|&(v, c)| v as f64 * c as f64).sum();
-    if calls < TAIL_MIN_CALLS || all <= 0.0 {
+    if calls < TAIL_MIN_CALLS || all <= 0.0 || busy_machine(report).is_some() {
         return None;
     }
     // The calls over p90 in the nearest-rank sense, their time, and the
@@ -533,6 +546,19 @@ pub(crate) mod tests {
         values.extend([6_000_000; 3_960]);
         let claim = tail_claim(&no_cache(), &op_of("match_rule", &values)).expect("a tail");
         assert_eq!(claim.trimmed_calls, 2_040);
+    }
+
+    #[test]
+    fn no_tail_is_claimed_on_a_busy_machine() {
+        let mut values = vec![1_000_000; 900];
+        values.extend([50_000_000; 100]);
+        let op = op_of("heavy", &values);
+        let mut report = no_cache();
+        for (pressure, claimed) in [(None, true), (Some(0.1), true), (Some(0.73), false)] {
+            report.process =
+                Some(crate::report::ProcessStats { cpu_pressure: pressure, ..Default::default() });
+            assert_eq!(tail_claim(&report, &op).is_some(), claimed, "{pressure:?}");
+        }
     }
 
     #[test]

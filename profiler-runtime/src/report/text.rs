@@ -734,6 +734,13 @@ impl SessionReport {
             duration(p.cpu_time_ms * 1_000_000),
             percent(p.cpu_utilization)
         );
+        if let Some(pressure) = p.cpu_pressure {
+            let _ = writeln!(
+                out,
+                "  pressure     {} of the session some task on the machine waited for a CPU",
+                percent(pressure)
+            );
+        }
     }
 
     fn write_bottlenecks(&self, out: &mut String) {

@@ -15,6 +15,9 @@ pub(crate) mod watch;
 pub(crate) struct ProcessSample {
     pub(crate) rss_bytes: u64,
     pub(crate) cpu_time_ms: u64,
+    /// The machine's CPU pressure so far, where the kernel reports it
+    /// ([`cpu_pressure_us`]).
+    pub(crate) cpu_pressure_us: Option<u64>,
 }
 
 #[cfg(feature = "enabled")]
@@ -38,6 +41,7 @@ mod source {
         Some(ProcessSample {
             rss_bytes: process.memory(),
             cpu_time_ms: process.accumulated_cpu_time(),
+            cpu_pressure_us: super::cpu_pressure_us(),
         })
     }
 }
@@ -55,6 +59,20 @@ pub(crate) fn sample() -> Option<ProcessSample> {
     source::sample()
 }
 
+/// Microseconds in which some task of the machine (of the cgroup, in a
+/// container that has its own view) was ready to run but waited for a CPU,
+/// since boot: Linux's pressure stall information (`some total=` in
+/// `/proc/pressure/cpu`). `None` elsewhere, and where the kernel keeps none.
+pub(crate) fn cpu_pressure_us() -> Option<u64> {
+    parse_cpu_pressure(&std::fs::read_to_string("/proc/pressure/cpu").ok()?)
+}
+
+/// The `some` line's `total=` of a `/proc/pressure/cpu` text.
+fn parse_cpu_pressure(text: &str) -> Option<u64> {
+    let some = text.lines().find(|l| l.starts_with("some "))?;
+    some.split_whitespace().find_map(|field| field.strip_prefix("total="))?.parse().ok()
+}
+
 /// The highest resident memory of the process so far (Linux `VmHWM`); 0 elsewhere.
 pub(crate) fn peak_rss_bytes() -> u64 {
     std::fs::read_to_string("/proc/self/status")
@@ -70,6 +88,15 @@ pub(crate) fn peak_rss_bytes() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cpu_pressure_is_the_some_lines_total() {
+        let text = "some avg10=7.06 avg60=46.55 avg300=63.13 total=2138118594\n\
+                    full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n";
+        assert_eq!(parse_cpu_pressure(text), Some(2_138_118_594));
+        assert_eq!(parse_cpu_pressure("full avg10=0.00 total=5\n"), None);
+        assert_eq!(parse_cpu_pressure("some avg10=0.00 total=x\n"), None);
+    }
 
     #[test]
     #[cfg(feature = "enabled")]

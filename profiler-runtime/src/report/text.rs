@@ -67,10 +67,26 @@ fn sparkline(points: &[super::MemoryPoint], columns: usize) -> String {
     tops.iter().map(|&t| BLOCKS[(((t - low) as f64 / span) * 7.0).round() as usize]).collect()
 }
 
-/// What the operations table's `%wall` is a share of, under the table: a
-/// sum over calls, which overlapping calls take past 100%.
+/// What the operations table's `%wall` is a share of, under the table (a
+/// sum over calls, which overlapping calls take past 100%), and why a p99
+/// can be missing.
 pub(crate) const OPERATIONS_LEGEND: &str =
-    "  %wall: total time over the session's wall time; calls that overlap (threads, tasks) can pass 100%";
+    "  %wall: total time / session wall time, past 100% when calls overlap; p99: from 100 calls";
+
+/// Timed calls a p99 is shown from: with fewer, fewer than one call lies
+/// past it and it is the maximum (shown beside it) under another name.
+pub(crate) const P99_MIN_CALLS: u64 = 100;
+
+/// The p99 cell: `-` from fewer than [`P99_MIN_CALLS`] timed calls.
+fn p99_cell(op: &super::OperationStats) -> String {
+    // Reports saved before sampling have timed_calls 0: every call was timed.
+    let timed = if op.timed_calls > 0 { op.timed_calls } else { op.calls };
+    if timed < P99_MIN_CALLS {
+        "-".to_owned()
+    } else {
+        duration(op.p99_ns)
+    }
+}
 /// The same for the components table, whose `%wall` is of self time.
 pub(crate) const COMPONENTS_LEGEND: &str =
     "  %wall: self time over the session's wall time; calls that overlap (threads, tasks) can pass 100%";
@@ -328,7 +344,7 @@ impl SessionReport {
                 lpad(&estimate(op.self_time_ns(), op.estimated), 8),
                 lpad(&estimate(op.mean_ns, op.estimated), 8),
                 lpad(&duration(op.p50_ns), 8),
-                lpad(&duration(op.p99_ns), 8),
+                lpad(&p99_cell(op), 8),
                 lpad(&duration(op.max_ns), 8),
             );
         }
@@ -934,6 +950,12 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         let row = lines.iter().position(|l| l.contains("287.5%")).expect("the row");
         assert_eq!(lines[row + 1], OPERATIONS_LEGEND, "{text}");
+        // 88 calls: no p99 (it would be the maximum); 100 calls: one.
+        assert!(lines[row].ends_with("       -  3.00 ms"), "{}", lines[row]);
+        report.operations = vec![op_of("many", &[3_000_000; 100])];
+        let text = report.to_text();
+        let row = text.lines().find(|l| l.contains("many")).unwrap();
+        assert!(row.ends_with(" 2.95 ms  3.00 ms"), "{row}");
         for legend in [OPERATIONS_LEGEND, COMPONENTS_LEGEND, CPU_LEGEND, POLLING_LEGEND] {
             assert!(width::width(legend) <= WIDTH, "{legend}");
         }

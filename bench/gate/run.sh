@@ -12,6 +12,10 @@
 #   bash bench/gate/run.sh --pairs 10      # the short version CI runs
 #   bash bench/gate/run.sh --keep DIR      # keep the reports and diffs in DIR
 #
+# With more pairs than --median N (default 5), the same runs are also
+# compared with the median of the N unchanged runs before each (`diff
+# --baseline`), and those counts printed (not gated on).
+#
 # Fails (exit 1) when false alarms pass max(1, pairs/100) or detections fall
 # under pairs - max(2, pairs/20): at 100 pairs, at most 1 false alarm and at
 # least 95 detections. Exit code 2 from diff (a report it cannot judge)
@@ -22,6 +26,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 pairs=100
+median=5
 keep=""
 examples="quickstart pipeline"
 while [ $# -gt 0 ]; do
@@ -29,10 +34,12 @@ while [ $# -gt 0 ]; do
     --pairs) pairs=${2:?--pairs needs a number}; shift 2 ;;
     --keep) keep=${2:?--keep needs a directory}; shift 2 ;;
     --examples) examples=${2:?--examples needs names}; shift 2 ;;
-    *) echo "run.sh: unknown argument $1 (allowed: --pairs N, --keep DIR, --examples 'quickstart pipeline')" >&2; exit 2 ;;
+    --median) median=${2:?--median needs a number}; shift 2 ;;
+    *) echo "run.sh: unknown argument $1 (allowed: --pairs N, --median N, --keep DIR, --examples 'quickstart pipeline')" >&2; exit 2 ;;
   esac
 done
 case $pairs in '' | *[!0-9]* | 0) echo "run.sh: --pairs $pairs: give a whole number from 1 up" >&2; exit 2 ;; esac
+case $median in '' | *[!0-9]* | 0) echo "run.sh: --median $median: give a whole number from 1 up" >&2; exit 2 ;; esac
 
 export CARGO_TERM_COLOR=never
 cargo build --quiet --release -p profiler-cli
@@ -90,9 +97,29 @@ for example in $examples; do
     # The slowed operation's row ends with its typical change (then a mark).
     planted="$planted $(awk -v op="$slowed" '$1 == op { for (i = NF; i > 0; i--) if ($i ~ /%$/) { print $i; exit } }' "$dir/slow-$i.txt")"
   done
+  # The same runs against the median of the $median runs before each
+  # (--baseline): reported, not gated on.
+  if [ "$pairs" -gt "$median" ]; then
+    median_false=0 median_detected=0 median_pairs=0
+    for i in $(seq "$median" "$pairs"); do
+      history=$dir/history-$i
+      mkdir -p "$history"
+      for j in $(seq $((i - median)) $((i - 1))); do ln -sf "../base-$j.json" "$history/"; done
+      median_pairs=$((median_pairs + 1))
+      code=0
+      "$profiler" diff --baseline "$history" "$dir/base-$i.json" > "$dir/median-same-$i.txt" 2>&1 || code=$?
+      [ "$code" = 3 ] && median_false=$((median_false + 1))
+      code=0
+      "$profiler" diff --baseline "$history" "$dir/slow-$i.json" > "$dir/median-slow-$i.txt" 2>&1 || code=$?
+      [ "$code" = 3 ] && grep -q "^  ! $slowed: " "$dir/median-slow-$i.txt" && median_detected=$((median_detected + 1))
+    done
+  fi
   echo "$example: false alarms $false_alarms of $pairs unchanged pairs (at most $max_false allowed)${alarmed:+; alarmed on:$alarmed}"
   median=$(printf '%s\n' $planted | tr -d '%+' | sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }')
   echo "$example: detected $detected of $pairs runs with $slowed doing 20% more work (at least $min_detected needed); its typical call measured +${median:-?}% (median)"
+  if [ "$pairs" -gt "$median" ]; then
+    echo "$example: against the median of the $median runs before (--baseline): false alarms $median_false of $median_pairs, detected $median_detected of $median_pairs"
+  fi
   if [ "$false_alarms" -gt "$max_false" ] || [ "$detected" -lt "$min_detected" ]; then failed=1; fi
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"

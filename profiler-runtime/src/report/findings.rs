@@ -16,11 +16,16 @@ pub const BOTTLENECK_COUNT: usize = 5;
 /// Fills `report.bottlenecks` and `report.findings`, comparing stages
 /// against the monitor's `thresholds`.
 pub(crate) fn analyze(report: &mut SessionReport, thresholds: &Thresholds) {
-    // Ranked by the wall time each held: its own code, not its callees',
-    // with overlapping calls counted once (see `WallShare`).
+    // Ranked by what making each twice as fast would save: its own code,
+    // not its callees', overlapping calls counted once, and nothing for
+    // time other work outlived (see `WallShare`); then by time held.
     let mut ranked: Vec<&OperationStats> =
         report.operations.iter().filter(|op| held_ns(op) > 0).collect();
-    ranked.sort_by(|a, b| held_ns(b).cmp(&held_ns(a)).then_with(|| a.name.cmp(&b.name)));
+    ranked.sort_by(|a, b| {
+        (saving_ns(b), held_ns(b))
+            .cmp(&(saving_ns(a), held_ns(a)))
+            .then_with(|| a.name.cmp(&b.name))
+    });
     report.bottlenecks = ranked
         .into_iter()
         .take(BOTTLENECK_COUNT)
@@ -32,6 +37,7 @@ pub(crate) fn analyze(report: &mut SessionReport, thresholds: &Thresholds) {
             self_share_of_wall: self_share(op, report.wall_ns),
             held_ns: held_ns(op),
             held_share: held_share(op, report.wall_ns),
+            saving_ns: saving_ns(op),
         })
         .collect();
 
@@ -95,6 +101,13 @@ pub(crate) fn held_ns(op: &OperationStats) -> u64 {
     op.wall.as_ref().map_or(op.self_time_ns(), |w| w.held_ns)
 }
 
+/// What making `op` twice as fast would save (see
+/// [`super::WallShare::saving_ns`]): half its self time when the report has
+/// no wall shares (older reports).
+pub(crate) fn saving_ns(op: &OperationStats) -> u64 {
+    op.wall.as_ref().map_or(op.self_time_ns() / 2, |w| w.saving_ns)
+}
+
 /// `held_ns` over the session's wall time, at most 1.
 fn held_share(op: &OperationStats, wall_ns: u64) -> f64 {
     match &op.wall {
@@ -124,9 +137,11 @@ fn dominant_operations(report: &SessionReport, out: &mut Vec<Finding>) {
         .operations
         .iter()
         .map(|op| (op, held_share(op, report.wall_ns)))
-        .filter(|&(_, share)| share > DOMINANT_SHARE)
+        // Time that other work outlived is not worth starting with.
+        .filter(|&(op, share)| share > DOMINANT_SHARE && saving_ns(op) > 0)
         .collect();
-    dominant.sort_by(|a, b| b.1.total_cmp(&a.1));
+    // In the bottlenecks' order: what a speed-up would save first.
+    dominant.sort_by(|a, b| saving_ns(b.0).cmp(&saving_ns(a.0)).then(b.1.total_cmp(&a.1)));
     for (op, share) in dominant {
         let held = held_ns(op);
         let wall = op.wall.as_ref();
@@ -162,11 +177,13 @@ fn dominant_operations(report: &SessionReport, out: &mut Vec<Finding>) {
             format!("`{}` in its own code", sanitize(&op.name))
         };
         let message = format!(
-            "{what} held {}{} of the session's wall time ({}; {shape}{callees}{})",
+            "{what} held {}{} of the session's wall time ({}; {shape}{callees}{}); \
+             twice as fast, it would save about {}",
             about(op),
             percent(share),
             duration(held),
-            estimated_from(op)
+            estimated_from(op),
+            duration(saving_ns(op))
         );
         let advice = dominant_advice(report, op, overlap, waiting);
         out.push(finding(

@@ -270,6 +270,9 @@ pub struct OperationStats {
 ///
 /// The sampler only says how the time was shared: `held_ns` is the exact
 /// self time scaled by the sampled ratio of held to in-flight time.
+/// `saving_ns` estimates what halving its own time would save, from the
+/// stretches its calls were in flight and what ran beside them (see the
+/// README's "Bottlenecks" section); bottlenecks rank by it.
 /// Operations it never saw in flight (calls shorter than its interval in
 /// all, manual operations, `tracing` spans) keep their self time
 /// (`sampled: false`).
@@ -322,6 +325,13 @@ pub struct WallShare {
     /// Whether the sampler saw it in flight; `false`: `held_ns` is its self
     /// time, as if no other call ran beside it.
     pub sampled: bool,
+    /// What making its own code twice as fast would save of the session's
+    /// wall time, estimated from when its calls were in flight and what ran
+    /// beside them (half of what it held alone; nothing of a stretch that
+    /// other work outlived, as in `join!(slow, fast)` for `fast`). What
+    /// ranks [`SessionReport::bottlenecks`].
+    #[serde(default)]
+    pub saving_ns: u64,
 }
 
 /// One caller-callee pair of operations: how many calls the callee made
@@ -873,6 +883,10 @@ pub struct Bottleneck {
     /// `held_ns` over the session's wall time, 0 to 1.
     #[serde(default)]
     pub held_share: f64,
+    /// What making it twice as fast would save (see
+    /// [`WallShare::saving_ns`]), which ranks it first.
+    #[serde(default)]
+    pub saving_ns: u64,
 }
 
 pub use crate::state::flags::{QualityFlag, Severity};

@@ -763,44 +763,34 @@ impl SessionReport {
         if self.bottlenecks.is_empty() {
             return;
         }
-        heading(out, "Bottlenecks (what a speed-up would save: wall time held in their own code)");
+        heading(out, "Bottlenecks (what making each twice as fast would save)");
         for (i, b) in self.bottlenecks.iter().enumerate() {
             let op = self.operations.iter().find(|op| op.name == b.name);
             let wall = op.and_then(|op| op.wall.as_ref());
-            let mut notes = Vec::new();
-            if let Some(w) = wall.filter(|w| w.overlap >= 1.5) {
-                notes.push(format!(
-                    "{:.1} calls at once, {} summed",
-                    w.overlap,
-                    duration(b.self_ns)
-                ));
-            }
-            if let Some(w) = wall.filter(|w| w.waiting_share > 0.5) {
-                notes.push(format!("{} waiting", percent(w.waiting_share)));
-            }
-            if b.total_ns > b.self_ns {
-                notes.push(format!("{} with callees", duration(b.total_ns)));
-            }
-            let notes =
-                if notes.is_empty() { String::new() } else { format!("  ({})", notes.join("; ")) };
             // Reports written before wall shares: their self time.
-            let (held, share) = if b.held_ns > 0 {
-                (b.held_ns, b.held_share)
-            } else {
-                (b.self_ns, b.self_share_of_wall)
-            };
+            let (held, saving) =
+                if b.held_ns > 0 { (b.held_ns, b.saving_ns) } else { (b.self_ns, b.self_ns / 2) };
+            let mut notes = vec![format!("held {}", duration(held))];
+            if let Some(w) = wall.filter(|w| w.overlap >= 1.5) {
+                notes.push(format!("{:.1} at once", w.overlap));
+            }
+            if wall.is_some_and(|w| w.waiting_share > 0.5) {
+                notes.push("waiting".to_owned());
+            }
+            let share = if self.wall_ns > 0 { saving as f64 / self.wall_ns as f64 } else { 0.0 };
             let _ = writeln!(
                 out,
-                "  {}. {} {} {}{notes}",
+                "  {}. {} {} {}  ({})",
                 i + 1,
-                pad(&elide::fit(&b.name, 40), 40),
-                lpad(&duration(held), 9),
-                lpad(&share_cell(share), 7)
+                pad(&elide::fit(&b.name, 36), 36),
+                lpad(&duration(saving), 9),
+                lpad(&share_cell(share), 7),
+                notes.join(", ")
             );
         }
         let _ = writeln!(
             out,
-            "  held: time in its own code, overlapping calls counted once; %: of the session's wall time"
+            "  saving: if twice as fast, % of the wall; held: time in its own code, overlaps once"
         );
     }
 

@@ -24,10 +24,12 @@ pub(crate) fn attach(
     wall_ns: u64,
 ) {
     let Some(table) = table.filter(|t| t.looks >= MIN_LOOKS) else { return };
-    let mut by_name: BTreeMap<&str, SiteWall> = BTreeMap::new();
+    let savings = table.savings();
+    let mut by_name: BTreeMap<&str, (SiteWall, f64)> = BTreeMap::new();
     for (index, site) in table.sites.iter().enumerate() {
         let Some(info) = sites.get(index) else { continue };
-        let row = by_name.entry(info.name.as_str()).or_default();
+        let (row, saving) = by_name.entry(info.name.as_str()).or_default();
+        *saving += savings.as_ref().and_then(|s| s.get(index)).copied().unwrap_or(0.0);
         row.held_ns += site.held_ns;
         row.in_flight_ns += site.in_flight_ns;
         row.covered_ns += site.covered_ns;
@@ -41,9 +43,17 @@ pub(crate) fn attach(
     }
     for op in operations {
         let self_ns = op.self_time_ns();
-        let seen = by_name.get(op.name.as_str()).filter(|w| w.in_flight_ns > 0.0);
+        let seen = by_name.get(op.name.as_str()).filter(|(w, _)| w.in_flight_ns > 0.0);
         op.wall = Some(match seen {
-            Some(w) => share_of(self_ns, w, table, wall_ns),
+            Some((w, saving)) => {
+                let mut share = share_of(self_ns, w, table, wall_ns);
+                // Without runs (too many to keep), half of what it held.
+                share.saving_ns = match &savings {
+                    Some(_) => (*saving as u64).min(wall_ns),
+                    None => share.held_ns / 2,
+                };
+                share
+            }
             None => WallShare {
                 held_ns: self_ns.min(wall_ns),
                 share: ratio(self_ns.min(wall_ns) as f64, wall_ns as f64),
@@ -52,6 +62,7 @@ pub(crate) fn attach(
                 waiting_share: 0.0,
                 stage: None,
                 sampled: false,
+                saving_ns: self_ns.min(wall_ns) / 2,
             },
         });
     }
@@ -75,6 +86,7 @@ fn share_of(self_ns: u64, w: &SiteWall, table: &WallTable, wall_ns: u64) -> Wall
         waiting_share: ratio(w.waiting_ns, w.held_ns),
         stage,
         sampled: true,
+        saving_ns: 0,
     }
 }
 

@@ -6,6 +6,7 @@
 //! session becomes (the report) is decided above it and handed back to be
 //! archived, so the history's type is a parameter here.
 
+mod runs;
 pub(crate) mod wall;
 
 use crate::record::heap::{self, HeapTotals};

@@ -22,6 +22,7 @@
 //! and, when futures pend, the pending counts of the registered callsites.
 //! Nothing on the calls' side but the in-flight stack (see `flight`).
 
+use super::runs::{self, Run};
 use crate::record::recorder::lock;
 use crate::record::{clock, registry};
 use crate::state::Core;
@@ -48,6 +49,12 @@ pub(crate) struct SiteWall {
     pub(crate) by_stage: Vec<(usize, f64)>,
     /// The last look that covered it, so coverage counts a look once.
     seen: u64,
+    /// When its current run started (see [`super::runs`]), while it is in
+    /// flight; whether it was only pending at the latest look, and the most
+    /// calls in flight at one look.
+    run_start: Option<f64>,
+    run_pending: bool,
+    run_peak: u32,
 }
 
 /// What the wall sampler gathered over a session.
@@ -63,13 +70,24 @@ pub(crate) struct WallTable {
     pub(crate) looks: u64,
     /// Names of the stages seen running, in the order first seen.
     pub(crate) stages: Vec<String>,
+    /// Each callsite's runs that ended (see [`super::runs`]), at most
+    /// [`MAX_RUNS`].
+    runs: Vec<Run>,
+    /// Runs left out past [`MAX_RUNS`]: savings are then not estimated.
+    pub(crate) runs_dropped: u64,
 }
+
+/// Runs a session keeps (24 bytes each): enough for hours of operations
+/// that come and go every few milliseconds.
+pub(crate) const MAX_RUNS: usize = 200_000;
 
 impl WallTable {
     /// Splits `dt` nanoseconds among `calls`: (slot, calls of it, pending).
     fn add(&mut self, dt: f64, calls: &[(usize, u32, bool)], stage: Option<usize>) {
         self.looks += 1;
+        let previous = self.sampled_ns;
         self.sampled_ns += dt;
+        self.track_runs(previous, calls);
         let total: u32 = calls.iter().map(|c| c.1).sum();
         if total == 0 {
             self.idle_ns += dt;
@@ -98,6 +116,65 @@ impl WallTable {
                 }
             }
         }
+    }
+
+    /// Ends the runs of callsites no longer in flight at the look before
+    /// this one (`previous`), and starts runs for those newly in flight.
+    fn track_runs(&mut self, previous: f64, calls: &[(usize, u32, bool)]) {
+        for (index, site) in self.sites.iter_mut().enumerate() {
+            let Some(start) = site.run_start else { continue };
+            if calls.iter().any(|c| c.0 == index) {
+                continue;
+            }
+            site.run_start = None;
+            let run = Run {
+                site: index as u32,
+                start,
+                end: previous,
+                pending: site.run_pending,
+                peak: site.run_peak,
+            };
+            if self.runs.len() < MAX_RUNS {
+                self.runs.push(run);
+            } else {
+                self.runs_dropped += 1;
+            }
+        }
+        for &(index, _, _) in calls {
+            if self.sites.len() <= index {
+                self.sites.resize_with(index + 1, SiteWall::default);
+            }
+            let site = &mut self.sites[index];
+            if site.run_start.is_none() {
+                site.run_start = Some(previous);
+                site.run_peak = 0;
+            }
+            let mine = calls.iter().filter(|c| c.0 == index);
+            site.run_pending = mine.clone().all(|c| c.2);
+            site.run_peak = site.run_peak.max(mine.map(|c| c.1).sum());
+        }
+    }
+
+    /// What making each callsite twice as fast would save (see
+    /// [`super::runs`]), runs still going counted to the last look; `None`
+    /// when runs were dropped.
+    pub(crate) fn savings(&self) -> Option<Vec<f64>> {
+        if self.runs_dropped > 0 {
+            return None;
+        }
+        let mut runs = self.runs.clone();
+        for (index, site) in self.sites.iter().enumerate() {
+            if let Some(start) = site.run_start {
+                runs.push(Run {
+                    site: index as u32,
+                    start,
+                    end: self.sampled_ns,
+                    pending: site.run_pending,
+                    peak: site.run_peak,
+                });
+            }
+        }
+        Some(runs::savings(&runs, self.sites.len()))
     }
 
     /// The index of stage `name`, added if new.
@@ -223,6 +300,20 @@ mod tests {
         assert_eq!(table.idle_ns, 100.0);
         let held: f64 = s.iter().map(|w| w.held_ns).sum();
         assert_eq!(held + table.idle_ns, table.sampled_ns);
+    }
+
+    #[test]
+    fn runs_follow_the_looks_and_a_lone_run_saves_half_its_length() {
+        let mut table = WallTable::default();
+        let ms = 1_000_000.0;
+        for _ in 0..10 {
+            table.add(ms, &[(0, 1, false)], None);
+        }
+        for _ in 0..4 {
+            table.add(ms, &[(1, 1, false)], None);
+        }
+        let savings = table.savings().unwrap();
+        assert_eq!(savings, [5.0 * ms, 2.0 * ms]);
     }
 
     #[test]

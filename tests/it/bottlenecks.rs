@@ -145,8 +145,8 @@ fn threads_waiting_in_parallel_count_by_the_wall_they_cover_not_summed() {
     assert_eq!(first(&report), "bottlenecks::crunch", "{report}");
     let wait = wall(&report, "bottlenecks::wait_io");
     assert!(wait.overlap > 2.5, "{wait:?}");
-    // Twin: 30 ms of work after the same wait: the wait comes first.
-    let report = threads_then_work(ms(30));
+    // Twin: 20 ms of work after the same wait: the wait comes first.
+    let report = threads_then_work(ms(20));
     assert_eq!(first(&report), "bottlenecks::wait_io", "{report}");
 }
 

@@ -31,6 +31,10 @@
 /// Ends or starts closer than this are taken as one moment: three looks.
 pub(crate) const TIE: f64 = 3_000_000.0;
 
+/// How long after the work it waited on a waiter may end (a thread
+/// joined, a task's handle polled on a busy machine): ten looks.
+pub(crate) const WAKE: f64 = 10_000_000.0;
+
 /// One run of a callsite: from the look before the first that saw it in
 /// flight to the last that did.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -68,7 +72,7 @@ pub(crate) fn savings(runs: &[Run], sites: usize) -> Vec<f64> {
     by_end.sort_by(|a, b| a.end.total_cmp(&b.end));
     // Whether `y` ended waiting on a run that ended just before it.
     let explained = |y: &Run| -> bool {
-        let from = by_end.partition_point(|z| z.end < y.end - TIE);
+        let from = by_end.partition_point(|z| z.end < y.end - WAKE);
         by_end[from..]
             .iter()
             .take_while(|z| z.end <= y.end)
@@ -197,6 +201,15 @@ mod tests {
         // checksums 63-75 outlive the downloads but follow them.
         let runs = [Run { pending: true, ..wide(1, 1.0, 68.0, 5) }, run(2, 63.0, 75.0)];
         assert_eq!(saved(&runs)[1], 33.5);
+    }
+
+    #[test]
+    fn a_waiter_joined_late_on_a_busy_machine_still_blocks_nothing() {
+        // A sync function joins four threads 8 ms after their waits end.
+        let runs = [run(0, 0.0, 68.0), wide(1, 0.5, 60.0, 4), run(2, 68.0, 98.0)];
+        let s = saved(&runs);
+        assert_eq!(s[1], 29.8);
+        assert_eq!(s[2], 15.0);
     }
 
     #[test]

@@ -9,9 +9,9 @@
 //!
 //! - a run that other work outlives saves nothing: the session waits for
 //!   that work anyway (`join!(slow, fast)`: speeding `fast` saves nothing);
-//! - a run that outlives the others saves at most the time it runs on alone
-//!   after the last of them ended (`join!(100 ms, 90 ms)`: halving the first
-//!   saves 10 ms, not 50);
+//! - a run that outlives the others forked with it saves at most the time
+//!   it runs on alone after the last of them ended (`join!(100 ms, 90 ms)`:
+//!   halving the first saves 10 ms, not 50);
 //! - a run alone saves half its length.
 //!
 //! Three kinds of overlap are not joins, and are left out:
@@ -86,6 +86,13 @@ pub(crate) fn savings(runs: &[Run], sites: usize) -> Vec<f64> {
         let mut blocked = false;
         for y in &by_start[..before_end] {
             if y.site == x.site || y.end <= x.start {
+                continue;
+            }
+            // Only work forked with `x` is joined with it; work that
+            // started later or earlier and ends inside it runs beside it
+            // (a pipeline's other stage, a callee's helper).
+            let forked_with = (y.start - x.start).abs() <= TIE;
+            if !forked_with && y.end <= x.end + TIE {
                 continue;
             }
             if y.end <= x.end && x.end - y.end <= TIE {
@@ -210,6 +217,17 @@ mod tests {
         let s = saved(&runs);
         assert_eq!(s[1], 29.8);
         assert_eq!(s[2], 15.0);
+    }
+
+    #[test]
+    fn the_stages_of_a_pipeline_do_not_bound_each_other() {
+        // A consumer stores 3-105; the producer's items come in short runs
+        // between its sends, the last ending at 95.
+        let mut runs = vec![run(1, 3.0, 105.0)];
+        runs.extend((0..20).map(|i| run(0, i as f64 * 5.0, i as f64 * 5.0 + 2.0)));
+        let s = saved(&runs);
+        assert_eq!(s[1], 51.0, "the consumer is the pipeline's pace");
+        assert_eq!(s[0], 20.0, "the producer's runs, each alone beside a stage started before");
     }
 
     #[test]

@@ -202,3 +202,43 @@ fn a_future_waiting_while_local_work_runs_holds_only_its_share() {
     let report = m.end_session().unwrap();
     assert_eq!(first(&report), "bottlenecks::remote", "{report}");
 }
+
+#[monitor("bottlenecks::load")]
+fn load() {
+    std::thread::sleep(ms(4));
+}
+
+fn dominant_advice(report: &SessionReport, name: &str) -> String {
+    let finding = report
+        .findings
+        .iter()
+        .find(|f| f.kind == "dominant_operation" && f.subject.as_deref() == Some(name));
+    finding.and_then(|f| f.recommendation.clone()).unwrap_or_else(|| panic!("{report}"))
+}
+
+#[test]
+fn the_advice_on_a_dominant_operation_names_the_cache_already_in_front_of_it() {
+    // 40 lookups, 10 misses: `load` runs on each miss.
+    let m = Monitor::new();
+    m.start_session("cached");
+    m.scope(|| {
+        for i in 0..40 {
+            if i % 4 == 0 {
+                m.record_cache_miss();
+                load();
+            } else {
+                m.record_cache_hit();
+            }
+        }
+    });
+    let report = m.end_session().unwrap();
+    let advice = dominant_advice(&report, "bottlenecks::load");
+    assert!(advice.contains("already sits behind a cache (75.0% hit rate"), "{advice}");
+    // Must not fire: the same calls with no cache counted.
+    let m = Monitor::new();
+    m.start_session("uncached");
+    m.scope(|| (0..10).for_each(|_| load()));
+    let report = m.end_session().unwrap();
+    let advice = dominant_advice(&report, "bottlenecks::load");
+    assert!(!advice.contains("cache"), "{advice}");
+}

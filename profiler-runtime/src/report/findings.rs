@@ -116,18 +116,15 @@ fn held_share(op: &OperationStats, wall_ns: u64) -> f64 {
     }
 }
 
-/// The cache in front of `op`, with its hit rate: a cache that missed
-/// exactly as many times as `op` was called (its loader runs on a miss).
+/// The cache in front of `op`, with its hit rate: one whose misses match
+/// `op`'s calls (see [`super::tail::cache_link`]); the name is empty for
+/// the unnamed `record_cache_hit`/`record_cache_miss` counters.
 pub(crate) fn cache_in_front(report: &SessionReport, op: &OperationStats) -> Option<(String, f64)> {
-    if op.calls == 0 {
+    let link = super::tail::cache_link(report, op)?;
+    if link.role != super::tail::CacheRole::RunOnMiss || link.cache.hits == 0 {
         return None;
     }
-    let named = report.cache.caches.iter().map(|c| (c.name.as_str(), c.misses, c.hit_rate));
-    let total = std::iter::once(("", report.cache.misses, report.cache.hit_rate));
-    named
-        .chain(total)
-        .find(|&(_, misses, rate)| misses == op.calls && rate.is_some_and(|r| r > 0.0))
-        .map(|(name, _, rate)| (name.to_owned(), rate.unwrap_or(0.0)))
+    Some((link.cache.name.clone().unwrap_or_default(), link.cache.hit_rate()))
 }
 
 /// The operations that held more than [`DOMINANT_SHARE`] of the session's

@@ -210,7 +210,7 @@ fn dominant_advice(
             "it already sits behind {which} ({} hit rate, its {} misses are these calls): \
              raise the hit rate (size, time to live, warming) or make a miss cheaper",
             percent(rate),
-            op.calls
+            count(op.calls)
         );
     }
     if waiting && overlap >= 1.5 {

@@ -257,7 +257,7 @@ pub struct OperationStats {
 /// session could get if its own code took no time, as far as its calls
 /// show it.
 ///
-/// Every millisecond (see the README's "Bottlenecks" section) a sampler
+/// Every 2 ms (see the README's "Bottlenecks" section) a sampler
 /// looks at which monitored calls are in flight in their own code: running
 /// on a thread with no monitored call open inside them, or futures pending
 /// on something other than a monitored future (a timer, I/O, a lock). The

@@ -28,11 +28,12 @@
 //! Times are nanoseconds since the sampler's first look; a run's ends are
 //! known to one look interval, and [`TIE`] absorbs that.
 
-/// Ends or starts closer than this are taken as one moment: three looks.
+/// Ends or starts closer than this are taken as one moment: a look and a
+/// half (see `wall::WALL_INTERVAL`).
 pub(crate) const TIE: f64 = 3_000_000.0;
 
 /// How long after the work it waited on a waiter may end (a thread
-/// joined, a task's handle polled on a busy machine): ten looks.
+/// joined, a task's handle polled on a busy machine): five looks.
 pub(crate) const WAKE: f64 = 10_000_000.0;
 
 /// One run of a callsite: from the look before the first that saw it in

@@ -1,5 +1,5 @@
 //! The wall sampler: one thread per running session that, every
-//! [`WALL_INTERVAL`], looks at which monitored calls are in flight in their
+//! [`WALL_INTERVAL`] (2 ms), looks at which monitored calls are in flight in their
 //! own code (see [`crate::record::flight`]) and splits the time since its
 //! last look evenly among them.
 //!
@@ -30,8 +30,10 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-/// How often the wall sampler looks.
-pub(crate) const WALL_INTERVAL: Duration = Duration::from_millis(1);
+/// How often the wall sampler looks: every millisecond cost 2.5 % of a core
+/// in wake-ups on the development machine, every 2 ms 1.5 %, and the
+/// ground-truth suite ranks as well at 2 ms.
+pub(crate) const WALL_INTERVAL: Duration = Duration::from_millis(2);
 
 /// One callsite's sums over a session, in nanoseconds.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -4,6 +4,7 @@
 //! set of rules, applied once) and its regressions against the previous
 //! run; each crossing is one alert per session.
 
+use super::compare::Outcome;
 use super::SessionReport;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -29,8 +30,9 @@ pub enum AlertKind {
     /// Raised once per session: while it runs, from the memory sampler, as
     /// soon as the rise is steady, or else when it ends.
     MemoryGrowth,
-    /// An operation's mean or p99 rose past the threshold against the
-    /// previous run (`value` and `threshold` in percent).
+    /// An operation regressed against the previous run: its typical call
+    /// or p99 rose past the threshold, with evidence (`value` is the
+    /// largest such rise, `threshold` the comparison's, both in percent).
     Regression,
 }
 
@@ -85,10 +87,15 @@ pub(crate) fn of(report: &SessionReport) -> Vec<Alert> {
     if let Some(previous) = &report.previous {
         let limit = previous.options.threshold_pct;
         for op in previous.regressions() {
-            let rise = [op.mean_ns.percent(), op.p99_ns.percent()]
-                .into_iter()
-                .flatten()
-                .fold(f64::MIN, f64::max);
+            let judged = op.judgements.iter().filter(|j| j.outcome == Outcome::Rose);
+            let rise = match judged.filter_map(|j| j.change_pct).reduce(f64::max) {
+                Some(rise) => rise,
+                // A comparison saved before measures were judged: its figures.
+                None => [op.mean_ns.percent(), op.p99_ns.percent()]
+                    .into_iter()
+                    .flatten()
+                    .fold(f64::MIN, f64::max),
+            };
             out.push(alert(
                 AlertKind::Regression,
                 &op.name,
@@ -139,3 +146,29 @@ pub(crate) fn log(report: &SessionReport, alerts: &[Alert]) {
 /// Without the `log` feature, nothing goes to a logger.
 #[cfg(not(feature = "log"))]
 pub(crate) fn log(_report: &SessionReport, _alerts: &[Alert]) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::compare::tests::{calls, op_of, report, Rng};
+    use crate::CompareOptions;
+
+    #[test]
+    fn a_regression_against_the_previous_run_alerts_with_the_rise_judged() {
+        let mut rng = Rng(20);
+        let before = report("job", 1, vec![op_of("load", &calls(&mut rng, 1_000, 1.0))]);
+        let mut now = report("job", 2, vec![op_of("load", &calls(&mut rng, 1_000, 1.3))]);
+        now.previous = Some(now.compare(&before, &CompareOptions::default()));
+        let alerts = of(&now);
+        let regression = alerts.iter().find(|a| a.kind == AlertKind::Regression).expect("an alert");
+        let typical =
+            now.previous.as_ref().unwrap().operations[0].judgements[0].change_pct.unwrap();
+        assert!(regression.value >= typical && regression.value > 20.0, "{regression:?}");
+        assert_eq!((regression.subject.as_str(), regression.threshold), ("load", 10.0));
+
+        // The same calls again: no alert.
+        let mut same = report("job", 3, vec![op_of("load", &calls(&mut rng, 1_000, 1.0))]);
+        same.previous = Some(same.compare(&before, &CompareOptions::default()));
+        assert!(of(&same).iter().all(|a| a.kind != AlertKind::Regression));
+    }
+}

@@ -72,11 +72,19 @@ fn mark(verdict: Verdict) -> &'static str {
     }
 }
 
-/// `12 calls a side` or `12 and 30 calls`: the timed calls where the
+/// The calls the tests had on each side: the timed calls where the
 /// comparison kept them, else the calls.
+fn sample(op: &OperationChange) -> Change {
+    if op.timed_calls == Change::default() {
+        op.calls
+    } else {
+        op.timed_calls
+    }
+}
+
+/// `12 calls a side` or `12 and 30 calls`.
 fn calls_on_sides(op: &OperationChange) -> String {
-    let Change { before, after } =
-        if op.timed_calls == Change::default() { op.calls } else { op.timed_calls };
+    let Change { before, after } = sample(op);
     let noun = |n: u64| if n == 1 { "call" } else { "calls" };
     if before == after {
         format!("{} {} a side", count(before), noun(before))
@@ -149,10 +157,8 @@ fn flagged(op: &OperationChange, limit_pct: f64) -> String {
 /// `None` when there is nothing to explain.
 fn unjudged(op: &OperationChange, limit_pct: f64) -> Option<String> {
     let why = match op.verdict {
-        Verdict::TooFewCalls => {
-            let needed = op.judgements.iter().map(|j| j.calls_needed).min().unwrap_or(0);
-            vec![format!("{}; a verdict needs {needed} a side", calls_on_sides(op))]
-        }
+        // Listed together, see `few_calls`.
+        Verdict::TooFewCalls => return None,
         Verdict::NoHistogram => {
             vec!["no call-time histogram on a side (a report from an older version): nothing to test"
                 .to_owned()]
@@ -180,6 +186,28 @@ fn unjudged(op: &OperationChange, limit_pct: f64) -> Option<String> {
             .collect(),
     };
     (!why.is_empty()).then(|| why.join("; "))
+}
+
+/// The operations with too few calls for any verdict, on one line:
+/// `under 20 calls a side: load_config (2), parse (1 and 3)`.
+fn few_calls(ops: &[&OperationChange]) -> Option<String> {
+    let needed = ops.iter().flat_map(|op| &op.judgements).map(|j| j.calls_needed).min();
+    let listed: Vec<String> = ops
+        .iter()
+        .map(|op| {
+            let Change { before, after } = sample(op);
+            let calls = if before == after {
+                count(before)
+            } else {
+                format!("{} and {}", count(before), count(after))
+            };
+            format!("{} ({calls})", elide::fit(&op.name, NAME_WIDTH))
+        })
+        .collect();
+    (!listed.is_empty()).then(|| {
+        let under = needed.map_or(String::new(), |n| format!("under {n} calls a side, "));
+        format!("{under}no verdict: {}", listed.join(", "))
+    })
 }
 
 impl Comparison {
@@ -275,10 +303,16 @@ impl Comparison {
                 wrap(out, &format!("{first} "), "      ", &flagged(op, limit));
             }
         }
-        if !unjudged.is_empty() {
+        let few: Vec<&OperationChange> =
+            self.operations.iter().filter(|op| op.verdict == Verdict::TooFewCalls).collect();
+        let few = few_calls(&few);
+        if !unjudged.is_empty() || few.is_some() {
             let _ = writeln!(out, "  Not judged:");
             for (op, why) in unjudged {
                 wrap(out, &format!("  ? {}: ", elide::fit(&op.name, NAME_WIDTH)), "      ", &why);
+            }
+            if let Some(few) = few {
+                wrap(out, "  ? ", "      ", &few);
             }
         }
         for (label, sign, ops) in [("Added", "+", &self.added), ("Removed", "-", &self.removed)] {
@@ -375,7 +409,7 @@ mod tests {
         assert!(line("  ! fetch_user: typical call +").contains("(p = "), "{text}");
         assert!(line("  · score: typical call -").contains("(p < 1e-15)"), "{text}");
         assert!(line("  ? score: p99 -").contains("% not significant (p = "), "{text}");
-        assert_eq!(line("  ? parse:"), "  ? parse: 1 call a side; a verdict needs 20 a side");
+        assert_eq!(line("  ? under "), "  ? under 20 calls a side, no verdict: parse (1)");
         let llm = line("  ? enrich_with_llm:");
         assert!(
             llm.contains("p99 +") && llm.ends_with("not judged: 40 calls a side, a p99 needs 100"),

@@ -214,9 +214,9 @@ fn diff_refuses_a_run_it_cannot_judge_with_one_line_and_exit_2() {
     let mut compiled_out = nothing("job", false);
     compiled_out.recording = Recording::CompiledOut;
     let cases = [
-        ("off.json", nothing("job", true), "off.json: the report cannot be judged: in its session recording was off all session (run with --profile or PROFILER=1)"),
-        ("empty.json", nothing("job", false), "empty.json: the report cannot be judged: in its session recording was on, but nothing monitored ran"),
-        ("compiled-out.json", compiled_out, "compiled-out.json: the report cannot be judged: in its session #[monitor] was compiled out"),
+        ("off.json", nothing("job", true), "off.json: the report cannot be judged: recording was off all session (run with --profile or PROFILER=1)"),
+        ("empty.json", nothing("job", false), "empty.json: the report cannot be judged: recording was on, but nothing monitored ran"),
+        ("compiled-out.json", compiled_out, "compiled-out.json: the report cannot be judged: #[monitor] was compiled out"),
         ("no-ops.json", report("job", &[]), "no-ops.json: the report has no operations: nothing was recorded"),
         ("other.json", report("other", &ops), "other.json: the report is of session \"other\" and the baseline of session \"job\""),
         ("most-gone.json", report("job", &ops[2..]), "most-gone.json: 2 of the baseline's 3 operations are missing from the report (\"load\" and 1 more)"),

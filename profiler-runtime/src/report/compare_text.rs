@@ -335,8 +335,8 @@ impl Comparison {
         } else if regressed == 0 {
             let needs = format!(
                 "; the typical call needs {} calls a side, a p99 {}",
-                self.options.calls_needed(false),
-                self.options.calls_needed(true)
+                self.options.calls_needed(Measure::Typical),
+                self.options.calls_needed(Measure::P99)
             );
             wrap(out, "  no regressions ", "    ", &format!("({}{needs})", self.rule("up")));
         }

@@ -43,8 +43,8 @@ pub(crate) fn test(
     let fewest = ladder.before.min(ladder.after);
     let no_histogram = lacks_histogram(before) || lacks_histogram(now);
     let rank = rank_test(&ladder);
-    let typical_needed = options.calls_needed(false);
-    let p99_needed = options.calls_needed(true);
+    let typical_needed = options.calls_needed(Measure::Typical);
+    let p99_needed = options.calls_needed(Measure::P99);
     let p99_test = (fewest >= p99_needed).then(|| quantile_test(&ladder, 0.99)).flatten();
     [
         Tested {

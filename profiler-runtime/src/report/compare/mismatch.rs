@@ -53,10 +53,10 @@ impl fmt::Display for Mismatch {
         let quoted = |id: &str| format!("{id:?}");
         match self {
             Mismatch::Unrecorded { baseline, recording } => {
-                let (who, what) = if *baseline {
-                    ("the baseline cannot judge a run", "the baseline's session")
+                let who = if *baseline {
+                    "the baseline cannot judge a run"
                 } else {
-                    ("the report cannot be judged", "its session")
+                    "the report cannot be judged"
                 };
                 let why = match recording {
                     Recording::Off => "recording was off all session (run with --profile or PROFILER=1)",
@@ -69,7 +69,7 @@ impl fmt::Display for Mismatch {
                     Recording::Empty => "recording was on, but nothing monitored ran",
                     _ => "it was not recorded whole",
                 };
-                write!(f, "{who}: in {what} {why}")
+                write!(f, "{who}: {why}")
             }
             Mismatch::NoOperations => f.write_str(
                 "the report has no operations: nothing was recorded (was recording on? \

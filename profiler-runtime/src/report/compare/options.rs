@@ -1,6 +1,7 @@
 //! What counts as a regression: the threshold, the calls each measure
 //! needs, and the significance level, with their defaults.
 
+use super::verdict::Measure;
 use crate::record::histogram::MAX_RELATIVE_ERROR;
 use serde::{Deserialize, Serialize};
 
@@ -71,12 +72,11 @@ impl CompareOptions {
         self.threshold_pct.max(PERCENTILE_RESOLUTION_PCT)
     }
 
-    /// The timed calls a side needs for `measure`.
-    pub(crate) fn calls_needed(&self, p99: bool) -> u64 {
-        if p99 {
-            self.min_calls.max(P99_MIN_CALLS)
-        } else {
-            self.min_calls.max(1)
+    /// The timed calls a side needs for `measure` to be judged.
+    pub(crate) fn calls_needed(&self, measure: Measure) -> u64 {
+        match measure {
+            Measure::P99 => self.min_calls.max(P99_MIN_CALLS),
+            Measure::Typical | Measure::Mean => self.min_calls.max(1),
         }
     }
 }

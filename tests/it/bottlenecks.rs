@@ -242,3 +242,26 @@ fn the_advice_on_a_dominant_operation_names_the_cache_already_in_front_of_it() {
     let advice = dominant_advice(&report, "bottlenecks::load");
     assert!(!advice.contains("cache"), "{advice}");
 }
+
+#[test]
+fn the_flame_graph_counts_overlapping_calls_once() {
+    // The fan-out at the detailed level: ten overlapping fetches summed
+    // would make the graph about 950 ms wide, several times the session.
+    let m = Monitor::new();
+    m.set_level(profiler_runtime::Level::Detailed);
+    m.start_session("flame");
+    runtime().block_on(m.bind(async {
+        fan_out().await;
+    }));
+    let report = m.end_session().unwrap();
+    let svg = report.to_flamegraph_svg().unwrap();
+    let total = svg
+        .split("all (")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .map(|n| n.replace(',', "").parse::<u64>().unwrap())
+        .unwrap_or_else(|| panic!("no total in the graph"));
+    assert!(total <= report.wall_ns, "{total} ns drawn for a {} ns session", report.wall_ns);
+    let fetch = report.operations.iter().find(|op| op.name == "bottlenecks::fetch").unwrap();
+    assert!(fetch.self_time_ns() > 3 * report.wall_ns, "the calls do overlap: {report}");
+}

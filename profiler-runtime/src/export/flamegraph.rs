@@ -15,8 +15,10 @@ fn frame(name: &str) -> String {
 }
 
 impl SessionReport {
-    /// The call tree as an SVG flame graph: each path's box as wide as its
-    /// time (its self time plus its callees'), callees above their callers,
+    /// The call tree as an SVG flame graph: each path's box as wide as the
+    /// wall time it held (its self time scaled by its operation's held
+    /// over self time, see [`crate::WallShare`], so a fan-out's overlapping
+    /// calls count once; plus its callees'), callees above their callers,
     /// colours by name so one function keeps its colour. The SVG is
     /// interactive in a browser (hover for the time, click to zoom). Frame
     /// names are shown as written, with `%`, `;` and control characters
@@ -43,9 +45,9 @@ impl SessionReport {
     /// # Ok::<(), profiler_runtime::Error>(())
     /// ```
     pub fn to_flamegraph_svg(&self) -> Result<String, Error> {
-        let lines = self.folded_lines("a flame graph", frame)?;
+        let lines = self.held_lines("a flame graph", frame)?;
         let mut options = inferno::flamegraph::Options::default();
-        options.title = format!("{} — self time", self.session_id);
+        options.title = format!("{} — wall time held (overlapping calls once)", self.session_id);
         options.count_name = "ns".to_owned();
         options.name_type = "Operation:".to_owned();
         // Colour by name, not at random: the same operation keeps its colour

@@ -72,6 +72,34 @@ impl SessionReport {
         export: &'static str,
         frame: fn(&str) -> String,
     ) -> Result<Vec<String>, Error> {
+        self.weighted_lines(export, frame, |_| 1.0)
+    }
+
+    /// [`SessionReport::folded_lines`] with each path's self time scaled
+    /// by its last operation's held time over its self time (see
+    /// [`crate::WallShare`]): overlapping calls count once, so the widths
+    /// add up to at most the session's wall time.
+    pub(crate) fn held_lines(
+        &self,
+        export: &'static str,
+        frame: fn(&str) -> String,
+    ) -> Result<Vec<String>, Error> {
+        let ratio = |name: &str| {
+            let op = self.operations.iter().find(|op| op.name == name);
+            match op.and_then(|op| op.wall.as_ref().map(|w| (w.held_ns, op.self_time_ns()))) {
+                Some((held, own)) if own > 0 => held as f64 / own as f64,
+                _ => 1.0,
+            }
+        };
+        self.weighted_lines(export, frame, ratio)
+    }
+
+    fn weighted_lines(
+        &self,
+        export: &'static str,
+        frame: fn(&str) -> String,
+        ratio: impl Fn(&str) -> f64,
+    ) -> Result<Vec<String>, Error> {
         let tree = self.call_tree.as_ref().ok_or(Error::NotRecorded {
             export,
             needs: "call tree",
@@ -81,9 +109,11 @@ impl SessionReport {
         paths.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(paths
             .iter()
-            .map(|p| {
+            .filter_map(|p| {
+                let leaf = p.path.last().map_or(1.0, |name| ratio(name));
+                let ns = (p.self_ns as f64 * leaf) as u64;
                 let frames: Vec<String> = p.path.iter().map(|n| frame(n)).collect();
-                format!("{} {}", frames.join(";"), p.self_ns)
+                (ns > 0).then(|| format!("{} {ns}", frames.join(";")))
             })
             .collect())
     }

@@ -79,6 +79,7 @@ impl SessionReport {
     /// by its last operation's held time over its self time (see
     /// [`crate::WallShare`]): overlapping calls count once, so the widths
     /// add up to at most the session's wall time.
+    #[cfg(feature = "flamegraph")]
     pub(crate) fn held_lines(
         &self,
         export: &'static str,

@@ -201,6 +201,19 @@ fn a_future_waiting_while_local_work_runs_holds_only_its_share() {
     }));
     let report = m.end_session().unwrap();
     assert_eq!(first(&report), "bottlenecks::remote", "{report}");
+    // `local` held a good part of the run, but the join waited for
+    // `remote` anyway: no "start here" on it.
+    let local = wall(&report, "bottlenecks::local");
+    assert!(local.share > 0.2, "{local:?}");
+    assert_eq!(local.saving_ns, 0, "{local:?}");
+    let dominant = |name: &str| {
+        report
+            .findings
+            .iter()
+            .any(|f| f.kind == "dominant_operation" && f.subject.as_deref() == Some(name))
+    };
+    assert!(!dominant("bottlenecks::local"), "{report}");
+    assert!(dominant("bottlenecks::remote"), "{report}");
 }
 
 #[monitor("bottlenecks::load")]

@@ -63,11 +63,14 @@ pub(crate) fn sample() -> Option<ProcessSample> {
 /// container that has its own view) was ready to run but waited for a CPU,
 /// since boot: Linux's pressure stall information (`some total=` in
 /// `/proc/pressure/cpu`). `None` elsewhere, and where the kernel keeps none.
+/// Only an enabled build samples the process.
+#[cfg(feature = "enabled")]
 pub(crate) fn cpu_pressure_us() -> Option<u64> {
     parse_cpu_pressure(&std::fs::read_to_string("/proc/pressure/cpu").ok()?)
 }
 
 /// The `some` line's `total=` of a `/proc/pressure/cpu` text.
+#[cfg(any(feature = "enabled", test))]
 fn parse_cpu_pressure(text: &str) -> Option<u64> {
     let some = text.lines().find(|l| l.starts_with("some "))?;
     some.split_whitespace().find_map(|field| field.strip_prefix("total="))?.parse().ok()

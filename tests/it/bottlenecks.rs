@@ -278,3 +278,28 @@ fn the_flame_graph_counts_overlapping_calls_once() {
     let fetch = report.operations.iter().find(|op| op.name == "bottlenecks::fetch").unwrap();
     assert!(fetch.self_time_ns() > 3 * report.wall_ns, "the calls do overlap: {report}");
 }
+
+#[monitor("bottlenecks::naps_then_panics")]
+async fn naps_then_panics() {
+    tokio::time::sleep(ms(10)).await;
+    panic!("after its nap");
+}
+
+#[test]
+fn a_future_that_panics_after_waiting_stops_counting_as_waiting() {
+    // It waits 10 ms in its own code, then panics in the poll that resumes
+    // it. In the next session a 40 ms call runs alone: had the panicked
+    // future stayed counted as pending, the call would hold only half of
+    // its time.
+    let m = Monitor::new();
+    m.start_session("panics");
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        runtime().block_on(m.bind(naps_then_panics()))
+    }));
+    assert!(outcome.is_err());
+    m.start_session("after");
+    m.scope(|| crunch(ms(40)));
+    let report = m.end_session().unwrap();
+    let crunch = wall(&report, "bottlenecks::crunch");
+    assert!(crunch.held_ns > 36_000_000, "it shared its time with a phantom: {crunch:?}");
+}

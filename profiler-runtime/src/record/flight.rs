@@ -18,13 +18,14 @@
 //! - [`Waiting`], one per recorder: per callsite, how many of its futures are
 //!   pending in their own code. Futures move between threads, so these are
 //!   shared counters: one read-modify-write when such a future pends and one
-//!   when it is polled again or dropped. Sync calls never touch them.
+//!   when it is polled again or dropped (while polled, it is on its thread's
+//!   stack instead). Sync calls never touch them.
 //!
 //! Whether a pending future waits in its own code is told by a flag beside
 //! the stack that each monitored poll sets when it returns `Pending`: the
 //! enclosing poll finds it set when a monitored child is what it waits on.
 
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::*};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::*};
 
 /// Open calls a thread's stack keeps before it wraps around (see
 /// [`Flight::push`]).
@@ -122,14 +123,12 @@ impl Flight {
 /// Per callsite of one recorder (`N` of them at most), its futures pending
 /// in their own code.
 pub(crate) struct Waiting<const N: usize> {
-    /// Futures pending across all callsites: the sampler skips the table at 0.
-    total: AtomicU64,
     counts: [AtomicU32; N],
 }
 
 impl<const N: usize> Waiting<N> {
     pub(crate) const fn new() -> Waiting<N> {
-        Waiting { total: AtomicU64::new(0), counts: [const { AtomicU32::new(0) }; N] }
+        Waiting { counts: [const { AtomicU32::new(0) }; N] }
     }
 
     /// A future of slot `index` pends in its own code.
@@ -138,7 +137,6 @@ impl<const N: usize> Waiting<N> {
         if let Some(count) = self.counts.get(index) {
             // Relaxed: the sampler's view may lag a poll; it only estimates.
             count.fetch_add(1, Relaxed);
-            self.total.fetch_add(1, Relaxed);
         }
     }
 
@@ -147,16 +145,12 @@ impl<const N: usize> Waiting<N> {
     pub(crate) fn remove(&self, index: usize) {
         if let Some(count) = self.counts.get(index) {
             count.fetch_sub(1, Relaxed);
-            self.total.fetch_sub(1, Relaxed);
         }
     }
 
     /// Calls `f(index, count)` for each callsite among the first `sites`
     /// with futures pending in their own code.
     pub(crate) fn for_each(&self, sites: usize, mut f: impl FnMut(usize, u32)) {
-        if self.total.load(Relaxed) == 0 {
-            return;
-        }
         for (index, count) in self.counts.iter().take(sites).enumerate() {
             let count = count.load(Relaxed);
             // A count read between a remove and its add on another thread

@@ -103,6 +103,8 @@ where
                 (Active::start(local::current(), this.site, Framing::Polls), Pause::default())
             }
             State::Running(active, mut pause) => {
+                // Running now, not waiting: a poll that computes for long
+                // after a wake-up must not count twice.
                 if pause.waiting {
                     active.set_waiting(false);
                     pause.waiting = false;
@@ -132,14 +134,18 @@ where
             Some(active) if active.is_timed() => active.flight(),
             _ => None,
         };
-        let outer_pending = flight.is_some_and(|f| f.poll_begins(active_index(&active)));
-        let guard = InPoll(active, flight);
+        let outer_pending =
+            flight.is_some_and(|f| f.poll_begins(active.as_ref().map_or(0, Active::index)));
+        let guard = InPoll { active, flight };
         let polled = this.inner.poll(cx);
         let mut active = guard.disarm();
         if let Some(flight) = flight {
             match polled {
                 Poll::Pending => pause.waiting = flight.poll_pends(),
                 Poll::Ready(_) => flight.poll_completes(outer_pending),
+            }
+            if let Some(active) = active.as_ref().filter(|_| pause.waiting) {
+                active.set_waiting(true);
             }
         }
         if frame != 0 {
@@ -155,9 +161,6 @@ where
                     active.add_children(nesting::poll_end(mark));
                     if active.is_timed() {
                         pause.since = clock::now();
-                    }
-                    if pause.waiting {
-                        active.set_waiting(true);
                     }
                     *this.state = State::Running(*active, pause);
                 }
@@ -177,29 +180,26 @@ where
 
 /// A call in the middle of a `poll`, with the in-flight stack its poll
 /// opened on; dropped armed only by a panic.
-struct InPoll(Option<Active>, Option<&'static Flight>);
+struct InPoll {
+    active: Option<Active>,
+    flight: Option<&'static Flight>,
+}
 
 impl InPoll {
     #[inline(always)]
     fn disarm(mut self) -> Option<Active> {
-        self.0.take()
+        self.active.take()
     }
 }
 
 impl Drop for InPoll {
     #[inline]
     fn drop(&mut self) {
-        if let Some(active) = self.0.take() {
-            if let Some(flight) = self.1 {
+        if let Some(active) = self.active.take() {
+            if let Some(flight) = self.flight {
                 flight.pop();
             }
             active.panicked_polled();
         }
     }
-}
-
-/// The slot index of a call, 0 without one (not read then).
-#[inline(always)]
-fn active_index(active: &Option<Active>) -> usize {
-    active.as_ref().map_or(0, Active::slot_index)
 }

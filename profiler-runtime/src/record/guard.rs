@@ -423,13 +423,7 @@ impl Active {
 
     /// The slot index, without the detailed level's bits.
     #[inline(always)]
-    pub(crate) fn slot_index(&self) -> usize {
-        self.index()
-    }
-
-    /// The slot index, without the detailed level's bits.
-    #[inline(always)]
-    fn index(&self) -> usize {
+    pub(crate) fn index(&self) -> usize {
         self.slot & SLOT_MASK
     }
 

@@ -6,6 +6,7 @@
 
 pub(crate) mod allocator;
 pub(crate) mod memory;
+pub(crate) mod periodic;
 pub(crate) mod sampler;
 pub(crate) mod timeline;
 pub(crate) mod watch;

@@ -4,19 +4,13 @@
 //! there is no thread and no reading.
 
 use super::memory::RssReader;
+use super::periodic::Periodic;
 use super::timeline::Timeline;
 use super::watch::Watchers;
 use crate::record::clock;
 use crate::record::recorder::lock;
-use std::sync::{Arc, Condvar, Mutex};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
-
-struct Shared {
-    stop: Mutex<bool>,
-    wake: Condvar,
-    timeline: Mutex<Timeline>,
-}
+use std::sync::Mutex;
+use std::time::Duration;
 
 /// Called on the sampler's thread with a copy of the timeline every
 /// [`HOOK_EVERY`] readings, outside the timeline's lock (a slow hook delays
@@ -27,10 +21,7 @@ pub(crate) type Hook = Box<dyn FnMut(&Timeline) + Send>;
 pub(crate) const HOOK_EVERY: u64 = 16;
 
 /// A running sampler; dropping it stops it.
-pub(crate) struct Sampler {
-    shared: Arc<Shared>,
-    thread: Option<JoinHandle<()>>,
-}
+pub(crate) struct Sampler(Periodic<Timeline>);
 
 impl Sampler {
     /// Starts reading every `interval`, the first reading at once; `None` if
@@ -42,62 +33,13 @@ impl Sampler {
         interval: Duration,
         stages: &'static Watchers,
         origin: u64,
-        hook: Option<Hook>,
+        mut hook: Option<Hook>,
     ) -> Option<Sampler> {
-        let shared = Arc::new(Shared {
-            stop: Mutex::new(false),
-            wake: Condvar::new(),
-            timeline: Mutex::new(Timeline::new()),
-        });
-        let theirs = shared.clone();
-        let thread = std::thread::Builder::new()
-            .name("profiler-memory".into())
-            .spawn(move || run(&theirs, interval, stages, origin, hook))
-            .ok()?;
-        Some(Sampler { shared, thread: Some(thread) })
-    }
-
-    /// The timeline so far.
-    pub(crate) fn snapshot(&self) -> Timeline {
-        lock(&self.shared.timeline).clone()
-    }
-
-    /// Stops the thread (after one last reading) and returns the timeline.
-    pub(crate) fn stop(mut self) -> Timeline {
-        self.halt();
-        std::mem::take(&mut *lock(&self.shared.timeline))
-    }
-
-    fn halt(&mut self) {
-        *lock(&self.shared.stop) = true;
-        self.shared.wake.notify_all();
-        if let Some(thread) = self.thread.take() {
-            // The thread never panics (it only reads and pushes); if it did,
-            // the timeline it left is still there.
-            let _ = thread.join();
-        }
-    }
-}
-
-impl Drop for Sampler {
-    fn drop(&mut self) {
-        self.halt();
-    }
-}
-
-fn run(
-    shared: &Shared,
-    interval: Duration,
-    stages: &Watchers,
-    origin: u64,
-    mut hook: Option<Hook>,
-) {
-    let started = Instant::now();
-    let mut reader = RssReader::open();
-    let mut read = |reader: &mut RssReader| {
-        if let Some(bytes) = reader.read() {
+        let mut reader = RssReader::open();
+        let read = move |timeline: &Mutex<Timeline>| {
+            let Some(bytes) = reader.read() else { return };
             let at_ns = clock::nanos_between(origin, clock::now());
-            let mut timeline = lock(&shared.timeline);
+            let mut timeline = lock(timeline);
             timeline.push(at_ns, bytes);
             if let Some(heap) = crate::record::heap::process_totals() {
                 timeline.note_heap(heap.live());
@@ -109,28 +51,18 @@ fn run(
             if let (Some(hook), Some(copy)) = (hook.as_mut(), copy) {
                 hook(&copy);
             }
-        }
-    };
-    read(&mut reader);
-    let mut next = started + interval;
-    let mut stop = lock(&shared.stop);
-    loop {
-        let now = Instant::now();
-        if !*stop && now < next {
-            stop = shared
-                .wake
-                .wait_timeout(stop, next - now)
-                .map_or_else(|e| e.into_inner().0, |r| r.0);
-            continue;
-        }
-        drop(stop);
-        read(&mut reader);
-        stop = lock(&shared.stop);
-        if *stop {
-            return;
-        }
-        // Keep to the schedule; after a long stall, start again from now.
-        next = (next + interval).max(Instant::now());
+        };
+        Periodic::start("profiler-memory", interval, Timeline::new(), read).map(Sampler)
+    }
+
+    /// The timeline so far.
+    pub(crate) fn snapshot(&self) -> Timeline {
+        self.0.snapshot()
+    }
+
+    /// Stops the thread (after one last reading) and returns the timeline.
+    pub(crate) fn stop(self) -> Timeline {
+        self.0.stop()
     }
 }
 

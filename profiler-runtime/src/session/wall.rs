@@ -25,9 +25,9 @@
 use super::runs::{self, Run};
 use crate::record::recorder::lock;
 use crate::record::{clock, registry};
+use crate::resources::periodic::Periodic;
 use crate::state::Core;
-use std::sync::{Arc, Condvar, Mutex};
-use std::thread::JoinHandle;
+use std::sync::Mutex;
 use std::time::Duration;
 
 /// How often the wall sampler looks: every millisecond cost 2.5 % of a core
@@ -191,88 +191,40 @@ impl WallTable {
     }
 }
 
-struct Shared {
-    stop: Mutex<bool>,
-    wake: Condvar,
-    table: Mutex<WallTable>,
-}
-
 /// A running wall sampler; dropping it stops it.
-pub(crate) struct WallSampler {
-    shared: Arc<Shared>,
-    thread: Option<JoinHandle<()>>,
-}
+pub(crate) struct WallSampler(Periodic<WallTable>);
 
 impl WallSampler {
     /// Starts looking at `core`'s calls every `interval`; `None` if the
     /// thread cannot be started (the report then ranks by self time).
     pub(crate) fn start(core: &'static Core, interval: Duration) -> Option<WallSampler> {
-        let shared = Arc::new(Shared {
-            stop: Mutex::new(false),
-            wake: Condvar::new(),
-            table: Mutex::new(WallTable::default()),
-        });
-        let theirs = shared.clone();
-        let thread = std::thread::Builder::new()
-            .name("profiler-wall".into())
-            .spawn(move || run(&theirs, core, interval))
-            .ok()?;
-        Some(WallSampler { shared, thread: Some(thread) })
+        let mut last = clock::now();
+        let mut calls: Vec<(usize, u32, bool)> = Vec::new();
+        let look = move |table: &Mutex<WallTable>| {
+            calls.clear();
+            core.recorder
+                .in_flight(registry::count(), |index, n, pending| calls.push((index, n, pending)));
+            let now = clock::now();
+            let dt = clock::nanos_between(last, now) as f64;
+            last = now;
+            let newest = lock(&core.running_stages).newest();
+            let mut table = lock(table);
+            // By name, holding no reference: a stage that ends must stop
+            // showing as running at once.
+            let stage_index = newest.map(|progress| table.stage(&progress.name));
+            table.add(dt, &calls, stage_index);
+        };
+        Periodic::start("profiler-wall", interval, WallTable::default(), look).map(WallSampler)
     }
 
     /// The table so far.
     pub(crate) fn snapshot(&self) -> WallTable {
-        lock(&self.shared.table).clone()
+        self.0.snapshot()
     }
 
-    /// Stops the thread and returns the table.
-    pub(crate) fn stop(mut self) -> WallTable {
-        self.halt();
-        std::mem::take(&mut *lock(&self.shared.table))
-    }
-
-    fn halt(&mut self) {
-        *lock(&self.shared.stop) = true;
-        self.shared.wake.notify_all();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-impl Drop for WallSampler {
-    fn drop(&mut self) {
-        self.halt();
-    }
-}
-
-fn run(shared: &Shared, core: &'static Core, interval: Duration) {
-    let mut last = clock::now();
-    let mut calls: Vec<(usize, u32, bool)> = Vec::new();
-    loop {
-        {
-            let stop = lock(&shared.stop);
-            if *stop {
-                break;
-            }
-            let (stop, _) =
-                shared.wake.wait_timeout(stop, interval).unwrap_or_else(|e| e.into_inner());
-            if *stop {
-                break;
-            }
-        }
-        calls.clear();
-        core.recorder
-            .in_flight(registry::count(), |index, n, pending| calls.push((index, n, pending)));
-        let now = clock::now();
-        let dt = clock::nanos_between(last, now) as f64;
-        last = now;
-        let newest = lock(&core.running_stages).newest();
-        let mut table = lock(&shared.table);
-        // By name, holding no reference: a stage that ends must stop
-        // showing as running at once.
-        let stage_index = newest.map(|progress| table.stage(&progress.name));
-        table.add(dt, &calls, stage_index);
+    /// Stops the thread (after one last look) and returns the table.
+    pub(crate) fn stop(self) -> WallTable {
+        self.0.stop()
     }
 }
 

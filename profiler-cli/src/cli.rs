@@ -1,11 +1,13 @@
 //! The command line: the three commands and their flags, parsed by clap,
 //! with clap's own errors cut to one line.
 
+use crate::endpoint::{Endpoint, DEFAULT_ADDR};
 use crate::failure::Failure;
 use clap::error::ErrorKind;
 use clap::{Args, Parser, Subcommand};
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Reads the JSON reports profiler-runtime saves: show one, compare two,
 /// follow a history directory.
@@ -115,19 +117,19 @@ pub(crate) struct TopArgs {
     /// The program's endpoint: `host:port` or `http://host:port/`.
     #[arg(
         value_name = "ADDR",
-        default_value = crate::top::DEFAULT_ADDR,
-        value_parser = crate::top::Endpoint::parse
+        default_value = DEFAULT_ADDR,
+        value_parser = Endpoint::parse
     )]
-    pub(crate) addr: crate::top::Endpoint,
+    pub(crate) addr: Endpoint,
     /// Seconds between two reads of the report (fractions allowed).
     #[arg(
         long,
         value_name = "SECS",
         default_value = "1",
-        value_parser = crate::top::interval,
+        value_parser = interval,
         allow_hyphen_values = true
     )]
-    pub(crate) interval: std::time::Duration,
+    pub(crate) interval: Duration,
 }
 
 /// `profiler history`.
@@ -161,6 +163,18 @@ fn runs(text: &str) -> Result<usize, String> {
 }
 
 /// A significance level: above 0 and below 1.
+/// The longest interval accepted: a day.
+const MAX_INTERVAL_SECS: f64 = 86_400.0;
+
+/// Parses `--interval`: seconds, more than 0 (`1`, `0.5`, `2s`).
+fn interval(text: &str) -> Result<Duration, String> {
+    let number = text.trim().strip_suffix('s').unwrap_or(text.trim());
+    match number.trim().parse::<f64>() {
+        Ok(secs) if secs > 0.0 && secs <= MAX_INTERVAL_SECS => Ok(Duration::from_secs_f64(secs)),
+        _ => Err("give a number of seconds over 0 and at most 86400, such as 1 or 0.5".to_owned()),
+    }
+}
+
 fn significance(text: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {
         Ok(p) if p > 0.0 && p < 1.0 => Ok(p),
@@ -226,6 +240,16 @@ mod tests {
         assert_eq!(percent("0%"), Ok(0.0));
         for bad in ["-1%", "ten", "%", "", "NaN", "inf%"] {
             assert!(percent(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn intervals_are_positive_seconds() {
+        assert_eq!(interval("1"), Ok(Duration::from_secs(1)));
+        assert_eq!(interval("0.5"), Ok(Duration::from_millis(500)));
+        assert_eq!(interval("2s"), Ok(Duration::from_secs(2)));
+        for bad in ["0", "-1", "ten", "", "NaN", "inf", "1e9"] {
+            assert!(interval(bad).is_err(), "{bad}");
         }
     }
 

@@ -18,6 +18,7 @@
 mod cli;
 mod date;
 mod diff;
+mod endpoint;
 mod export;
 mod failure;
 mod history;

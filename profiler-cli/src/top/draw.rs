@@ -147,10 +147,10 @@ fn lines<'a>(text: &'a [String], title: &str) -> Paragraph<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::endpoint::Endpoint;
     use super::super::reading::{Reading, Watch};
     use super::super::view::{screen, tests::shop, Sort};
     use super::*;
+    use crate::endpoint::Endpoint;
     use ratatui::backend::TestBackend;
     use ratatui::Terminal;
     use std::time::{Duration, Instant};

@@ -2,7 +2,7 @@
 //! program serves (it answers with `Content-Length` and closes), with
 //! timeouts so a stuck program cannot freeze the view.
 
-use super::endpoint::Endpoint;
+use crate::endpoint::Endpoint;
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};

@@ -8,16 +8,13 @@
 //! one.
 
 mod draw;
-mod endpoint;
 mod fetch;
 mod reading;
 mod terminal;
 mod view;
 
-/// The address `top` reads from (`TopArgs::addr`).
-pub(crate) use endpoint::Endpoint;
-
 use crate::cli::TopArgs;
+use crate::endpoint::Endpoint;
 use crate::failure::Failure;
 use crate::Outcome;
 use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -26,23 +23,8 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 use view::Sort;
 
-/// Where `profiler top` looks without an address: the endpoint's default.
-pub(crate) const DEFAULT_ADDR: &str = "127.0.0.1:9184";
-
 /// How often the loop looks for keys and readings.
 const TICK: Duration = Duration::from_millis(50);
-
-/// The longest interval accepted: a day.
-const MAX_INTERVAL_SECS: f64 = 86_400.0;
-
-/// Parses `--interval`: seconds, more than 0 (`1`, `0.5`, `2s`).
-pub(crate) fn interval(text: &str) -> Result<Duration, String> {
-    let number = text.trim().strip_suffix('s').unwrap_or(text.trim());
-    match number.trim().parse::<f64>() {
-        Ok(secs) if secs > 0.0 && secs <= MAX_INTERVAL_SECS => Ok(Duration::from_secs_f64(secs)),
-        _ => Err("give a number of seconds over 0 and at most 86400, such as 1 or 0.5".to_owned()),
-    }
-}
 
 /// What a key asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,16 +107,6 @@ fn spawn_reader(endpoint: Endpoint, interval: Duration) -> mpsc::Receiver<Readin
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn intervals_are_positive_seconds() {
-        assert_eq!(interval("1"), Ok(Duration::from_secs(1)));
-        assert_eq!(interval("0.5"), Ok(Duration::from_millis(500)));
-        assert_eq!(interval("2s"), Ok(Duration::from_secs(2)));
-        for bad in ["0", "-1", "ten", "", "NaN", "inf", "1e9"] {
-            assert!(interval(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn keys_sort_or_quit_and_ctrl_c_is_not_calls() {

@@ -1,8 +1,8 @@
 //! One read of a program's `/report.json`, and what the view keeps across
 //! reads: the latest figures and the state of the connection.
 
-use super::endpoint::Endpoint;
 use super::fetch::{self, Response};
+use crate::endpoint::Endpoint;
 use profiler_runtime::SessionReport;
 use profiler_runtime::Windows;
 use std::time::{Duration, Instant};

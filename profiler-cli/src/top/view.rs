@@ -2,8 +2,8 @@
 //! figures, the chosen sort and the connection to a [`Screen`], so every
 //! line can be tested without a terminal. `draw.rs` only lays it out.
 
-use super::endpoint::Endpoint;
 use super::reading::{Connection, Watch};
+use crate::endpoint::Endpoint;
 use profiler_runtime::{CacheStats, OperationStats, SessionReport};
 use profiler_runtime::{WindowCounts, Windows};
 use std::cmp::Reverse;

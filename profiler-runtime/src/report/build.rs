@@ -2,6 +2,7 @@
 //! percentiles from the merged histograms, stages, counters, the process, and
 //! the findings drawn from all of it.
 
+use super::estimate::scale;
 use super::{
     findings, ApiStats, CacheStats, Dropped, ModelSpend, NamedCacheStats, OperationStats,
     ProcessStats, SessionReport, StageStats, SCHEMA_VERSION,
@@ -522,15 +523,6 @@ fn stage_memory(m: &crate::state::stage::StageMemoryTotals) -> Option<super::Sta
         growth_bytes,
         efficiency,
     })
-}
-
-/// `sum` (over `sampled` calls) scaled to `all` calls; 0 with no sample.
-pub(crate) fn scale(sum: u64, all: u64, sampled: u64) -> u64 {
-    if sampled == 0 {
-        return 0;
-    }
-    let scaled = u128::from(sum) * u128::from(all) / u128::from(sampled);
-    u64::try_from(scaled).unwrap_or(u64::MAX)
 }
 
 /// `part_ns` over `wall_ns`, 0 for an empty session.

@@ -5,7 +5,8 @@
 //! operations table shortens them, and the lines under the table wrap.
 
 use super::compare::{Change, Comparison, Judgement, Measure, OperationChange, Outcome, Verdict};
-use super::text::{count, duration, sanitize, wrap};
+use super::escape::sanitize;
+use super::text::{count, duration, wrap};
 use super::{elide, width, SessionReport};
 use std::fmt::{self, Write as _};
 

@@ -7,7 +7,7 @@
 //! telling end does not fit shows the start of its path, `…`, and
 //! `Type::method`.
 
-use super::text::sanitize;
+use super::escape::sanitize;
 use super::width;
 
 /// Each of `names` shortened to at most `columns` terminal columns, distinct

@@ -3,8 +3,9 @@
 //! Each rule is a small function over the report that states its figures in
 //! the message, so a reader can check the conclusion.
 
+use super::escape::sanitize;
 use super::tail;
-use super::text::{bytes, count, duration, percent, sanitize};
+use super::text::{bytes, count, duration, percent};
 use super::{Bottleneck, Finding, MemoryStats, OperationStats, SessionReport, Severity};
 use crate::state::thresholds::Thresholds;
 

@@ -40,7 +40,7 @@ pub(crate) fn attach(
         let (mut calls, mut nanos) = (t.calls, t.nanos);
         if let Some(op) = names.last().and_then(|&n| rows.get(n)).map(|&i| &operations[i]) {
             if op.estimated {
-                let scale = |n: u64| super::build::scale(n, op.calls, op.timed_calls);
+                let scale = |n: u64| super::estimate::scale(n, op.calls, op.timed_calls);
                 (calls, nanos) = (scale(calls), scale(nanos));
             }
         }

@@ -2,7 +2,8 @@
 //! who called them and what they called, with calls and time per pair; and
 //! the call tree's hottest paths.
 
-use super::text::{count, duration, heading, pad, sanitize, wrap};
+use super::escape::sanitize;
+use super::text::{count, duration, heading, pad, wrap};
 use super::width;
 use super::{elide, CallEdge, SessionReport};
 use std::fmt::Write as _;

@@ -9,6 +9,8 @@ pub(crate) mod build;
 pub(crate) mod compare;
 mod compare_text;
 mod elide;
+mod escape;
+mod estimate;
 pub(crate) mod evidence;
 pub(crate) mod findings;
 pub(crate) mod graph;

@@ -9,7 +9,8 @@
 //! [`MAX_RELATIVE_ERROR`](crate::MAX_RELATIVE_ERROR) of the values they
 //! hold, and so are the times summed from them.
 
-use super::text::{count, duration, percent, sanitize};
+use super::escape::sanitize;
+use super::text::{count, duration, percent};
 use super::{CacheStats, OperationStats, SessionReport};
 
 /// The slowest tenth of the calls is the tail a claim is about: the calls

@@ -4,6 +4,7 @@
 //! (control characters are escaped, long names shortened from the left so the
 //! function's own name stays visible). Sections with nothing to say are left out.
 
+use super::escape::sanitize;
 use super::{elide, width, SessionReport, Severity};
 use std::fmt::{self, Write as _};
 
@@ -135,27 +136,6 @@ pub(crate) fn bytes(n: u64) -> String {
     } else {
         format!("{:.1} KiB", v / 1024.0)
     }
-}
-
-/// Characters that would break a line or reorder or hide text on a terminal:
-/// controls, bidirectional overrides and isolates, zero-width characters.
-fn is_unsafe(ch: char) -> bool {
-    ch.is_control()
-        || matches!(ch as u32, 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2069 | 0xFEFF)
-}
-
-/// The text with unsafe characters escaped, so it stays on one line and
-/// reads as stored.
-pub(crate) fn sanitize(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        if is_unsafe(ch) {
-            out.extend(ch.escape_default());
-        } else {
-            out.push(ch);
-        }
-    }
-    out
 }
 
 /// `text` sanitised and cut to `columns`, keeping its end.
@@ -920,7 +900,6 @@ mod tests {
         assert_eq!(width::width(&fitted), 22);
         let wide = fit_left("データベース::読み込み処理::とても長い名前", 21);
         assert!(width::width(&wide) <= 21, "{wide}");
-        assert_eq!(sanitize("a\u{202e}b\u{200b}"), "a\\u{202e}b\\u{200b}");
         assert!(fitted.starts_with('…'));
     }
 

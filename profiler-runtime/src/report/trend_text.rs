@@ -1,7 +1,8 @@
 //! Trends as text: `Display` for [`Trends`], one row per operation.
 
 use super::compare_text::percent_change;
-use super::text::{duration, sanitize};
+use super::escape::sanitize;
+use super::text::duration;
 use super::trend::{Direction, Trends};
 use super::{elide, width};
 use std::fmt::{self, Write as _};

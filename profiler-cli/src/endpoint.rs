@@ -3,6 +3,9 @@
 
 use std::fmt;
 
+/// Where `profiler top` looks without an address: the endpoint's default.
+pub(crate) const DEFAULT_ADDR: &str = "127.0.0.1:9184";
+
 /// A program's HTTP endpoint (plain HTTP; the path is always the report's).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Endpoint {

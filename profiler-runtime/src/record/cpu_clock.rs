@@ -7,6 +7,12 @@
 //! row), so the detailed level reads it on a sample of calls only (see
 //! [`super::detail`]). Where there is no such clock, [`now`] returns `None`
 //! and reports carry no CPU time.
+//!
+//! The call goes through libc (rustix's `use-libc` backend): rustix's raw
+//! Linux backend locates the vDSO by parsing the auxiliary vector's image,
+//! which crashes a program run under valgrind (rustix issue #1559). The libc
+//! call costs the same system call and 44 user-space instructions
+//! (`examples/valgrind_levels` runs under memcheck in CI at every level).
 
 /// The calling thread's CPU time in nanoseconds, if the platform has the clock.
 #[cfg(all(unix, feature = "enabled"))]

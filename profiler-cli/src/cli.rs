@@ -88,14 +88,17 @@ pub(crate) struct DiffArgs {
     #[arg(value_name = "REPORT", required = true, num_args = 1..=2)]
     pub(crate) reports: Vec<PathBuf>,
     /// Compare with the median of the latest runs of NEW's session saved in
-    /// this history directory, instead of with a BASE report.
+    /// this history directory, instead of with a BASE report. From 3 runs
+    /// on, a change must also be past what those runs vary by between
+    /// themselves; within it, the operation gets no verdict.
     #[arg(long, value_name = "DIR")]
     pub(crate) baseline: Option<PathBuf>,
     /// With --baseline: the latest runs the median is taken over.
     #[arg(long, value_name = "N", default_value = "5", value_parser = runs, requires = "baseline")]
     pub(crate) runs: usize,
     /// A rise in an operation's typical call or p99 by more than this, with
-    /// evidence, is a regression (exit code 3).
+    /// evidence, is a regression (exit code 3). Against one run, a p99 must
+    /// rise by three times this.
     #[arg(long, value_name = "PERCENT", default_value = "10%", value_parser = percent, allow_hyphen_values = true)]
     pub(crate) fail_above: f64,
     /// Timed calls an operation needs on each side before its typical call

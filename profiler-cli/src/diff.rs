@@ -1,6 +1,7 @@
 //! `profiler diff`: one report against a baseline, as a CI gate. Reports it
 //! cannot judge (an empty or unrecorded run, another session, most
-//! operations gone) are bad input, never a pass.
+//! operations gone) are bad input, never a pass. Against a history
+//! directory, a change must also be past what its runs vary by.
 
 use crate::cli::DiffArgs;
 use crate::failure::Failure;
@@ -45,10 +46,10 @@ pub(crate) fn run(args: &DiffArgs) -> Result<(String, Outcome), Failure> {
         min_calls: args.min_calls,
         significance: args.significance,
     };
-    let mut comparison = new.compare(&base, &options);
-    if !runs.is_empty() {
-        comparison.baseline_runs = runs.iter().map(RunId::of).collect();
-    }
+    let comparison = match new.compare_with_runs(&runs, &options) {
+        Some(comparison) => comparison,
+        None => new.compare(&base, &options),
+    };
     let outcome =
         if comparison.regressions().next().is_some() { Outcome::Regressed } else { Outcome::Clean };
     let text = if args.json { comparison.to_json()? + "\n" } else { comparison.to_string() };

@@ -113,7 +113,8 @@ pub use report::alerts::{Alert, AlertKind};
 pub use report::compare::{
     Change, CompareOptions, Comparison, Judgement, Measure, Mismatch, OperationChange,
     OperationPresence, Outcome, RunId, Verdict, DEFAULT_MIN_CALLS, DEFAULT_SIGNIFICANCE,
-    DEFAULT_THRESHOLD_PCT, P99_MIN_CALLS, PERCENTILE_RESOLUTION_PCT,
+    DEFAULT_THRESHOLD_PCT, MIN_SPREAD_RUNS, P99_BAR_FACTOR, P99_MIN_CALLS,
+    PERCENTILE_RESOLUTION_PCT,
 };
 pub use report::findings::{
     BLOCKING_BUSY_SHARE, BLOCKING_POLL_NS, BOTTLENECK_COUNT, DOMINANT_SHARE,

@@ -4,7 +4,10 @@
 //! Every line fits the summary's 100 columns: names are shortened as the
 //! operations table shortens them, and the lines under the table wrap.
 
-use super::compare::{Change, Comparison, Judgement, Measure, OperationChange, Outcome, Verdict};
+use super::compare::{
+    Change, Comparison, Judgement, Measure, OperationChange, Outcome, Verdict, MIN_SPREAD_RUNS,
+    P99_BAR_FACTOR,
+};
 use super::escape::sanitize;
 use super::text::{count, duration, wrap};
 use super::{elide, width, SessionReport};
@@ -69,7 +72,9 @@ fn mark(verdict: Verdict) -> &'static str {
         Verdict::Regressed => "!",
         Verdict::Improved => "·",
         Verdict::Unchanged => "",
-        Verdict::NotSignificant | Verdict::NoHistogram | Verdict::TooFewCalls => "?",
+        Verdict::Varies | Verdict::NotSignificant | Verdict::NoHistogram | Verdict::TooFewCalls => {
+            "?"
+        }
     }
 }
 
@@ -146,6 +151,8 @@ fn flagged(op: &OperationChange, limit_pct: f64) -> String {
                     },
                     p_value: None,
                     calls_needed: 0,
+                    varies_pct: None,
+                    varies_runs: 0,
                 },
             ),
         })
@@ -172,6 +179,12 @@ fn unjudged(op: &OperationChange, limit_pct: f64) -> Option<String> {
                 let what = j.measure.label();
                 let change = percent_change(j.change_pct);
                 match j.outcome {
+                    Outcome::Varies => Some(format!(
+                        "{what} {change} but it varies by up to ±{} between the {} baseline \
+                         runs: no verdict",
+                        spread_pct(j.varies_pct.unwrap_or(0.0)),
+                        j.varies_runs
+                    )),
                     Outcome::NotSignificant => Some(format!(
                         "{what} {change} not significant ({})",
                         p_is(j.p_value.unwrap_or(1.0))
@@ -187,6 +200,15 @@ fn unjudged(op: &OperationChange, limit_pct: f64) -> Option<String> {
             .collect(),
     };
     (!why.is_empty()).then(|| why.join("; "))
+}
+
+/// A spread in percent without a sign: `24.0%`, `130%`.
+fn spread_pct(pct: f64) -> String {
+    if pct < 99.95 {
+        format!("{pct:.1}%")
+    } else {
+        format!("{pct:.0}%")
+    }
 }
 
 /// The operations with too few calls for any verdict, on one line:
@@ -212,17 +234,63 @@ fn few_calls(ops: &[&OperationChange]) -> Option<String> {
 }
 
 impl Comparison {
-    /// The rule a regression met: `typical call or p99 up over 10.0% at
-    /// p < 8.3e-5 (0.001 over 12 tests)`.
+    /// Whether the baseline had the runs to estimate how much runs vary.
+    fn spread_known(&self) -> bool {
+        self.baseline_runs.len() >= MIN_SPREAD_RUNS
+    }
+
+    /// The rule a regression met: `typical call up over 10.0% or p99 over
+    /// 30.0% at p < 8.3e-5 (0.001 over 12 tests)`, or against several runs
+    /// `typical call or p99 up over 10.0% and past the runs' spread at ...`.
     fn rule(&self, way: &str) -> String {
         let options = &self.options;
+        let bars = if self.spread_known() {
+            format!(
+                "typical call or p99 {way} over {:.1}% and past the baseline runs' spread",
+                options.limit_pct()
+            )
+        } else {
+            format!(
+                "typical call {way} over {:.1}% or p99 over {:.1}%",
+                options.bar_pct(Measure::Typical, false),
+                options.bar_pct(Measure::P99, false)
+            )
+        };
         format!(
-            "typical call or p99 {way} over {:.1}% at p < {} ({} over {} tests)",
-            options.limit_pct(),
+            "{bars} at p < {} ({} over {} tests)",
             p_number(self.level()),
             options.significance,
             self.tests.max(1)
         )
+    }
+
+    /// One line when the spread between runs was not measured and a
+    /// verdict was close to what it can be: a measure that moved past the
+    /// threshold but within [`P99_BAR_FACTOR`] times it, where unchanged
+    /// runs of sub-microsecond operations land on a shared machine.
+    fn noise_note(&self) -> Option<String> {
+        if self.spread_known() {
+            return None;
+        }
+        let limit = self.options.limit_pct();
+        let noisy = limit * P99_BAR_FACTOR;
+        if !self.baseline_runs.is_empty() {
+            return Some(format!(
+                "the spread between runs needs {MIN_SPREAD_RUNS} baseline runs or more, and this \
+                 baseline has {}: judged as one run against one",
+                self.baseline_runs.len()
+            ));
+        }
+        let close = self.operations.iter().flat_map(|op| &op.judgements).any(|j| {
+            j.p_value.is_some() && j.change_pct.is_some_and(|c| c.abs() > limit && c.abs() <= noisy)
+        });
+        close.then(|| {
+            format!(
+                "one run against one cannot see how much runs of unchanged code vary, and a \
+                 change under {noisy:.0}% can be the machine: compare with several runs \
+                 (profiler diff --baseline DIR --runs N)"
+            )
+        })
     }
 
     /// Writes the comparison under `title`.
@@ -298,7 +366,7 @@ impl Comparison {
             if ops.is_empty() {
                 continue;
             }
-            let _ = writeln!(out, "  {label} ({}):", self.rule(way));
+            wrap(out, "  ", "    ", &format!("{label} ({}):", self.rule(way)));
             for op in ops {
                 let first = format!("  {} {}:", mark(verdict), elide::fit(&op.name, NAME_WIDTH));
                 wrap(out, &format!("{first} "), "      ", &flagged(op, limit));
@@ -340,6 +408,9 @@ impl Comparison {
                 self.options.calls_needed(Measure::P99)
             );
             wrap(out, "  no regressions ", "    ", &format!("({}{needs})", self.rule("up")));
+        }
+        if let Some(note) = self.noise_note() {
+            wrap(out, "  ", "    ", &note);
         }
     }
 }
@@ -424,9 +495,14 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("  Regressions (typical call or p99 up over 10.0% at p < 2.0e-4 (0.001 over 5 tests)):\n"),
+            text.contains(
+                "  Regressions (typical call up over 10.0% or p99 over 30.0% at p < 2.0e-4 (0.001 \
+                 over 5 tests)):\n"
+            ),
             "{text}"
         );
+        // fetch_user's +17% is within what one pair of runs can move by.
+        assert!(text.contains("\n  one run against one cannot see how much runs"), "{text}");
         assert!(text.lines().all(|l| l == l.trim_end()), "{text}");
         assert!(text.lines().all(|l| width::width(l) <= 100), "{text}");
     }
@@ -436,10 +512,15 @@ mod tests {
         let base = report("r", 1, vec![op("a", 100, 1_000, 900, 5_000)]);
         let text = base.compare(&base, &CompareOptions::default()).to_string();
         assert!(
-            text.contains("  no regressions (typical call or p99 up over 10.0% at p < 5.0e-4 (0.001 over 2 tests);"),
+            text.contains(
+                "  no regressions (typical call up over 10.0% or p99 over 30.0% at p < 5.0e-4 \
+                 (0.001 over 2 tests);"
+            ),
             "{text}"
         );
         assert!(!text.contains('!') && !text.contains("Not judged"), "{text}");
+        // Nothing moved: no word on the noise between runs.
+        assert!(!text.contains("one run against one"), "{text}");
     }
 
     #[test]

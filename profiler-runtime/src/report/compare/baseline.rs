@@ -1,5 +1,6 @@
 //! A baseline from several runs: per operation, the median run's row.
 
+use super::{CompareOptions, Comparison, RunId};
 use crate::report::SessionReport;
 
 impl SessionReport {
@@ -62,5 +63,45 @@ impl SessionReport {
         baseline.operations = operations;
         baseline.previous = None;
         Some(baseline)
+    }
+
+    /// This report against the median of `runs` ([`median_of`](Self::median_of)),
+    /// with what the runs vary by between themselves: `None` without runs.
+    ///
+    /// From [`MIN_SPREAD_RUNS`](crate::MIN_SPREAD_RUNS) runs with the calls
+    /// a measure needs, each measure of each operation gets a bound on how
+    /// far one unchanged run strays from the median run (a one-sided 99 %
+    /// prediction bound from the range of the runs' readings, see
+    /// [`Judgement::varies_pct`](crate::Judgement::varies_pct)). A change
+    /// past the threshold and the test's level that stays within that bound
+    /// is [`Outcome::Varies`](crate::Outcome::Varies), no verdict: another
+    /// run of unchanged code could have made it. With fewer runs, each
+    /// measure is judged as against one run.
+    ///
+    /// ```
+    /// use profiler_runtime::{CompareOptions, Monitor, Verdict};
+    ///
+    /// let m = Monitor::new();
+    /// let runs: Vec<_> = (0..5)
+    ///     .map(|_| {
+    ///         m.start_session("nightly");
+    ///         m.operation("doc::runs::load").start().finish();
+    ///         m.end_session().unwrap()
+    ///     })
+    ///     .collect();
+    /// let new = runs[4].clone();
+    /// let c = new.compare_with_runs(&runs[..4], &CompareOptions::default()).unwrap();
+    /// assert_eq!(c.baseline_runs.len(), 4);
+    /// assert_eq!(c.regressions().count(), 0);
+    /// ```
+    pub fn compare_with_runs(
+        &self,
+        runs: &[SessionReport],
+        options: &CompareOptions,
+    ) -> Option<Comparison> {
+        let baseline = Self::median_of(runs)?;
+        let mut comparison = self.compare_against(&baseline, runs, options);
+        comparison.baseline_runs = runs.iter().map(RunId::of).collect();
+        Some(comparison)
     }
 }

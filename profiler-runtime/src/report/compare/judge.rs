@@ -2,6 +2,7 @@
 //! against the threshold, and its test against the significance level.
 
 use super::options::CompareOptions;
+use super::spread::Spread;
 use super::verdict::{Change, Judgement, Measure, Outcome};
 use crate::report::evidence::quantile::quantile_test;
 use crate::report::evidence::rank::{rank_test, Ladder};
@@ -18,6 +19,9 @@ pub(crate) struct Tested {
     p: Option<(f64, f64)>,
     calls_needed: u64,
     no_histogram: bool,
+    /// How much the measure varies between the baseline's runs, when they
+    /// were enough to tell.
+    spread: Option<Spread>,
 }
 
 impl Tested {
@@ -33,11 +37,13 @@ fn lacks_histogram(op: &OperationStats) -> bool {
     timed && op.histogram.count() == 0
 }
 
-/// The typical call's and the p99's tests for `before` against `now`.
+/// The typical call's and the p99's tests for `before` against `now`, with
+/// each measure's spread between the baseline's runs where known.
 pub(crate) fn test(
     before: &OperationStats,
     now: &OperationStats,
     options: &CompareOptions,
+    spreads: [Option<Spread>; 2],
 ) -> [Tested; 2] {
     let ladder = Ladder::new(&before.histogram, &now.histogram);
     let fewest = ladder.before.min(ladder.after);
@@ -53,6 +59,7 @@ pub(crate) fn test(
             p: rank.filter(|_| fewest >= typical_needed).map(|r| (r.p_slower, r.p_faster)),
             calls_needed: typical_needed,
             no_histogram,
+            spread: spreads[0],
         },
         Tested {
             measure: Measure::P99,
@@ -60,25 +67,42 @@ pub(crate) fn test(
             p: p99_test.map(|t| (t.p_slower, t.p_faster)),
             calls_needed: p99_needed,
             no_histogram,
+            spread: spreads[1],
         },
     ]
 }
 
 /// The judgement of a tested measure at significance `level` (already
 /// divided by the number of tests).
+///
+/// A move past the bar with evidence from the calls is a rise or a fall
+/// only when it is also past the spread between the baseline's runs,
+/// when that is known: otherwise another unchanged run could have made it.
 pub(crate) fn judge(tested: &Tested, options: &CompareOptions, level: f64) -> Judgement {
-    let limit = options.limit_pct();
+    let limit = options.bar_pct(tested.measure, tested.spread.is_some());
     let two_sided = |p: f64| (2.0 * p).min(1.0);
+    let bound = tested.spread.map_or(0.0, |s| s.bound);
+    let past_spread = |change: f64| (change / 100.0).ln_1p().abs() > bound;
     let (outcome, p_value) = match (tested.no_histogram, tested.p, tested.change_pct) {
         (true, _, _) => (Outcome::NoHistogram, None),
         (false, None, _) => (Outcome::TooFewCalls, None),
         (false, Some((slower, _)), Some(change)) if change > limit => {
             let p = two_sided(slower);
-            (if p < level { Outcome::Rose } else { Outcome::NotSignificant }, Some(p))
+            let outcome = match (p < level, past_spread(change)) {
+                (false, _) => Outcome::NotSignificant,
+                (true, false) => Outcome::Varies,
+                (true, true) => Outcome::Rose,
+            };
+            (outcome, Some(p))
         }
         (false, Some((_, faster)), Some(change)) if change < -limit => {
             let p = two_sided(faster);
-            (if p < level { Outcome::Fell } else { Outcome::NotSignificant }, Some(p))
+            let outcome = match (p < level, past_spread(change)) {
+                (false, _) => Outcome::NotSignificant,
+                (true, false) => Outcome::Varies,
+                (true, true) => Outcome::Fell,
+            };
+            (outcome, Some(p))
         }
         (false, Some((slower, faster)), _) => {
             (Outcome::Within, Some(two_sided(slower.min(faster))))
@@ -90,5 +114,7 @@ pub(crate) fn judge(tested: &Tested, options: &CompareOptions, level: f64) -> Ju
         change_pct: tested.change_pct,
         p_value,
         calls_needed: tested.calls_needed,
+        varies_pct: tested.spread.map(|s| s.bound.exp_m1() * 100.0),
+        varies_runs: tested.spread.map_or(0, |s| s.runs as u64),
     }
 }

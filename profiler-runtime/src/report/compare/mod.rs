@@ -5,19 +5,23 @@
 //! regression when it moved past the threshold *and* its test over the two
 //! histograms says the calls moved (see `report::evidence` for the tests and
 //! why rank tests); a measure without the calls its test needs gets no
-//! verdict, and says so.
+//! verdict, and says so. Against a baseline of several runs
+//! ([`SessionReport::compare_with_runs`]) a change must also be past what
+//! the runs themselves vary by (see `spread`).
 
 mod baseline;
 mod judge;
 mod mismatch;
 mod options;
+mod spread;
 mod verdict;
 
 pub use mismatch::Mismatch;
 pub use options::{
-    CompareOptions, DEFAULT_MIN_CALLS, DEFAULT_SIGNIFICANCE, DEFAULT_THRESHOLD_PCT, P99_MIN_CALLS,
-    PERCENTILE_RESOLUTION_PCT,
+    CompareOptions, DEFAULT_MIN_CALLS, DEFAULT_SIGNIFICANCE, DEFAULT_THRESHOLD_PCT, P99_BAR_FACTOR,
+    P99_MIN_CALLS, PERCENTILE_RESOLUTION_PCT,
 };
+pub use spread::MIN_SPREAD_RUNS;
 pub use verdict::{Change, Judgement, Measure, Outcome, Verdict};
 
 use super::{OperationStats, SessionReport};
@@ -170,8 +174,9 @@ impl SessionReport {
     /// rank test) once both sides have `options.min_calls` timed calls, and
     /// the p99 (with Mood's quantile test) once both have
     /// [`P99_MIN_CALLS`]. A measure regressed when it rose by more than
-    /// `options.threshold_pct` (and [`PERCENTILE_RESOLUTION_PCT`]) and its
-    /// test's p-value is under `options.significance` divided by the
+    /// `options.threshold_pct` (and [`PERCENTILE_RESOLUTION_PCT`]; a p99,
+    /// [`P99_BAR_FACTOR`] times that, since one run against one cannot see
+    /// how much runs vary) and its test's p-value is under `options.significance` divided by the
     /// number of tests run. Whether the two reports can be compared at all
     /// is [`SessionReport::check_comparable`]'s question.
     ///
@@ -191,13 +196,35 @@ impl SessionReport {
     /// assert!(comparison.to_string().contains("doc::compare::import"));
     /// ```
     pub fn compare(&self, baseline: &SessionReport, options: &CompareOptions) -> Comparison {
+        self.compare_against(baseline, &[], options)
+    }
+
+    /// [`compare`](Self::compare) with `baseline` made from `runs` (empty
+    /// for one report): each measure's spread between them, where
+    /// [`MIN_SPREAD_RUNS`] of them have the calls it needs, goes into its
+    /// judgement.
+    pub(crate) fn compare_against(
+        &self,
+        baseline: &SessionReport,
+        runs: &[SessionReport],
+        options: &CompareOptions,
+    ) -> Comparison {
         let pairs: Vec<(&OperationStats, &OperationStats)> = self
             .operations
             .iter()
             .filter_map(|now| Some((baseline.operation(&now.name)?, now)))
             .collect();
-        let tested: Vec<_> =
-            pairs.iter().map(|(before, now)| judge::test(before, now, options)).collect();
+        let tested: Vec<_> = pairs
+            .iter()
+            .map(|(before, now)| {
+                let rows: Vec<&OperationStats> =
+                    runs.iter().filter_map(|run| run.operation(&now.name)).collect();
+                let spread_of =
+                    |measure| spread::spread(before, &rows, measure, options.calls_needed(measure));
+                let spreads = [spread_of(Measure::Typical), spread_of(Measure::P99)];
+                judge::test(before, now, options, spreads)
+            })
+            .collect();
         let tests = tested.iter().flatten().filter(|t| t.ran()).count() as u64;
         let level = options.significance / tests.max(1) as f64;
         let operations = pairs
@@ -565,6 +592,102 @@ pub(crate) mod tests {
             refused.about_baseline() && refused.to_string().contains("compiled out"),
             "{refused}"
         );
+    }
+
+    /// Baseline runs of `a`, 5,000 calls each, one scaled by each factor.
+    fn runs_of(rng: &mut Rng, factors: &[f64]) -> Vec<SessionReport> {
+        (1..)
+            .zip(factors)
+            .map(|(sequence, &f)| report("r", sequence, vec![op_of("a", &calls(rng, 5_000, f))]))
+            .collect()
+    }
+
+    #[test]
+    fn a_change_past_the_runs_spread_regresses_and_the_same_within_it_gets_no_verdict() {
+        let mut rng = Rng(7);
+        let steady = runs_of(&mut rng, &[1.0; 5]);
+        let noisy = runs_of(&mut rng, &[0.9, 1.0, 1.0, 1.15, 1.2]);
+        let slower = report("r", 9, vec![op_of("a", &calls(&mut rng, 5_000, 1.2))]);
+        let options = CompareOptions::default();
+
+        let c = slower.compare_with_runs(&steady, &options).unwrap();
+        let a = &c.operations[0];
+        assert_eq!(a.verdict, Verdict::Regressed, "{a:#?}");
+        let typical = a.judgement(Measure::Typical).unwrap();
+        assert_eq!(typical.outcome, Outcome::Rose);
+        assert!(typical.varies_pct.unwrap() < 10.0 && typical.varies_runs == 5, "{typical:?}");
+        assert!(!c.to_string().contains("varies"), "{c}");
+
+        // The same +20 % against runs that differ by a third among themselves.
+        let c = slower.compare_with_runs(&noisy, &options).unwrap();
+        let a = &c.operations[0];
+        assert_eq!(a.verdict, Verdict::Varies, "{a:#?}");
+        let typical = a.judgement(Measure::Typical).unwrap();
+        assert_eq!(typical.outcome, Outcome::Varies);
+        assert!(typical.change_pct.unwrap() > 10.0, "{typical:?}");
+        assert!(typical.varies_pct.unwrap() > typical.change_pct.unwrap(), "{typical:?}");
+        assert!(typical.p_value.unwrap() < c.level(), "the calls alone say it moved");
+        let text = c.to_string();
+        let line = text.lines().find(|l| l.starts_with("  ? a: typical call +")).expect(&text);
+        assert!(line.contains("% but it varies by up to ±"), "{text}");
+        assert!(text.contains("between the 5 baseline runs: no verdict"), "{text}");
+        assert!(text.starts_with("Compared with the median of 5 runs"), "{text}");
+        assert!(!text.contains("one run against one"), "{text}");
+
+        // Past the noisy runs' spread too: a regression after all.
+        let much = report("r", 9, vec![op_of("a", &calls(&mut rng, 5_000, 3.0))]);
+        let c = much.compare_with_runs(&noisy, &options).unwrap();
+        assert_eq!(c.operations[0].verdict, Verdict::Regressed, "{c}");
+        assert!(c.to_string().contains("and past the baseline runs' spread"), "{c}");
+    }
+
+    #[test]
+    fn fewer_than_three_runs_are_judged_as_one_run_against_one_and_say_so() {
+        let mut rng = Rng(8);
+        let noisy = runs_of(&mut rng, &[0.9, 1.0, 1.0, 1.15, 1.2]);
+        let slower = report("r", 9, vec![op_of("a", &calls(&mut rng, 5_000, 1.2))]);
+        let options = CompareOptions::default();
+        for runs in [&noisy[..1], &noisy[..2]] {
+            let c = slower.compare_with_runs(runs, &options).unwrap();
+            let a = &c.operations[0];
+            assert_eq!(a.verdict, Verdict::Regressed, "{a:#?}");
+            assert!(a.judgements.iter().all(|j| j.varies_pct.is_none()), "{a:#?}");
+            let alone = slower.compare(&SessionReport::median_of(runs).unwrap(), &options);
+            assert_eq!(alone.operations, c.operations, "as one run against one");
+            let text = c.to_string();
+            let said =
+                format!("needs 3 baseline runs or more, and this baseline has {}", runs.len());
+            assert!(text.contains(&said), "{text}");
+            assert!(!alone.to_string().contains("baseline runs or more"), "{alone}");
+        }
+        assert!(slower.compare_with_runs(&[], &options).is_none());
+    }
+
+    #[test]
+    fn one_run_against_one_judges_a_p99_against_three_times_the_threshold() {
+        let mut rng = Rng(9);
+        let tail = |rng: &mut Rng, by: f64| -> SessionReport {
+            let calls: Vec<u64> = calls(rng, 20_000, 1.0)
+                .into_iter()
+                .map(|c| if c > 80_000 { (c as f64 * by) as u64 } else { c })
+                .collect();
+            report("r", 9, vec![op_of("a", &calls)])
+        };
+        let base = tail(&mut rng, 1.0);
+        let options = CompareOptions::default();
+        let p99 = |c: &Comparison| *c.operations[0].judgement(Measure::P99).unwrap();
+        // A tail a fifth slower: past the threshold, under the pair's p99 bar.
+        let fifth = tail(&mut rng, 1.2);
+        let judged = p99(&fifth.compare(&base, &options));
+        assert!(judged.change_pct.unwrap() > 15.0, "{judged:?}");
+        assert_eq!(judged.outcome, Outcome::Within, "{judged:?}");
+        // Twice as slow: past it.
+        let twice = tail(&mut rng, 2.0);
+        assert_eq!(p99(&twice.compare(&base, &options)).outcome, Outcome::Rose);
+        // Against steady runs, whose spread is measured, the threshold is the bar.
+        let steady: Vec<SessionReport> = (0..5).map(|_| tail(&mut rng, 1.0)).collect();
+        let judged = p99(&fifth.compare_with_runs(&steady, &options).unwrap());
+        assert_eq!(judged.outcome, Outcome::Rose, "{judged:?}");
     }
 
     #[test]

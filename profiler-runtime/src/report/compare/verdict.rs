@@ -76,6 +76,11 @@ pub enum Outcome {
     /// significance level (after its division by the number of tests): the
     /// calls cannot tell this move from chance. No verdict.
     NotSignificant,
+    /// Moved past the threshold, with evidence from the calls, but no more
+    /// than the baseline's runs of unchanged code vary between themselves
+    /// ([`Judgement::varies_pct`]): a move like it is what another run
+    /// could do. No verdict.
+    Varies,
     /// Fewer timed calls on a side than the measure needs
     /// ([`Judgement::calls_needed`]). No verdict.
     TooFewCalls,
@@ -99,6 +104,22 @@ pub struct Judgement {
     pub p_value: Option<f64>,
     /// Timed calls the measure needs on each side.
     pub calls_needed: u64,
+    /// How far, in percent, one run of unchanged code can stray from the
+    /// baseline's median run on this measure, estimated from the baseline's
+    /// runs (a 99 % prediction bound, see
+    /// [`SessionReport::compare_with_runs`](crate::SessionReport::compare_with_runs));
+    /// `None` against one run, or with fewer than
+    /// [`MIN_SPREAD_RUNS`](crate::MIN_SPREAD_RUNS) runs with the calls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub varies_pct: Option<f64>,
+    /// The baseline runs [`varies_pct`](Judgement::varies_pct) was
+    /// estimated from (0 without it).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub varies_runs: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// What a comparison says about one operation, from its measures'
@@ -110,6 +131,9 @@ pub enum Verdict {
     Regressed,
     /// A measure fell past the threshold, with evidence (and none rose).
     Improved,
+    /// A measure moved past the threshold, but within what the baseline's
+    /// runs vary by, and none rose or fell past it: no verdict.
+    Varies,
     /// A measure was judged and moved by no more than the threshold (a
     /// measure that could not be judged is in the judgements, and the text
     /// says why when it moved).
@@ -135,6 +159,7 @@ impl Verdict {
         [
             (Outcome::Rose, Verdict::Regressed),
             (Outcome::Fell, Verdict::Improved),
+            (Outcome::Varies, Verdict::Varies),
             (Outcome::Within, Verdict::Unchanged),
             (Outcome::NotSignificant, Verdict::NotSignificant),
             (Outcome::NoHistogram, Verdict::NoHistogram),

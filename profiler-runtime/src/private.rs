@@ -5,6 +5,7 @@
 
 pub use crate::record::callsite::{Callsite, DefPath};
 pub use crate::record::future::{always_success, instrument, Instrumented};
+use crate::record::basic::BasicCall;
 use crate::record::guard::SyncCall;
 pub use crate::record::guard::{enter, CallGuard};
 pub use crate::record::outcome::Outcome;
@@ -38,7 +39,10 @@ where
     F: FnOnce() -> T,
     C: for<'a> FnOnce(&'a T) -> Outcome<'a>,
 {
-    let call = SyncCall::start(site);
+    let call = match BasicCall::begin(site) {
+        Some(call) => SyncCall::Basic(call),
+        None => SyncCall::start(site),
+    };
     let value = body();
     call.finish(classify(&value));
     value

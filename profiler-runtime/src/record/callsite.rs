@@ -268,6 +268,16 @@ pub(crate) fn slot_of(id: u32) -> Option<u32> {
     }
 }
 
+/// The slot index of a callsite that times every call, from its id word;
+/// `None` before registration, past the limit, and while it is sampled
+/// (one compare for the three).
+#[inline(always)]
+pub(crate) fn timed_slot(id: u32) -> Option<usize> {
+    let index = id.wrapping_sub(1);
+    // UNREGISTERED wraps to the top; OVERFLOW and sampled ids are at or past it.
+    (index < OVERFLOW - 1).then_some(index as usize)
+}
+
 /// `core::any::type_name` of a marker type declared inside an instrumented
 /// function, called once, when its callsite registers.
 pub type DefPath = fn() -> &'static str;

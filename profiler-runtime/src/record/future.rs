@@ -130,10 +130,11 @@ where
         let mark = if active.is_some() { nesting::mark() } else { 0 };
         // Only timed futures are in flight: an untimed one's time stays in
         // its poller's, as for self time. One shard lookup for the poll.
-        let flight = match &active {
-            Some(active) if active.is_timed() => active.flight(),
+        let shard = match &active {
+            Some(active) if active.is_timed() => active.shard(),
             _ => None,
         };
+        let flight = shard.map(|shard| &shard.flight);
         let outer_pending =
             flight.is_some_and(|f| f.poll_begins(active.as_ref().map_or(0, Active::index)));
         let guard = InPoll { active, flight };
@@ -169,7 +170,7 @@ where
         };
         if let Some(active) = active {
             let (recorder, index) = active.pauses_at();
-            active.finish_as((this.classify)(&output), Nest::Future { poll_mark: mark });
+            active.finish_on(shard, (this.classify)(&output), Nest::Future { poll_mark: mark });
             if pause.pauses > 0 {
                 Active::record_pauses(recorder, index, pause);
             }

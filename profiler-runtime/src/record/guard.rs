@@ -6,9 +6,9 @@
 //! no hashing: a relaxed load of the on/off switch, the callsite's cached slot
 //! index, two clock reads and a handful of thread-owned stores.
 
+use super::basic::BasicCall;
 use super::callsite::{self, Callsite, SAMPLED};
 use super::detail::{self, CPU_SAMPLE_RATE};
-use super::flight::Flight;
 use super::outcome::Outcome;
 use super::pauses::Pause;
 use super::recorder::{Recorder, DETAILED, FULL, ON};
@@ -526,11 +526,12 @@ impl Active {
         open_frame(self.recorder, self.slot)
     }
 
-    /// This thread's in-flight stack (see [`super::flight`]), for a poll
-    /// of this future to open and close on.
+    /// This thread's shard of the call's monitor: a poll of this future
+    /// opens and closes on its in-flight stack (see [`super::flight`]), and
+    /// the future records there if it completes in that poll.
     #[inline]
-    pub(crate) fn flight(&self) -> Option<&'static Flight> {
-        local::shard(self.recorder).map(|shard| &shard.flight)
+    pub(crate) fn shard(&self) -> Option<&'static Shard> {
+        local::shard(self.recorder)
     }
 
     /// This future pends in its own code (`true`) or stops doing so.
@@ -603,6 +604,18 @@ impl Active {
     /// [`Active::finish`] for a call that takes part in self time as `nest` says.
     #[inline(always)]
     pub(crate) fn finish_as(self, outcome: Outcome<'_>, nest: Nest) -> u64 {
+        self.finish_on(None, outcome, nest)
+    }
+
+    /// [`Active::finish_as`] on this thread's shard `shard`, when the caller
+    /// has it (a future's poll); `None`: looked up here.
+    #[inline(always)]
+    pub(crate) fn finish_on(
+        self,
+        shard: Option<&'static Shard>,
+        outcome: Outcome<'_>,
+        nest: Nest,
+    ) -> u64 {
         if self.start == UNTIMED {
             self.finish_untimed(outcome);
             return 0;
@@ -625,7 +638,7 @@ impl Active {
             close_call_frame(self.slot);
         }
         let pop = nest == Nest::Call;
-        Active { slot: self.index(), ..self }.record(end, nanos, self_ns, outcome, pop);
+        Active { slot: self.index(), ..self }.record_on(shard, end, nanos, self_ns, outcome, pop);
         if self.slot > SLOT_MASK {
             finish_detail(self.recorder, self.slot, end, nanos);
         }
@@ -635,12 +648,27 @@ impl Active {
     /// Records the call as ended at `end` (clock ticks); a basic call's word
     /// is its slot index.
     #[inline(always)]
+    #[cfg(feature = "tracing")]
     fn record(self, end: u64, nanos: u64, self_ns: u64, outcome: Outcome<'_>, pop: bool) {
+        self.record_on(None, end, nanos, self_ns, outcome, pop);
+    }
+
+    /// [`Active::record`] into `shard` if given, else this thread's.
+    #[inline(always)]
+    fn record_on(
+        self,
+        shard: Option<&'static Shard>,
+        end: u64,
+        nanos: u64,
+        self_ns: u64,
+        outcome: Outcome<'_>,
+        pop: bool,
+    ) {
         let epoch = self.recorder.epoch();
         let slow = self.site.slow_threshold();
         // No closure here: captured references would be spilled to the stack
         // and passed to an out-of-line call on every recorded call.
-        let Some(shard) = local::shard(self.recorder) else { return };
+        let Some(shard) = shard.or_else(|| local::shard(self.recorder)) else { return };
         if pop {
             shard.flight.pop();
         }
@@ -751,6 +779,8 @@ fn enter_enabled(site: &'static Callsite) -> CallGuard {
 /// not timed, in which case it holds the slot it counts into (a synchronous
 /// call ends on the thread it started on), so it is not looked up twice.
 pub(crate) enum SyncCall {
+    /// The common case (see [`super::basic`]).
+    Basic(BasicCall),
     Timed(CallGuard),
     Untimed(UntimedGuard),
 }
@@ -785,6 +815,7 @@ impl SyncCall {
     #[inline(always)]
     pub(crate) fn finish(self, outcome: Outcome<'_>) {
         match self {
+            SyncCall::Basic(call) => call.finish(outcome),
             SyncCall::Timed(guard) => guard.finish(outcome),
             SyncCall::Untimed(guard) => guard.finish(outcome),
         }

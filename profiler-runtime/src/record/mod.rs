@@ -26,6 +26,7 @@
 //! use, and an error text at a slot's first failure with one. A histogram
 //! cell's 2^32-th count takes its shard's carry lock (see [`pages`]).
 
+pub(crate) mod basic;
 pub(crate) mod callsite;
 pub(crate) mod chunks;
 pub(crate) mod clock;

@@ -3,9 +3,9 @@
 //! **Not public API.** Everything here may change in any release; the macro
 //! crate is pinned to this crate's exact version so they always match.
 
+use crate::record::basic::BasicCall;
 pub use crate::record::callsite::{Callsite, DefPath};
 pub use crate::record::future::{always_success, instrument, Instrumented};
-use crate::record::basic::BasicCall;
 use crate::record::guard::SyncCall;
 pub use crate::record::guard::{enter, CallGuard};
 pub use crate::record::outcome::Outcome;
@@ -62,6 +62,22 @@ where
     // case (a timed call, a countdown ending, a first call, recording off,
     // `sample = 1`) is what `timed` does for any callsite.
     if let Some(call) = SyncCall::try_untimed(site) {
+        let value = body();
+        call.finish(classify(&value));
+        return value;
+    }
+    sampled_other(site, body, classify)
+}
+
+/// [`sampled`] for a callsite other than the one this thread called last
+/// (or a timed call): out of line, so the common path saves no register.
+#[inline(never)]
+fn sampled_other<T, F, C>(site: &'static Callsite, body: F, classify: C) -> T
+where
+    F: FnOnce() -> T,
+    C: for<'a> FnOnce(&'a T) -> Outcome<'a>,
+{
+    if let Some(call) = SyncCall::try_untimed_found(site) {
         let value = body();
         call.finish(classify(&value));
         return value;

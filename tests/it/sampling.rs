@@ -284,3 +284,30 @@ fn calls_from_a_thread_local_destructor_do_not_panic_and_count_at_most_once() {
     }
     assert_eq!(row(&report, "sampling::parse").calls, row(&report, "sampling::plain").calls);
 }
+
+#[monitor(name = "sampling::routed", sample = 32)]
+fn routed(i: u64) -> u64 {
+    std::hint::black_box(i)
+}
+
+/// A thread that calls one sampled function under one monitor, then
+/// another, then with the first switched off: each call counts where it
+/// was routed and only there, though the thread keeps the slot of its last
+/// sampled callsite for the next call.
+#[test]
+fn untimed_calls_count_on_the_monitor_they_are_routed_to_and_stop_when_it_is_off() {
+    let (a, b) = (Monitor::new(), Monitor::new());
+    a.start_session("sampling-route-a");
+    b.start_session("sampling-route-b");
+    for round in 0..4u64 {
+        a.scope(|| (0..1_000 + round).for_each(|i| drop(routed(i))));
+        b.scope(|| (0..500).for_each(|i| drop(routed(i))));
+    }
+    a.disable();
+    a.scope(|| (0..700).for_each(|i| drop(routed(i))));
+    a.enable();
+    a.scope(|| (0..10).for_each(|i| drop(routed(i))));
+    let (ra, rb) = (a.end_session().unwrap(), b.end_session().unwrap());
+    assert_eq!(row(&ra, "sampling::routed").calls, 4_006 + 10, "a: its rounds, none while off");
+    assert_eq!(row(&rb, "sampling::routed").calls, 2_000);
+}

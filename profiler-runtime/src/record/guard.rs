@@ -811,6 +811,13 @@ impl SyncCall {
         Untimed::try_fast(site).map(UntimedGuard::from)
     }
 
+    /// [`SyncCall::try_untimed`] for a callsite other than the one this
+    /// thread left untimed last.
+    #[inline(always)]
+    pub(crate) fn try_untimed_found(site: &'static Callsite) -> Option<UntimedGuard> {
+        Untimed::try_found(site).map(UntimedGuard::from)
+    }
+
     /// Records the call as ended with `outcome`.
     #[inline(always)]
     pub(crate) fn finish(self, outcome: Outcome<'_>) {

@@ -6,8 +6,10 @@
 //! recorders' pools when it exits, so nothing it recorded is lost and the next
 //! thread reuses the memory.
 
+use super::callsite::Callsite;
 use super::recorder::{Recorder, GLOBAL};
 use super::shard::Shard;
+use super::slot::Slot;
 use std::cell::{Cell, RefCell};
 
 thread_local! {
@@ -15,6 +17,8 @@ thread_local! {
     static ROUTE: Cell<Option<&'static Recorder>> = const { Cell::new(None) };
     /// The last (recorder, shard) pair used on this thread.
     static LAST: Cell<Option<(&'static Recorder, &'static Shard)>> = const { Cell::new(None) };
+    /// The sampled callsite whose call this thread left untimed last.
+    static LAST_SAMPLED: Cell<Option<LastSampled>> = const { Cell::new(None) };
     /// Every shard this thread holds; handed back on thread exit.
     static OWNED: Owned = const { Owned(RefCell::new(Vec::new())) };
 }
@@ -26,6 +30,7 @@ impl Drop for Owned {
         // Calls made later in this thread's teardown find no shard and are
         // not recorded, rather than writing into a shard another thread owns.
         LAST.set(None);
+        LAST_SAMPLED.set(None);
         for (recorder, shard) in self.0.borrow_mut().drain(..) {
             recorder.return_shard(shard);
         }
@@ -55,7 +60,35 @@ pub(crate) fn global() -> &'static Recorder {
 /// Routes this thread's calls to `recorder` (or back to the global one, for
 /// `None`); returns the route it replaced, for the caller to restore.
 pub(crate) fn set_route(recorder: Option<&'static Recorder>) -> Option<&'static Recorder> {
+    // What the thread kept for its last sampled callsite was for the old route.
+    LAST_SAMPLED.set(None);
     ROUTE.replace(recorder)
+}
+
+/// Where the untimed calls of one sampled callsite count on this thread:
+/// kept for the next call of the same callsite, which then finds its slot
+/// with one compare (see `untimed.rs`).
+#[derive(Clone, Copy)]
+pub(crate) struct LastSampled {
+    pub(crate) site: &'static Callsite,
+    pub(crate) recorder: &'static Recorder,
+    pub(crate) shard: &'static Shard,
+    pub(crate) slot: &'static Slot,
+    pub(crate) index: usize,
+}
+
+/// Where the last untimed call of `site` on this thread counted, if `site`
+/// is the sampled callsite this thread called last. Its monitor may have
+/// been switched off since: the caller checks.
+#[inline(always)]
+pub(crate) fn last_sampled(site: &'static Callsite) -> Option<LastSampled> {
+    LAST_SAMPLED.get().filter(|last| std::ptr::eq(last.site, site))
+}
+
+/// Keeps where an untimed call of a sampled callsite counted, for the next.
+#[inline(always)]
+pub(crate) fn remember_sampled(last: LastSampled) {
+    LAST_SAMPLED.set(Some(last));
 }
 
 /// This thread's shard of `recorder`; `None` during thread teardown.

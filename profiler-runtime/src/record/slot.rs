@@ -229,7 +229,7 @@ impl Slot {
     /// one call in `rate` on average, each call independently (see
     /// [`super::sampling`]). Owner thread only.
     #[inline(always)]
-    pub(crate) fn take_sample(&self, draw: impl FnOnce() -> u32) -> bool {
+    pub(crate) fn take_sample(&self, mut draw: impl FnMut() -> u32) -> bool {
         let mut left = self.countdown.load(Relaxed);
         if left == 0 {
             left = draw();
@@ -238,7 +238,9 @@ impl Slot {
             self.countdown.store(left - 1, Relaxed);
             false
         } else {
-            self.countdown.store(0, Relaxed);
+            // The next gap now, so the calls after this one find a countdown
+            // under way and take the short path (see `Slot::skip_sample`).
+            self.countdown.store(draw(), Relaxed);
             true
         }
     }
@@ -383,9 +385,10 @@ mod tests {
     #[test]
     fn the_countdown_times_the_last_call_of_each_draw() {
         let slot = Slot::new();
-        let mut draws = [3u32, 1, 2].into_iter();
+        let mut draws = [3u32, 1, 2, 4].into_iter();
         let picks: Vec<bool> = (0..6).map(|_| slot.take_sample(|| draws.next().unwrap())).collect();
         assert_eq!(picks, [false, false, true, true, false, true]);
+        assert_eq!(slot.countdown.load(Relaxed), 4, "drawn at the timed call");
     }
 
     /// The exact nearest-rank quantile of sorted values.

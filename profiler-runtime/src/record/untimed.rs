@@ -18,12 +18,28 @@ pub(crate) struct Untimed {
 }
 
 impl Untimed {
-    /// The untimed call of a sampled callsite in its common case (sampled,
-    /// recording, same monitor as the last call, slot allocated, countdown
-    /// not ending): found with loads and one store, no call. `None` sends
-    /// the call down the full path, nothing changed.
+    /// The untimed call of a sampled callsite in its common case (the
+    /// callsite this thread left untimed last, still recording, countdown
+    /// not ending): found with loads, one compare and one store, no call.
+    /// `None` sends the call to [`Untimed::try_found`], nothing changed.
     #[inline(always)]
     pub(crate) fn try_fast(site: &'static Callsite) -> Option<Untimed> {
+        // The same callsite as this thread's last untimed call: its slot
+        // is known. Its monitor may have been switched off since.
+        if let Some(last) = local::last_sampled(site) {
+            if last.recorder.is_enabled() && last.slot.skip_sample() {
+                return Some(Untimed { shard: last.shard, slot: last.slot, index: last.index });
+            }
+        }
+        None
+    }
+
+    /// [`Untimed::try_fast`] for any callsite (sampled, recording, same
+    /// monitor as the thread's last call, slot allocated, countdown not
+    /// ending): found through its id and this thread's shard, then
+    /// remembered for the next call. `None` changes nothing: time the call.
+    #[inline(always)]
+    pub(crate) fn try_found(site: &'static Callsite) -> Option<Untimed> {
         let id = site.raw_id();
         if id & SAMPLED == 0 {
             return None;
@@ -35,6 +51,10 @@ impl Untimed {
         let index = callsite::slot_of(id)? as usize;
         let shard = local::last_shard(recorder)?;
         let slot = shard.allocated_slot(index)?;
+        // Only a callsite declared `sample = N` comes here, and its own
+        // rate never changes, so it stays sampled while remembered; a new
+        // route forgets it (see `local::set_route`).
+        local::remember_sampled(local::LastSampled { site, recorder, shard, slot, index });
         slot.skip_sample().then_some(Untimed { shard, slot, index })
     }
 

@@ -102,11 +102,11 @@ pub use monitor::{
     current, default_sample_rate, disable, enable, global, is_enabled, set_default_sample_rate,
     Bound, Monitor, Session,
 };
-pub use record::callsite::MAX_CALLSITES;
 pub use record::counter::Counter;
 pub use record::error_text::MAX_ERROR_TEXT;
 pub use record::histogram::{Histogram, MAX_RELATIVE_ERROR};
 pub use record::panic_text::{capture_panic_messages, capturing_panic_messages};
+pub use record::registry::MAX_CALLSITES;
 pub use record::shard::MAX_COUNTERS;
 pub use record::trace::EVENTS_PER_THREAD;
 pub use report::alerts::{Alert, AlertKind};

@@ -53,7 +53,7 @@
 //! [`monitor`](CacheBuilder::monitor)), so a lookup adds to them with no name
 //! lookup: one thread-owned store each for the total and the row.
 
-use crate::record::recorder::lock;
+use crate::record::sync::lock;
 use crate::state::cache_names::CacheCounters;
 use crate::{Error, Monitor};
 use lru::LruCache;

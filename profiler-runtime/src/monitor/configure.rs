@@ -5,8 +5,8 @@
 use super::{Monitor, GLOBAL_INNER};
 use crate::config::flags::ProfileFlags;
 use crate::config::{env, Config};
-use crate::record::recorder::lock;
-use crate::record::sampling;
+use crate::record::callsite;
+use crate::record::sync::lock;
 use crate::Error;
 use std::ffi::OsStr;
 use std::io::Write;
@@ -64,7 +64,7 @@ impl Monitor {
             *lock(&self.inner.out) = Some(path.clone());
         }
         if let Some(rate) = config.sample_rate {
-            sampling::set_default_rate(rate);
+            callsite::set_default_rate(rate);
         }
         if let Some(sessions) = config.history {
             lock(&self.inner.sessions).set_capacity(sessions);

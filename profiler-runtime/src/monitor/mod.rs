@@ -88,13 +88,13 @@ pub fn set_default_sample_rate(rate: u32) -> Result<(), crate::Error> {
     if rate == 0 {
         return Err(crate::Error::SampleRate { given: rate });
     }
-    crate::record::sampling::set_default_rate(rate);
+    crate::record::callsite::set_default_rate(rate);
     Ok(())
 }
 
 /// The rate [`set_default_sample_rate`] set: 1 unless it was changed.
 pub fn default_sample_rate() -> u32 {
-    crate::record::sampling::default_rate()
+    crate::record::callsite::default_rate()
 }
 
 /// Turns recording on for the whole process (it starts on).

@@ -5,7 +5,8 @@
 use super::Monitor;
 use crate::record::counter::Counter;
 use crate::record::reading::Fixed;
-use crate::record::recorder::{lock, Recorder};
+use crate::record::recorder::Recorder;
+use crate::record::sync::lock;
 use crate::state::cache_names::{self, CacheCounters, Field};
 use crate::state::operation::{Operation, OperationSite};
 use crate::state::stage::Stage;

@@ -6,7 +6,7 @@ use super::{Inner, Monitor};
 use crate::config::out;
 #[cfg(feature = "json")]
 use crate::history;
-use crate::record::recorder::lock;
+use crate::record::sync::lock;
 use crate::report::compare::CompareOptions;
 use crate::report::{alerts, build, SessionReport};
 use crate::resources::sampler::Hook;

@@ -8,17 +8,13 @@
 //! are named at run time and get a leaked callsite of their own, once per
 //! distinct name.
 
-use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{LazyLock, Mutex};
 
 use super::naming;
-use super::registry::{self, Names, SiteInfo};
-
-/// The most callsites a process can register; later ones are counted as
-/// dropped and reported, not recorded.
-pub const MAX_CALLSITES: usize = 8192;
+use super::registry::{self, Names, OperationKind, SiteInfo, MAX_CALLSITES};
+use super::sync::lock;
 
 const UNREGISTERED: u32 = 0;
 /// The id bit that marks a sampled callsite (see [`super::sampling`]).
@@ -48,24 +44,6 @@ pub struct Callsite {
     /// 0 until registered, then slot index + 1, plus [`SAMPLED`] while
     /// sampled; `OVERFLOW` past the limit.
     id: AtomicU32,
-}
-
-/// What kind of code an operation is.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OperationKind {
-    /// A synchronous function: its time is the thread's time in it.
-    #[default]
-    Sync,
-    /// An `async fn` or returned future: its time is wall time from first poll
-    /// to completion, waiting included.
-    Async,
-    /// A manual operation ([`crate::Monitor::start_operation`]).
-    Manual,
-    /// A `tracing` span recorded by the bridge (feature `tracing`): its time
-    /// is wall time from its first enter to its close; its polls are its
-    /// enters.
-    Span,
 }
 
 impl Callsite {
@@ -136,7 +114,7 @@ impl Callsite {
     /// The sample rate in effect: the callsite's own, else the process default.
     pub(crate) fn sample_rate(&self) -> u32 {
         match self.sample {
-            0 => super::sampling::default_rate(),
+            0 => default_rate(),
             own => own,
         }
     }
@@ -251,7 +229,7 @@ impl Callsite {
                 // Manual operations are always timed: their durations feed the event log.
                 let own = (self.sample != 0 || self.kind == OperationKind::Manual)
                     .then(|| self.sample.max(1));
-                super::sampling::publish(self, slot, own);
+                publish(self, slot, own);
             }
             None => self.id.store(OVERFLOW, Ordering::Relaxed),
         }
@@ -276,6 +254,43 @@ pub(crate) fn timed_slot(id: u32) -> Option<usize> {
     let index = id.wrapping_sub(1);
     // UNREGISTERED wraps to the top; OVERFLOW and sampled ids are at or past it.
     (index < OVERFLOW - 1).then_some(index as usize)
+}
+
+// Which callsites are sampled (see [`super::sampling`] for which calls):
+// those with a `sample` of their own, and those that follow the default.
+
+/// The sample rate of callsites without a `sample` of their own; 1: time every call.
+static DEFAULT_RATE: AtomicU32 = AtomicU32::new(1);
+
+/// Registered callsites that follow the default, so a new default reaches them.
+static FOLLOWERS: Mutex<Vec<&'static Callsite>> = Mutex::new(Vec::new());
+
+/// The process-wide default rate.
+pub(crate) fn default_rate() -> u32 {
+    DEFAULT_RATE.load(Ordering::Relaxed)
+}
+
+/// Sets the default and re-marks every callsite that follows it.
+pub(crate) fn set_default_rate(rate: u32) {
+    let followers = lock(&FOLLOWERS);
+    DEFAULT_RATE.store(rate, Ordering::Relaxed);
+    for site in followers.iter() {
+        site.mark_sampled(rate > 1);
+    }
+}
+
+/// Publishes a newly registered callsite's slot, marked sampled or not, under
+/// the same lock a new default takes, so neither can miss the other.
+fn publish(site: &'static Callsite, slot: u32, own_rate: Option<u32>) {
+    let mut followers = lock(&FOLLOWERS);
+    let rate = match own_rate {
+        Some(rate) => rate,
+        None => {
+            followers.push(site);
+            DEFAULT_RATE.load(Ordering::Relaxed)
+        }
+    };
+    site.publish_slot(slot, rate > 1);
 }
 
 /// `core::any::type_name` of a marker type declared inside an instrumented

@@ -51,7 +51,7 @@
 //! allocate while it waits is theirs. Frames are kept on a fixed stack of
 //! [`MAX_DEPTH`] per thread; deeper calls charge the deepest frame kept.
 
-use super::shard::bump;
+use super::sync::bump;
 use super::{clock, cpu_clock, heap, trace};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};

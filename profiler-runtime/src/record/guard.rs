@@ -55,7 +55,7 @@ const CPU_NONE: usize = 0;
 const CPU_ALWAYS: usize = 1;
 const CPU_SAMPLED: usize = 2;
 
-const _: () = assert!(super::callsite::MAX_CALLSITES <= SLOT_MASK + 1);
+const _: () = assert!(super::registry::MAX_CALLSITES <= SLOT_MASK + 1);
 const _: () = assert!(detail::MAX_DEPTH <= TOKEN_MASK);
 
 /// How a call at the detailed level keeps its frame (see [`detail`]).

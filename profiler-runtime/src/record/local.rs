@@ -7,6 +7,7 @@
 //! thread reuses the memory.
 
 use super::callsite::Callsite;
+use super::reading::Fixed;
 use super::recorder::{Recorder, GLOBAL};
 use super::shard::Shard;
 use super::slot::Slot;
@@ -116,6 +117,25 @@ pub(crate) fn last_shard(recorder: &'static Recorder) -> Option<&'static Shard> 
 pub(crate) fn with_shard(recorder: &'static Recorder, f: impl FnOnce(&'static Shard)) {
     if let Some(shard) = shard(recorder) {
         f(shard)
+    }
+}
+
+// Counts a monitor takes outside a call go through the same thread's shard.
+impl Recorder {
+    /// Adds to one of the counters every shard has (cache, API), if recording.
+    #[inline]
+    pub(crate) fn add_fixed(&'static self, which: Fixed, by: u64) {
+        if self.records() {
+            with_shard(self, |s| s.add_fixed(which, by));
+        }
+    }
+
+    /// Adds to custom counter `index`, if recording.
+    #[inline]
+    pub(crate) fn add_counter(&'static self, index: u32, by: u64) {
+        if self.records() {
+            with_shard(self, |s| s.add_counter(index, by));
+        }
     }
 }
 

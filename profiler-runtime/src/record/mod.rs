@@ -53,6 +53,7 @@ pub(crate) mod sampling;
 pub(crate) mod shard;
 pub(crate) mod slot;
 pub(crate) mod switch;
+pub(crate) mod sync;
 pub(crate) mod trace;
 pub(crate) mod tree;
 pub(crate) mod untimed;

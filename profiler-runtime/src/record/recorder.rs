@@ -5,13 +5,14 @@
 //! pool is locked when a thread takes its first shard, when one exits, and when
 //! a report reads every shard.
 
-use super::callsite::MAX_CALLSITES;
 use super::flight::Waiting;
-use super::reading::{Fixed, Totals};
+use super::reading::Totals;
+use super::registry::MAX_CALLSITES;
 use super::shard::Shard;
-use super::{local, switch};
+use super::switch;
+use super::sync::lock;
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering::Relaxed};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 
 /// Fields read by every call, on a cache line of their own so the reporter's
 /// locking never invalidates them.
@@ -76,13 +77,6 @@ pub(crate) struct Recorder {
 
 /// The global monitor's recorder: where calls go unless a scope routes them.
 pub(crate) static GLOBAL: Recorder = Recorder::new();
-
-/// Locks a mutex of the runtime. No code panics while holding one, and if user
-/// code ever did (a panicking `Display` inside a report), the data stays
-/// consistent, so a poisoned lock is used as is: monitoring never stops over it.
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 impl Recorder {
     const fn new() -> Recorder {
@@ -164,22 +158,6 @@ impl Recorder {
 
     pub(crate) fn next_epoch(&self) {
         self.hot.epoch.fetch_add(1, Relaxed);
-    }
-
-    /// Adds to one of the counters every shard has (cache, API), if recording.
-    #[inline]
-    pub(crate) fn add_fixed(&'static self, which: Fixed, by: u64) {
-        if self.records() {
-            local::with_shard(self, |s| s.add_fixed(which, by));
-        }
-    }
-
-    /// Adds to custom counter `index`, if recording.
-    #[inline]
-    pub(crate) fn add_counter(&'static self, index: u32, by: u64) {
-        if self.records() {
-            local::with_shard(self, |s| s.add_counter(index, by));
-        }
     }
 
     /// A shard for a thread that has none yet.

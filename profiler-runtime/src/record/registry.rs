@@ -6,9 +6,31 @@
 //! other function holds, and a candidate two functions wanted goes to
 //! neither, so which registered first never decides a name.
 
-use super::callsite::{OperationKind, MAX_CALLSITES};
+use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::sync::{LazyLock, Mutex};
+
+/// The most callsites a process can register; later ones are counted as
+/// dropped and reported, not recorded.
+pub const MAX_CALLSITES: usize = 8192;
+
+/// What kind of code an operation is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OperationKind {
+    /// A synchronous function: its time is the thread's time in it.
+    #[default]
+    Sync,
+    /// An `async fn` or returned future: its time is wall time from first poll
+    /// to completion, waiting included.
+    Async,
+    /// A manual operation ([`crate::Monitor::start_operation`]).
+    Manual,
+    /// A `tracing` span recorded by the bridge (feature `tracing`): its time
+    /// is wall time from its first enter to its close; its polls are its
+    /// enters.
+    Span,
+}
 
 /// What the registry knows of a callsite, as the report shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]

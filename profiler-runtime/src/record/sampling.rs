@@ -32,44 +32,7 @@
 //! monitor), seeded from the clock and the shard's address; it runs only when
 //! a countdown is drawn, once per timed call.
 
-use super::callsite::Callsite;
-use super::recorder::lock;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
-use std::sync::Mutex;
-
-/// The sample rate of callsites without a `sample` of their own; 1: time every call.
-static DEFAULT_RATE: AtomicU32 = AtomicU32::new(1);
-
-/// Registered callsites that follow the default, so a new default reaches them.
-static FOLLOWERS: Mutex<Vec<&'static Callsite>> = Mutex::new(Vec::new());
-
-/// The process-wide default rate.
-pub(crate) fn default_rate() -> u32 {
-    DEFAULT_RATE.load(Relaxed)
-}
-
-/// Sets the default and re-marks every callsite that follows it.
-pub(crate) fn set_default_rate(rate: u32) {
-    let followers = lock(&FOLLOWERS);
-    DEFAULT_RATE.store(rate, Relaxed);
-    for site in followers.iter() {
-        site.mark_sampled(rate > 1);
-    }
-}
-
-/// Publishes a newly registered callsite's slot, marked sampled or not, under
-/// the same lock a new default takes, so neither can miss the other.
-pub(crate) fn publish(site: &'static Callsite, slot: u32, own_rate: Option<u32>) {
-    let mut followers = lock(&FOLLOWERS);
-    let rate = match own_rate {
-        Some(rate) => rate,
-        None => {
-            followers.push(site);
-            DEFAULT_RATE.load(Relaxed)
-        }
-    };
-    site.publish_slot(slot, rate > 1);
-}
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 /// One shard's random source. Single writer: the shard's owning thread.
 pub(crate) struct Draws {

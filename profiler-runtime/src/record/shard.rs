@@ -23,17 +23,11 @@ use super::pauses::Pauses;
 use super::reading::{Fixed, Totals, FIXED_COUNT};
 use super::sampling::Draws;
 use super::slot::Slot;
+use super::sync::bump;
 use super::trace::Ring;
 use super::tree::Tree;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{MutexGuard, OnceLock};
-
-/// Adds to a single-writer counter without a locked instruction.
-#[inline(always)]
-pub(crate) fn bump(cell: &AtomicU64, by: u64) {
-    // Relaxed load/store, not fetch_add: only the owning thread writes (see module docs).
-    cell.store(cell.load(Relaxed).wrapping_add(by), Relaxed);
-}
 
 /// The most distinct custom counter names; later ones are counted as dropped.
 pub const MAX_COUNTERS: usize = 4096;
@@ -69,7 +63,7 @@ pub(crate) struct Shard {
 impl Shard {
     pub(crate) fn new() -> Self {
         Shard {
-            slots: Chunks::new(super::callsite::MAX_CALLSITES / SLOT_CHUNK, Slot::new),
+            slots: Chunks::new(super::registry::MAX_CALLSITES / SLOT_CHUNK, Slot::new),
             extras: OnceLock::new(),
             pauses: OnceLock::new(),
             pages: Pages::new(),
@@ -103,14 +97,14 @@ impl Shard {
     #[inline]
     pub(crate) fn extras(&self, index: usize) -> Option<&Extras> {
         self.extras
-            .get_or_init(|| Chunks::new(super::callsite::MAX_CALLSITES / SLOT_CHUNK, Extras::new))
+            .get_or_init(|| Chunks::new(super::registry::MAX_CALLSITES / SLOT_CHUNK, Extras::new))
             .get_or_alloc(index)
     }
 
     /// The pauses of slot `index`, allocated on first use.
     pub(crate) fn pauses(&self, index: usize) -> Option<&Pauses> {
         self.pauses
-            .get_or_init(|| Chunks::new(super::callsite::MAX_CALLSITES / SLOT_CHUNK, Pauses::new))
+            .get_or_init(|| Chunks::new(super::registry::MAX_CALLSITES / SLOT_CHUNK, Pauses::new))
             .get_or_alloc(index)
     }
 
@@ -186,7 +180,7 @@ mod tests {
     fn slots_are_allocated_in_chunks_and_refused_past_capacity() {
         let shard = Shard::new();
         assert!(shard.slot(3).is_some());
-        assert!(shard.slot(crate::record::callsite::MAX_CALLSITES).is_none());
+        assert!(shard.slot(crate::record::registry::MAX_CALLSITES).is_none());
         assert_eq!(shard.slots.iter().count(), SLOT_CHUNK);
     }
 }

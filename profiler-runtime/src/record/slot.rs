@@ -48,7 +48,7 @@ use super::error_text::Errors;
 use super::histogram::{self, GROUP, GROUPS};
 use super::pages::{PageId, Pages};
 use super::reading::SiteTotals;
-use super::shard::bump;
+use super::sync::bump;
 use std::fmt;
 use std::sync::atomic::{AtomicU16, AtomicU32, AtomicU64, Ordering::*};
 

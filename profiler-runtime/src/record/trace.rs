@@ -172,7 +172,7 @@ pub(crate) fn thread_number() -> u32 {
 fn assign(cell: &std::cell::Cell<u32>) -> u32 {
     let current = std::thread::current();
     let name = current.name().map_or_else(|| format!("{:?}", current.id()), str::to_owned);
-    let mut threads = super::recorder::lock(&THREADS);
+    let mut threads = super::sync::lock(&THREADS);
     threads.push(name);
     let number = threads.len() as u32;
     cell.set(number);
@@ -181,7 +181,7 @@ fn assign(cell: &std::cell::Cell<u32>) -> u32 {
 
 /// The names of threads `1..=n` that have traced calls.
 pub(crate) fn thread_names() -> Vec<String> {
-    super::recorder::lock(&THREADS).clone()
+    super::sync::lock(&THREADS).clone()
 }
 
 /// Ids of `async` calls at the full level (the low 32 bits of their id).

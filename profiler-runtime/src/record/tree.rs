@@ -25,9 +25,9 @@
 
 use super::chunks::Chunks;
 use super::detail;
-use super::shard::bump;
+use super::reading::TreeTotals;
 use super::slot::Slot;
-use std::collections::BTreeMap;
+use super::sync::bump;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::*};
 use std::sync::OnceLock;
 
@@ -238,48 +238,10 @@ impl Tree {
     }
 }
 
-/// One path's calls and their time.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct PathTotals {
-    pub(crate) calls: u64,
-    pub(crate) nanos: u64,
-}
-
-/// Every path's totals across threads, by its callsites from the top.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct TreeTotals {
-    pub(crate) paths: BTreeMap<Vec<u32>, PathTotals>,
-    /// Calls whose path found a thread's table full.
-    pub(crate) lost: u64,
-}
-
-impl TreeTotals {
-    /// Adds another reading.
-    pub(crate) fn merge(&mut self, other: TreeTotals) {
-        for (path, t) in other.paths {
-            let mine = self.paths.entry(path).or_default();
-            mine.calls += t.calls;
-            mine.nanos = mine.nanos.wrapping_add(t.nanos);
-        }
-        self.lost += other.lost;
-    }
-
-    /// Takes an earlier reading away; paths with no call left are dropped.
-    pub(crate) fn subtract(&mut self, start: &TreeTotals) {
-        for (path, t) in &start.paths {
-            if let Some(mine) = self.paths.get_mut(path) {
-                mine.calls = mine.calls.saturating_sub(t.calls);
-                mine.nanos = mine.nanos.wrapping_sub(t.nanos);
-            }
-        }
-        self.paths.retain(|_, t| t.calls > 0);
-        self.lost = self.lost.saturating_sub(start.lost);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::reading::PathTotals;
 
     fn read(tree: &Tree) -> Vec<(Vec<u32>, u64, u64)> {
         let mut out = TreeTotals::default();

@@ -7,9 +7,9 @@ use super::{
     findings, ApiStats, CacheStats, Dropped, ModelSpend, NamedCacheStats, OperationStats,
     ProcessStats, SessionReport, StageStats, SCHEMA_VERSION,
 };
-use crate::record::callsite::OperationKind;
 use crate::record::histogram::Histogram;
 use crate::record::reading::{DetailTotals, SiteTotals, StratumTotals};
+use crate::record::registry::OperationKind;
 use crate::record::registry::{self, SiteInfo};
 use crate::record::{clock, counter, trace};
 use crate::resources;
@@ -537,8 +537,8 @@ pub(crate) fn share(part_ns: u64, wall_ns: u64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::callsite::OperationKind;
     use crate::record::pages::Pages;
+    use crate::record::registry::OperationKind;
     use crate::record::sampling::Draws;
     use crate::record::slot::Slot;
 

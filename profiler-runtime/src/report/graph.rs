@@ -3,8 +3,8 @@
 //! name share a row, so their paths add up under the row's name.
 
 use super::{CallEdge, CallPath, CallTree, OperationStats};
+use crate::record::reading::TreeTotals;
 use crate::record::registry::SiteInfo;
-use crate::record::tree::TreeTotals;
 use std::collections::BTreeMap;
 
 /// The most paths a report's [`CallTree`] keeps: the ones with the most

@@ -33,7 +33,7 @@ impl RssReader {
 pub(crate) fn resident_now() -> Option<u64> {
     static SHARED: std::sync::LazyLock<std::sync::Mutex<RssReader>> =
         std::sync::LazyLock::new(|| std::sync::Mutex::new(RssReader::open()));
-    crate::record::recorder::lock(&SHARED).read()
+    crate::record::sync::lock(&SHARED).read()
 }
 
 #[cfg(target_os = "linux")]

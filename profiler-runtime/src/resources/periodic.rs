@@ -2,7 +2,7 @@
 //! memory sampler and the wall sampler both run on. The state lives behind
 //! a lock so a live report can copy it while the thread goes on.
 
-use crate::record::recorder::lock;
+use crate::record::sync::lock;
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};

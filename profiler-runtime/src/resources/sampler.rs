@@ -8,7 +8,7 @@ use super::periodic::Periodic;
 use super::timeline::Timeline;
 use super::watch::Watchers;
 use crate::record::clock;
-use crate::record::recorder::lock;
+use crate::record::sync::lock;
 use std::sync::Mutex;
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! registers a cell holding the highest reading seen since it started, and
 //! the memory sampler raises every live cell at each reading.
 
-use crate::record::recorder::lock;
+use crate::record::sync::lock;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, Weak};
 

@@ -11,7 +11,7 @@ pub(crate) mod wall;
 
 use crate::record::heap::{self, HeapTotals};
 use crate::record::reading::Totals;
-use crate::record::recorder::lock;
+use crate::record::sync::lock;
 use crate::record::trace::Event;
 use crate::record::{clock, counter, registry, switch};
 use crate::resources::sampler::{Hook, Sampler};

@@ -23,7 +23,7 @@
 //! Nothing on the calls' side but the in-flight stack (see `flight`).
 
 use super::runs::{self, Run};
-use crate::record::recorder::lock;
+use crate::record::sync::lock;
 use crate::record::{clock, registry};
 use crate::resources::periodic::Periodic;
 use crate::state::Core;

@@ -6,7 +6,7 @@ use super::Core;
 use crate::record::callsite::{self, Callsite};
 use crate::record::guard::{Active, Framing, Nest};
 use crate::record::outcome::Outcome;
-use crate::record::recorder::lock;
+use crate::record::sync::lock;
 use std::fmt;
 
 /// A running manual operation; see [`crate::Monitor::start_operation`] and

@@ -6,7 +6,7 @@
 //!
 //! Each family also bounds the names it keeps apart per monitor.
 
-use crate::record::recorder::lock;
+use crate::record::sync::lock;
 use std::sync::Mutex;
 
 /// The most bytes of a name kept.

@@ -6,7 +6,7 @@ use super::progress_bar::StageBar;
 use super::Core;
 use crate::record::clock;
 use crate::record::heap::{self, HeapTotals};
-use crate::record::recorder::lock;
+use crate::record::sync::lock;
 use crate::resources::memory::resident_now;
 use std::collections::BTreeMap;
 use std::fmt;

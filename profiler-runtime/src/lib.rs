@@ -102,13 +102,13 @@ pub use monitor::{
     current, default_sample_rate, disable, enable, global, is_enabled, set_default_sample_rate,
     Bound, Monitor, Session,
 };
-pub use record::counter::Counter;
-pub use record::error_text::MAX_ERROR_TEXT;
-pub use record::histogram::{Histogram, MAX_RELATIVE_ERROR};
-pub use record::panic_text::{capture_panic_messages, capturing_panic_messages};
-pub use record::registry::MAX_CALLSITES;
-pub use record::shard::MAX_COUNTERS;
-pub use record::trace::EVENTS_PER_THREAD;
+pub use record::call::panic_text::{capture_panic_messages, capturing_panic_messages};
+pub use record::detail::trace::EVENTS_PER_THREAD;
+pub use record::shards::counter::Counter;
+pub use record::shards::shard::MAX_COUNTERS;
+pub use record::sites::registry::MAX_CALLSITES;
+pub use record::storage::error_text::MAX_ERROR_TEXT;
+pub use record::storage::histogram::{Histogram, MAX_RELATIVE_ERROR};
 pub use report::alerts::{Alert, AlertKind};
 pub use report::compare::{
     Change, CompareOptions, Comparison, Judgement, Measure, Mismatch, OperationChange,

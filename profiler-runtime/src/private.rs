@@ -3,13 +3,13 @@
 //! **Not public API.** Everything here may change in any release; the macro
 //! crate is pinned to this crate's exact version so they always match.
 
-use crate::record::basic::BasicCall;
-pub use crate::record::callsite::{Callsite, DefPath};
-pub use crate::record::future::{always_success, instrument, Instrumented};
-use crate::record::guard::SyncCall;
-pub use crate::record::guard::{enter, CallGuard};
-pub use crate::record::outcome::Outcome;
-use crate::record::switch;
+use crate::record::call::basic::BasicCall;
+pub use crate::record::call::future::{always_success, instrument, Instrumented};
+use crate::record::call::guard::SyncCall;
+pub use crate::record::call::guard::{enter, CallGuard};
+pub use crate::record::call::outcome::Outcome;
+use crate::record::shards::switch;
+pub use crate::record::sites::callsite::{Callsite, DefPath};
 
 pub use std::boxed::Box;
 use std::fmt::Display;

@@ -2,7 +2,7 @@
 //! output tokens and its cost, for the per-model spend table.
 
 use super::Monitor;
-use crate::record::reading::Fixed;
+use crate::record::storage::reading::Fixed;
 use crate::state::api_models::{self, Field};
 
 /// A paid API call being described; [`ApiCall::record`] counts it. Made by

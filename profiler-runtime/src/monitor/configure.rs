@@ -5,7 +5,7 @@
 use super::{Monitor, GLOBAL_INNER};
 use crate::config::flags::ProfileFlags;
 use crate::config::{env, Config};
-use crate::record::callsite;
+use crate::record::sites::callsite;
 use crate::record::sync::lock;
 use crate::Error;
 use std::ffi::OsStr;
@@ -76,7 +76,7 @@ impl Monitor {
             core.thresholds.set_stage_efficiency_threshold(threshold);
         }
         if let Some(on) = config.capture_panics {
-            crate::record::panic_text::capture_panic_messages(on);
+            crate::record::call::panic_text::capture_panic_messages(on);
         }
         if let Some(slow) = config.slow {
             core.thresholds.set_default_slow_ns(slow.as_nanos() as u64);
@@ -195,7 +195,7 @@ mod tests {
         assert_eq!(m.level(), Level::Detailed);
         let mode = m.core().recorder.mode();
         assert_ne!(
-            mode & crate::record::recorder::DETAILED,
+            mode & crate::record::shards::recorder::DETAILED,
             0,
             "calls record the detailed measures"
         );

@@ -16,7 +16,8 @@ mod sessions;
 pub use sessions::Session;
 
 use crate::history;
-use crate::record::{local, switch};
+use crate::record::shards::local;
+use crate::record::shards::switch;
 use crate::report::SessionReport;
 use crate::session::Sessions;
 use crate::state::level::Level;
@@ -60,7 +61,7 @@ static GLOBAL: Monitor = Monitor { inner: &GLOBAL_INNER };
 
 thread_local! {
     /// The monitor a `scope` or `bind` routes this thread to, for [`current`].
-    /// The per-call path keeps its own route (`record::local`), set alongside.
+    /// The per-call path keeps its own route (`record::shards::local`), set alongside.
     static ROUTE: Cell<Option<&'static Inner>> = const { Cell::new(None) };
 }
 
@@ -88,13 +89,13 @@ pub fn set_default_sample_rate(rate: u32) -> Result<(), crate::Error> {
     if rate == 0 {
         return Err(crate::Error::SampleRate { given: rate });
     }
-    crate::record::callsite::set_default_rate(rate);
+    crate::record::sites::callsite::set_default_rate(rate);
     Ok(())
 }
 
 /// The rate [`set_default_sample_rate`] set: 1 unless it was changed.
 pub fn default_sample_rate() -> u32 {
-    crate::record::callsite::default_rate()
+    crate::record::sites::callsite::default_rate()
 }
 
 /// Turns recording on for the whole process (it starts on).
@@ -198,7 +199,7 @@ impl Default for Monitor {
 /// Routes this thread to a monitor until dropped, then back to the previous.
 struct RouteGuard {
     previous: Option<&'static Inner>,
-    previous_recorder: Option<&'static crate::record::recorder::Recorder>,
+    previous_recorder: Option<&'static crate::record::shards::recorder::Recorder>,
 }
 
 impl RouteGuard {

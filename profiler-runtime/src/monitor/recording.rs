@@ -3,9 +3,9 @@
 //! (or the process) is disabled.
 
 use super::Monitor;
-use crate::record::counter::Counter;
-use crate::record::reading::Fixed;
-use crate::record::recorder::Recorder;
+use crate::record::shards::counter::Counter;
+use crate::record::shards::recorder::Recorder;
+use crate::record::storage::reading::Fixed;
 use crate::record::sync::lock;
 use crate::state::cache_names::{self, CacheCounters, Field};
 use crate::state::operation::{Operation, OperationSite};

@@ -2,7 +2,7 @@
 //! poisoning never stops, and, on the per-call path, through a counter only
 //! one thread writes, so it needs no locked instruction.
 //!
-//! A leaf beneath every room of `record/` and every layer above it.
+//! A leaf beneath every room of `record/`, and the crate's layers above it.
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Mutex, MutexGuard};

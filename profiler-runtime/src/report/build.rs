@@ -7,11 +7,13 @@ use super::{
     findings, ApiStats, CacheStats, Dropped, ModelSpend, NamedCacheStats, OperationStats,
     ProcessStats, SessionReport, StageStats, SCHEMA_VERSION,
 };
-use crate::record::histogram::Histogram;
-use crate::record::reading::{DetailTotals, SiteTotals, StratumTotals};
-use crate::record::registry::OperationKind;
-use crate::record::registry::{self, SiteInfo};
-use crate::record::{clock, counter, trace};
+use crate::record::clock;
+use crate::record::detail::trace;
+use crate::record::shards::counter;
+use crate::record::sites::registry::OperationKind;
+use crate::record::sites::registry::{self, SiteInfo};
+use crate::record::storage::histogram::Histogram;
+use crate::record::storage::reading::{DetailTotals, SiteTotals, StratumTotals};
 use crate::resources;
 use crate::session::SessionData;
 use crate::state::api_models::{self, Field};
@@ -258,7 +260,7 @@ impl Row<'_> {
         let polling = polling(&t, self.info.kind);
         let pct = |q: f64| histogram.quantile(q).unwrap_or(0).clamp(min_ns, max_ns.max(min_ns));
         // Sampled: the timed calls are a uniform random sample of all calls
-        // (see `record::sampling`), so their sums scale by calls / timed.
+        // (see `record::sites::sampling`), so their sums scale by calls / timed.
         let calls = t.calls + t.untimed;
         let estimated = t.untimed > 0;
         // Without a threshold of its own, the monitor's default applies,
@@ -313,7 +315,7 @@ impl Row<'_> {
 }
 
 /// A future's busy and waiting time over its timed calls (see
-/// `record::pauses`): busy is wall time less the pauses.
+/// `record::storage::pauses`): busy is wall time less the pauses.
 fn polling(t: &SiteTotals, kind: OperationKind) -> Option<super::Polling> {
     if !matches!(kind, OperationKind::Async | OperationKind::Span) || t.calls == 0 {
         return None;
@@ -411,7 +413,7 @@ fn cpu_time(d: &DetailTotals, total_ns: u64) -> Option<super::CpuTime> {
 /// Allocations charged to the calls, scaled to every call when fewer were
 /// measured.
 fn heap_use(d: &DetailTotals, calls: u64) -> Option<super::HeapUse> {
-    if d.calls == 0 || !crate::record::heap::installed() {
+    if d.calls == 0 || !crate::record::detail::heap::installed() {
         return None;
     }
     let estimated = d.calls < calls;
@@ -537,10 +539,10 @@ pub(crate) fn share(part_ns: u64, wall_ns: u64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::pages::Pages;
-    use crate::record::registry::OperationKind;
-    use crate::record::sampling::Draws;
-    use crate::record::slot::Slot;
+    use crate::record::sites::registry::OperationKind;
+    use crate::record::sites::sampling::Draws;
+    use crate::record::storage::pages::Pages;
+    use crate::record::storage::slot::Slot;
 
     fn info() -> SiteInfo {
         SiteInfo {
@@ -568,8 +570,8 @@ mod tests {
                 slot.record_untimed(false);
             }
         }
-        let mut reading = crate::record::reading::Totals::default();
-        let errors = crate::record::error_text::Errors::new();
+        let mut reading = crate::record::storage::reading::Totals::default();
+        let errors = crate::record::storage::error_text::Errors::new();
         pages.read_into(&pages.reading(), &mut reading);
         slot.read_into(&errors, 1, reading.site_mut(0));
         let totals = reading.sites.swap_remove(0);

@@ -1,5 +1,5 @@
 //! A sampled operation's figures: sums over its timed calls, scaled to all
-//! of its calls (see `record::sampling`).
+//! of its calls (see `record::sites::sampling`).
 
 /// `sum` (over `sampled` calls) scaled to `all` calls; 0 with no sample.
 pub(crate) fn scale(sum: u64, all: u64, sampled: u64) -> u64 {

@@ -1,10 +1,10 @@
 //! The call tree's paths, and callers and callees per operation, from the
-//! paths the shards counted (see `record::tree`): callsites that share a
+//! paths the shards counted (see `record::detail::tree`): callsites that share a
 //! name share a row, so their paths add up under the row's name.
 
 use super::{CallEdge, CallPath, CallTree, OperationStats};
-use crate::record::reading::TreeTotals;
-use crate::record::registry::SiteInfo;
+use crate::record::sites::registry::SiteInfo;
+use crate::record::storage::reading::TreeTotals;
 use std::collections::BTreeMap;
 
 /// The most paths a report's [`CallTree`] keeps: the ones with the most

@@ -27,8 +27,8 @@ mod wall;
 mod width;
 pub(crate) mod windows;
 
-use crate::record::histogram::Histogram;
-pub use crate::record::registry::OperationKind;
+pub use crate::record::sites::registry::OperationKind;
+use crate::record::storage::histogram::Histogram;
 pub use crate::state::events::OperationEvent;
 use crate::state::level::Level;
 pub use crate::state::thresholds::STAGE_EFFICIENCY_THRESHOLD;

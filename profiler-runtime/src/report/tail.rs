@@ -423,7 +423,7 @@ pub(crate) fn cache_modes(report: &SessionReport, op: &OperationStats) -> Option
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::record::histogram::Histogram;
+    use crate::record::storage::histogram::Histogram;
     use crate::report::{NamedCacheStats, OperationKind, SCHEMA_VERSION};
 
     /// An operation whose timed calls took `values` nanoseconds.

@@ -2,7 +2,7 @@
 //! sampler's table (see `session::wall`): what ranks bottlenecks.
 
 use super::{OperationStats, WallShare};
-use crate::record::registry::SiteInfo;
+use crate::record::sites::registry::SiteInfo;
 use crate::session::wall::{SiteWall, WallTable};
 use std::collections::BTreeMap;
 

@@ -4,7 +4,7 @@
 // unsafe and so are its methods. This module only forwards them.
 #![allow(unsafe_code)]
 
-use crate::record::heap;
+use crate::record::detail::heap;
 use std::alloc::{GlobalAlloc, Layout, System};
 
 /// A global allocator that counts bytes and allocations, wrapping the

@@ -41,7 +41,7 @@ impl Sampler {
             let at_ns = clock::nanos_between(origin, clock::now());
             let mut timeline = lock(timeline);
             timeline.push(at_ns, bytes);
-            if let Some(heap) = crate::record::heap::process_totals() {
+            if let Some(heap) = crate::record::detail::heap::process_totals() {
                 timeline.note_heap(heap.live());
             }
             let copy =

@@ -9,11 +9,14 @@
 mod runs;
 pub(crate) mod wall;
 
-use crate::record::heap::{self, HeapTotals};
-use crate::record::reading::Totals;
+use crate::record::clock;
+use crate::record::detail::heap::{self, HeapTotals};
+use crate::record::detail::trace::Event;
+use crate::record::shards::counter;
+use crate::record::shards::switch;
+use crate::record::sites::registry;
+use crate::record::storage::reading::Totals;
 use crate::record::sync::lock;
-use crate::record::trace::Event;
-use crate::record::{clock, counter, registry, switch};
 use crate::resources::sampler::{Hook, Sampler};
 use crate::resources::timeline::Timeline;
 use crate::resources::{self, ProcessSample};

@@ -1,6 +1,6 @@
 //! The wall sampler: one thread per running session that, every
 //! [`WALL_INTERVAL`] (2 ms), looks at which monitored calls are in flight in their
-//! own code (see [`crate::record::flight`]) and splits the time since its
+//! own code (see [`crate::record::storage::flight`]) and splits the time since its
 //! last look evenly among them.
 //!
 //! What an operation is given is its share of the session's wall time: the
@@ -23,8 +23,9 @@
 //! Nothing on the calls' side but the in-flight stack (see `flight`).
 
 use super::runs::{self, Run};
+use crate::record::clock;
+use crate::record::sites::registry;
 use crate::record::sync::lock;
-use crate::record::{clock, registry};
 use crate::resources::periodic::Periodic;
 use crate::state::Core;
 use std::sync::Mutex;

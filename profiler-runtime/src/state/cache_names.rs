@@ -8,7 +8,7 @@
 //! apart by a monitor; later ones are counted under [`OTHER_CACHES`].
 
 use super::reserved::{self, BoundedNames};
-use crate::record::counter::Counter;
+use crate::record::shards::counter::Counter;
 
 /// The most distinct cache names a monitor keeps apart; lookups in caches
 /// named later count under [`OTHER_CACHES`].

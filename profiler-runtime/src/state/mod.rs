@@ -13,7 +13,7 @@ pub(crate) mod reserved;
 pub(crate) mod stage;
 pub(crate) mod thresholds;
 
-use crate::record::recorder::{self, Recorder};
+use crate::record::shards::recorder::{self, Recorder};
 use crate::resources::watch::Watchers;
 use events::EventLog;
 use level::Settings;

@@ -3,9 +3,9 @@
 
 use super::events::{self, OperationEvent, MAX_METADATA, MAX_METADATA_TEXT};
 use super::Core;
-use crate::record::callsite::{self, Callsite};
-use crate::record::guard::{Active, Framing, Nest};
-use crate::record::outcome::Outcome;
+use crate::record::call::guard::{Active, Framing, Nest};
+use crate::record::call::outcome::Outcome;
+use crate::record::sites::callsite::{self, Callsite};
 use crate::record::sync::lock;
 use std::fmt;
 
@@ -89,9 +89,10 @@ impl Operation {
     fn end(&mut self, outcome: Outcome<'_>) {
         let Some(active) = self.active.take() else { return };
         let error = match outcome {
-            Outcome::Failure(Some(e)) => {
-                Some(events::truncate(&e.to_string(), crate::record::error_text::MAX_ERROR_TEXT))
-            }
+            Outcome::Failure(Some(e)) => Some(events::truncate(
+                &e.to_string(),
+                crate::record::storage::error_text::MAX_ERROR_TEXT,
+            )),
             _ => None,
         };
         let failed = matches!(outcome, Outcome::Failure(_));
@@ -111,7 +112,7 @@ impl Operation {
 impl Drop for Operation {
     fn drop(&mut self) {
         if std::thread::panicking() {
-            self.end(Outcome::Failure(Some(&crate::record::panic_text::PanicText)));
+            self.end(Outcome::Failure(Some(&crate::record::call::panic_text::PanicText)));
         } else {
             self.end(Outcome::Success);
         }

@@ -5,7 +5,7 @@ use super::level::Level;
 use super::progress_bar::StageBar;
 use super::Core;
 use crate::record::clock;
-use crate::record::heap::{self, HeapTotals};
+use crate::record::detail::heap::{self, HeapTotals};
 use crate::record::sync::lock;
 use crate::resources::memory::resident_now;
 use std::collections::BTreeMap;

@@ -6,7 +6,7 @@
 //! at a time.
 
 use super::timing::Timing;
-use crate::record::callsite::Callsite;
+use crate::record::sites::callsite::Callsite;
 use spin::mutex::{SpinMutex, SpinMutexGuard};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -330,8 +330,8 @@ impl Threads {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::callsite::Callsite;
-    use crate::record::local;
+    use crate::record::shards::local;
+    use crate::record::sites::callsite::Callsite;
 
     fn timing() -> Timing {
         static SITE: Callsite = Callsite::new("held_test", "held", "held.rs", 1);

@@ -1,10 +1,11 @@
 //! A span's call as it runs: started at its first enter, busy from each
 //! enter to its exit, ended at its last exit, recorded at its close.
 
-use crate::record::callsite::Callsite;
-use crate::record::guard::{Active, Framing, SpanExit};
-use crate::record::recorder::Recorder;
-use crate::record::{clock, nesting};
+use crate::record::call::guard::{Active, Framing, SpanExit};
+use crate::record::call::nesting;
+use crate::record::clock;
+use crate::record::shards::recorder::Recorder;
+use crate::record::sites::callsite::Callsite;
 
 /// A span's call so far, held by the thread that created it or entered
 /// it last (see [`super::held`]).

@@ -291,7 +291,7 @@ fn change(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::record::histogram::Histogram;
+    use crate::record::storage::histogram::Histogram;
 
     /// A real ended report with one manual operation, made once: the
     /// helpers below copy it, so they survive new fields and cost no session.

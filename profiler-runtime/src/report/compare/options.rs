@@ -2,7 +2,7 @@
 //! needs, and the significance level, with their defaults.
 
 use super::verdict::Measure;
-use crate::record::histogram::MAX_RELATIVE_ERROR;
+use crate::record::storage::histogram::MAX_RELATIVE_ERROR;
 use serde::{Deserialize, Serialize};
 
 /// Percent change past which a measure's rise is a regression, by default.

@@ -61,7 +61,7 @@ pub(crate) fn quantile_test(ladder: &Ladder, q: f64) -> Option<QuantileTest> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::histogram::Histogram;
+    use crate::record::storage::histogram::Histogram;
 
     fn test(
         before: impl IntoIterator<Item = u64>,

@@ -2,7 +2,7 @@
 //! estimate of the shift between them.
 
 use super::distribution::normal_above;
-use crate::record::histogram::Histogram;
+use crate::record::storage::histogram::Histogram;
 
 /// One reported value (a bucket) with its calls before and after.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

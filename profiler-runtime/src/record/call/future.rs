@@ -7,14 +7,14 @@
 //! `poll` panics counts as a failure. The adapter is `Send`/`Sync`/`Unpin`
 //! exactly when the inner future is.
 
-use super::callsite::Callsite;
-use super::clock;
-use super::flight::Flight;
 use super::guard::{Active, Framing, Nest};
-use super::local;
 use super::nesting;
 use super::outcome::Outcome;
-use super::pauses::Pause;
+use crate::record::clock;
+use crate::record::shards::local;
+use crate::record::sites::callsite::Callsite;
+use crate::record::storage::flight::Flight;
+use crate::record::storage::pauses::Pause;
 use pin_project_lite::pin_project;
 use std::fmt;
 use std::future::Future;

@@ -60,7 +60,7 @@ impl Draws {
         let mut x = self.state.load(Relaxed);
         if x == 0 {
             // First draw: seed from the clock and where this shard lives.
-            x = super::clock::now() ^ (self as *const Draws as u64).rotate_left(32) | 1;
+            x = crate::record::clock::now() ^ (self as *const Draws as u64).rotate_left(32) | 1;
         }
         // xorshift64 (Marsaglia): full period over non-zero states.
         x ^= x << 13;

@@ -10,7 +10,7 @@
 //! always called, so the usual message still reaches stderr (or whatever a
 //! test harness or error reporter installed).
 
-use super::error_text::MAX_ERROR_TEXT;
+use crate::record::storage::error_text::MAX_ERROR_TEXT;
 use std::cell::RefCell;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};

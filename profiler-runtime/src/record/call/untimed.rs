@@ -1,11 +1,12 @@
 //! A call of a sampled callsite that is not timed: counted, with its
-//! outcome, and no clock read (see [`super::sampling`] for which calls).
+//! outcome, and no clock read (see [`crate::record::sites::sampling`] for which calls).
 
-use super::callsite::{self, Callsite, SAMPLED};
 use super::outcome::Outcome;
-use super::shard::Shard;
-use super::slot::Slot;
-use super::{clock, local};
+use crate::record::clock;
+use crate::record::shards::local;
+use crate::record::shards::shard::Shard;
+use crate::record::sites::callsite::{self, Callsite, SAMPLED};
+use crate::record::storage::slot::Slot;
 use std::fmt;
 
 /// A sampled call that is not timed, with the slot it counts into.

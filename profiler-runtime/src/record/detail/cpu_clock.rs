@@ -5,7 +5,7 @@
 //! does not serve: each reading is a system call (about 0.6 µs on the
 //! development machine, see the overhead bench's `detail/thread_cpu_clock`
 //! row), so the detailed level reads it on a sample of calls only (see
-//! [`super::detail`]). Where there is no such clock, [`now`] returns `None`
+//! [`crate::record::detail`]). Where there is no such clock, [`now`] returns `None`
 //! and reports carry no CPU time.
 //!
 //! The call goes through libc (rustix's `use-libc` backend): rustix's raw
@@ -27,7 +27,7 @@ pub(crate) fn now() -> Option<u64> {
 /// the way out of the first system call and into the second, which a
 /// call's CPU time would otherwise include (about 0.6 µs here: as much as a
 /// short call's whole time). The median of 31 back-to-back pairs, measured
-/// once; [`super::detail`] takes it off every difference.
+/// once; [`crate::record::detail`] takes it off every difference.
 pub(crate) fn read_cost() -> u64 {
     static COST: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
     // No allocation: this first runs inside a call whose allocations count.

@@ -17,7 +17,7 @@
 use super::chunks::Chunks;
 use super::histogram::GROUP;
 use super::reading::Totals;
-use super::sync::lock;
+use crate::record::sync::lock;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::*};
 use std::sync::{Mutex, MutexGuard};
 
@@ -80,7 +80,7 @@ impl Pages {
         let used = self.used.load(Relaxed) as usize;
         let owner = self.owners.get_or_alloc(used);
         if used >= MAX_PAGES || self.table.get_or_alloc(used).is_none() || owner.is_none() {
-            super::sync::bump(&self.lost, 1);
+            crate::record::sync::bump(&self.lost, 1);
             return None;
         }
         if let Some(owner) = owner {

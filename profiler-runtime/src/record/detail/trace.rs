@@ -13,7 +13,7 @@
 //! first traced a call) times 2^40 plus the thread's frame count; an
 //! `async` call's id has the top bit set and a process-wide count below.
 
-use super::chunks::Chunks;
+use crate::record::storage::chunks::Chunks;
 use std::sync::atomic::{fence, AtomicU32, AtomicU64, AtomicU8, Ordering::*};
 use std::sync::Mutex;
 
@@ -172,7 +172,7 @@ pub(crate) fn thread_number() -> u32 {
 fn assign(cell: &std::cell::Cell<u32>) -> u32 {
     let current = std::thread::current();
     let name = current.name().map_or_else(|| format!("{:?}", current.id()), str::to_owned);
-    let mut threads = super::sync::lock(&THREADS);
+    let mut threads = crate::record::sync::lock(&THREADS);
     threads.push(name);
     let number = threads.len() as u32;
     cell.set(number);
@@ -181,7 +181,7 @@ fn assign(cell: &std::cell::Cell<u32>) -> u32 {
 
 /// The names of threads `1..=n` that have traced calls.
 pub(crate) fn thread_names() -> Vec<String> {
-    super::sync::lock(&THREADS).clone()
+    crate::record::sync::lock(&THREADS).clone()
 }
 
 /// Ids of `async` calls at the full level (the low 32 bits of their id).

@@ -106,7 +106,7 @@ pub(crate) struct Errors {
 
 impl Errors {
     pub(crate) fn new() -> Self {
-        let capacity = super::registry::MAX_CALLSITES;
+        let capacity = crate::record::sites::registry::MAX_CALLSITES;
         Errors {
             table: Chunks::new(capacity.div_ceil(ERROR_CHUNK), ErrorText::new),
             used: AtomicU32::new(0),

@@ -7,15 +7,18 @@
 //! index, two clock reads and a handful of thread-owned stores.
 
 use super::basic::BasicCall;
-use super::callsite::{self, Callsite, SAMPLED};
-use super::detail::{self, CPU_SAMPLE_RATE};
+use super::nesting;
 use super::outcome::Outcome;
-use super::pauses::Pause;
-use super::recorder::{Recorder, DETAILED, FULL, ON};
-use super::shard::Shard;
-use super::trace::{self, Event, Kind};
 use super::untimed::{Untimed, UntimedGuard};
-use super::{clock, local, nesting, switch};
+use crate::record::clock;
+use crate::record::detail::trace::{self, Event, Kind};
+use crate::record::detail::{self, CPU_SAMPLE_RATE};
+use crate::record::shards::local;
+use crate::record::shards::recorder::{Recorder, DETAILED, FULL, ON};
+use crate::record::shards::shard::Shard;
+use crate::record::shards::switch;
+use crate::record::sites::callsite::{self, Callsite, SAMPLED};
+use crate::record::storage::pauses::Pause;
 use std::fmt;
 
 /// How a call of a sampled callsite starts.
@@ -43,19 +46,19 @@ const TRACED: usize = 1 << 27;
 const ASYNC_ID_SHIFT: u32 = 32;
 /// The call is a future: its polls had frames of their own.
 const POLLED: usize = 1 << 28;
-/// A sync call's call tree node (see [`super::tree`]), above bit 32 (a
+/// A sync call's call tree node (see [`crate::record::detail::tree`]), above bit 32 (a
 /// future's word has its async id there; its polls carry their nodes in
 /// their frame tokens instead).
 const NODE_SHIFT: u32 = 32;
 const NODE_MASK: u64 = 0xFFFF;
 
-const _: () = assert!(super::tree::MAX_NODES as u64 <= NODE_MASK);
+const _: () = assert!(crate::record::detail::tree::MAX_NODES as u64 <= NODE_MASK);
 /// Weight classes: no CPU reading, weight 1, weight [`CPU_SAMPLE_RATE`].
 const CPU_NONE: usize = 0;
 const CPU_ALWAYS: usize = 1;
 const CPU_SAMPLED: usize = 2;
 
-const _: () = assert!(super::registry::MAX_CALLSITES <= SLOT_MASK + 1);
+const _: () = assert!(crate::record::sites::registry::MAX_CALLSITES <= SLOT_MASK + 1);
 const _: () = assert!(detail::MAX_DEPTH <= TOKEN_MASK);
 
 /// How a call at the detailed level keeps its frame (see [`detail`]).
@@ -266,7 +269,7 @@ fn finish_span_detail(
 /// The `kids` word a call starts with: a sync call's mark, else 0.
 #[inline(always)]
 /// What a call starting now notes for self time; a sync call also opens on
-/// its thread's in-flight stack (see [`super::flight`]).
+/// its thread's in-flight stack (see [`crate::record::storage::flight`]).
 fn kids_at_start(recorder: &'static Recorder, index: usize, framing: Framing) -> u64 {
     match framing {
         Framing::Call => {
@@ -433,7 +436,7 @@ impl Active {
         self.start != UNTIMED
     }
 
-    /// Records a completed future's pauses (see [`super::pauses`]) on the
+    /// Records a completed future's pauses (see [`crate::record::storage::pauses`]) on the
     /// thread it completed on. Out of line: only futures that paused pay.
     #[cold]
     #[inline(never)]
@@ -527,7 +530,7 @@ impl Active {
     }
 
     /// This thread's shard of the call's monitor: a poll of this future
-    /// opens and closes on its in-flight stack (see [`super::flight`]), and
+    /// opens and closes on its in-flight stack (see [`crate::record::storage::flight`]), and
     /// the future records there if it completes in that poll.
     #[inline]
     pub(crate) fn shard(&self) -> Option<&'static Shard> {
@@ -552,7 +555,7 @@ impl Active {
     }
 
     /// A call of a sampled callsite: counted always, timed when its slot's
-    /// countdown runs out (see [`super::sampling`]). No clock read otherwise.
+    /// countdown runs out (see [`crate::record::sites::sampling`]). No clock read otherwise.
     #[inline(always)]
     fn start_sampled(
         recorder: &'static Recorder,

@@ -23,11 +23,11 @@
 //! was. [`MAX_NODES`] nodes per thread; calls of paths past that are
 //! counted as lost (they still are in their operation's totals).
 
-use super::chunks::Chunks;
-use super::detail;
-use super::reading::TreeTotals;
-use super::slot::Slot;
-use super::sync::bump;
+use crate::record::detail;
+use crate::record::storage::chunks::Chunks;
+use crate::record::storage::reading::TreeTotals;
+use crate::record::storage::slot::Slot;
+use crate::record::sync::bump;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::*};
 use std::sync::OnceLock;
 
@@ -241,7 +241,7 @@ impl Tree {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::reading::PathTotals;
+    use crate::record::storage::reading::PathTotals;
 
     fn read(tree: &Tree) -> Vec<(Vec<u32>, u64, u64)> {
         let mut out = TreeTotals::default();

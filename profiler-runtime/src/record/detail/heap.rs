@@ -6,7 +6,7 @@
 //!
 //! - **The thread's own** running totals (bytes and allocations), plain
 //!   thread-local cells. A call at the detailed level reads them when it
-//!   starts and ends (see [`super::detail`]), so what it is charged is what its
+//!   starts and ends (see [`crate::record::detail`]), so what it is charged is what its
 //!   own thread allocated meanwhile, less what the monitored calls it made
 //!   were charged.
 //! - **The process's** totals (bytes and allocations made, bytes freed), in a

@@ -10,15 +10,17 @@
 //! the same and more.
 //!
 //! Per call: two clock reads, the self-time mark ([`super::nesting`]), one
-//! push and one pop on the thread's in-flight stack ([`super::flight`]),
+//! push and one pop on the thread's in-flight stack ([`crate::record::storage::flight`]),
 //! and the slot's first line plus one histogram cell ([`Slot::record`]).
 
-use super::callsite::{self, Callsite};
+use super::nesting;
 use super::outcome::Outcome;
-use super::recorder::ON;
-use super::shard::Shard;
-use super::slot::Slot;
-use super::{clock, local, nesting};
+use crate::record::clock;
+use crate::record::shards::local;
+use crate::record::shards::recorder::ON;
+use crate::record::shards::shard::Shard;
+use crate::record::sites::callsite::{self, Callsite};
+use crate::record::storage::slot::Slot;
 
 /// A call on the basic path, started; dropped without [`BasicCall::finish`]
 /// only while a panic unwinds out of it (then it records a failure).

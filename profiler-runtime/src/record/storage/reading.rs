@@ -30,7 +30,7 @@ pub(crate) struct SiteTotals {
     pub(crate) cancelled: u64,
     pub(crate) slow: u64,
     pub(crate) total_ns: u64,
-    /// The timed calls' self time (see [`super::nesting`]).
+    /// The timed calls' self time (see [`crate::record::call::nesting`]).
     pub(crate) self_ns: u64,
     /// `u64::MAX` when no call of the current epoch was seen.
     pub(crate) min_ns: u64,
@@ -54,7 +54,7 @@ pub(crate) struct PauseTotals {
     pub(crate) pauses: u64,
 }
 
-/// One stratum's CPU readings (see [`super::detail::Extras`]).
+/// One stratum's CPU readings (see [`crate::record::detail::Extras`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct StratumTotals {
     pub(crate) cpu_weighted: u64,
@@ -82,7 +82,7 @@ impl StratumTotals {
     }
 }
 
-/// One callsite's detailed-level measures (see [`super::detail`]).
+/// One callsite's detailed-level measures (see [`crate::record::detail`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct DetailTotals {
     /// Calls measured at the detailed level.

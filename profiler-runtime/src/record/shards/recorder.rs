@@ -5,12 +5,12 @@
 //! pool is locked when a thread takes its first shard, when one exits, and when
 //! a report reads every shard.
 
-use super::flight::Waiting;
-use super::reading::Totals;
-use super::registry::MAX_CALLSITES;
 use super::shard::Shard;
 use super::switch;
-use super::sync::lock;
+use crate::record::sites::registry::MAX_CALLSITES;
+use crate::record::storage::flight::Waiting;
+use crate::record::storage::reading::Totals;
+use crate::record::sync::lock;
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering::Relaxed};
 use std::sync::Mutex;
 
@@ -29,10 +29,10 @@ struct Hot {
 /// [`Recorder::mode`]: the monitor is switched on.
 pub(crate) const ON: u8 = 1;
 /// [`Recorder::mode`]: calls also read the thread's CPU clock (on a
-/// sample of them) and charge allocations (see [`super::detail`]).
+/// sample of them) and charge allocations (see [`crate::record::detail`]).
 pub(crate) const DETAILED: u8 = 2;
 
-/// [`Recorder::mode`]: calls are also logged as events (see [`super::trace`]).
+/// [`Recorder::mode`]: calls are also logged as events (see [`crate::record::detail::trace`]).
 pub(crate) const FULL: u8 = 4;
 
 /// The most threads one reading uses.
@@ -71,7 +71,7 @@ pub(crate) struct Recorder {
     /// Changes of the own switch (see `switch::Reading`), off the hot line.
     flips: AtomicU64,
     pool: Mutex<Pool>,
-    /// Per callsite, its futures pending in their own code (see [`super::flight`]).
+    /// Per callsite, its futures pending in their own code (see [`crate::record::storage::flight`]).
     pub(crate) waiting: Waiting<MAX_CALLSITES>,
 }
 
@@ -133,7 +133,10 @@ impl Recorder {
 
     /// Every shard's events since `from` (positions in pool order; shards
     /// added since start at 0), and how many were overwritten unread.
-    pub(crate) fn read_trace(&self, from: &[u64]) -> (Vec<super::trace::Event>, u64) {
+    pub(crate) fn read_trace(
+        &self,
+        from: &[u64],
+    ) -> (Vec<crate::record::detail::trace::Event>, u64) {
         let pool = lock(&self.pool);
         let mut events = Vec::new();
         let mut dropped = 0;
@@ -186,7 +189,7 @@ impl Recorder {
     /// not use what the memory system can deliver. A helper that cannot be
     /// started leaves its share to this thread.
     /// Calls `f(index, calls, pending)` for what is in flight in its own
-    /// code now (see [`super::flight`]): each thread's innermost open timed
+    /// code now (see [`crate::record::storage::flight`]): each thread's innermost open timed
     /// call (one call, not pending), then each callsite among the first
     /// `sites` with futures pending in their own code.
     pub(crate) fn in_flight(&self, sites: usize, mut f: impl FnMut(usize, u32, bool)) {

@@ -9,11 +9,11 @@
 //! | line | fields | written by |
 //! |------|--------|------------|
 //! | 1 | `calls`, `total_ns`, `pending`, `epoch`, `min_ns`, `max_ns`, `failures`, `slow` | every timed call (failures and slow only when they happen) |
-//! | 2 | `self_ns` | every timed call (its self time, see [`super::nesting`]) |
+//! | 2 | `self_ns` | every timed call (its self time, see [`crate::record::call::nesting`]) |
 //! | 2 | `untimed`, `countdown` | every call of a sampled callsite that is not timed |
 //! | 2 | `cancelled`, `error` | cancellations, a slot's first failure with a text (the text itself lives in the shard) |
 //! | 2-3 | `pages` | read by every timed call (its page), written at a call in a new power of two |
-//! | 3 | `tree_hint` | detailed calls (the call tree node the previous one used, see [`super::tree`]) |
+//! | 3 | `tree_hint` | detailed calls (the call tree node the previous one used, see [`crate::record::detail::tree`]) |
 //!
 //! A reading touches lines 1 and 2; the pages are read from the shard, in
 //! the order they were taken.
@@ -37,7 +37,7 @@
 //! The slot has 4 bytes spare (at the end of line 3): `tree_hint` took the
 //! other four. A `u64` every call writes widens it to four lines. Measures that only some
 //! levels want do not widen the slot: the detailed level's (CPU time,
-//! allocations) live in the shard's table of [`super::detail::Extras`],
+//! allocations) live in the shard's table of [`crate::record::detail::Extras`],
 //! indexed like the slots and allocated at a thread's first detailed call,
 //! so a slot at the basic level stays 192 bytes and its calls touch the same
 //! lines. Adding a measure is a field, a line in [`Slot::read_into`] (or
@@ -48,12 +48,12 @@ use super::error_text::Errors;
 use super::histogram::{self, GROUP, GROUPS};
 use super::pages::{PageId, Pages};
 use super::reading::SiteTotals;
-use super::sync::bump;
+use crate::record::sync::bump;
 use std::fmt;
 use std::sync::atomic::{AtomicU16, AtomicU32, AtomicU64, Ordering::*};
 
 /// One callsite's measures on one thread. Single writer: the owning thread
-/// (see [`super::shard`]).
+/// (see [`crate::record::shards::shard`]).
 #[repr(C, align(64))]
 pub(crate) struct Slot {
     // Line 1: every timed call.
@@ -73,7 +73,7 @@ pub(crate) struct Slot {
     untimed: AtomicU64,
     cancelled: AtomicU64,
     /// The timed calls' self time: duration less their monitored children's
-    /// (see [`super::nesting`]).
+    /// (see [`crate::record::call::nesting`]).
     self_ns: AtomicU64,
     /// Calls left until the next timed one, that one included; 0: draw anew.
     countdown: AtomicU32,
@@ -84,7 +84,7 @@ pub(crate) struct Slot {
     /// pages in order, so a reading touches two of the slot's three lines.
     pages: [AtomicU64; PAGE_WORDS],
     /// The call tree node this callsite's previous detailed call used on
-    /// this thread (see [`super::tree`]); owner only.
+    /// this thread (see [`crate::record::detail::tree`]); owner only.
     tree_hint: AtomicU32,
 }
 
@@ -200,7 +200,7 @@ impl Slot {
         bump(&self.self_ns, nanos);
     }
 
-    /// The call tree node hint (see [`super::tree`]).
+    /// The call tree node hint (see [`crate::record::detail::tree`]).
     pub(crate) fn tree_hint(&self) -> u32 {
         self.tree_hint.load(Relaxed)
     }
@@ -227,7 +227,7 @@ impl Slot {
 
     /// Decides whether this call of a sampled callsite is timed: true for
     /// one call in `rate` on average, each call independently (see
-    /// [`super::sampling`]). Owner thread only.
+    /// [`crate::record::sites::sampling`]). Owner thread only.
     #[inline(always)]
     pub(crate) fn take_sample(&self, mut draw: impl FnMut() -> u32) -> bool {
         let mut left = self.countdown.load(Relaxed);
@@ -316,7 +316,7 @@ impl Slot {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::histogram::BUCKETS;
+    use crate::record::storage::histogram::BUCKETS;
 
     fn read(slot: &Slot, pages: &Pages, epoch: u64) -> SiteTotals {
         read_with(slot, pages, &Errors::new(), epoch)
@@ -324,7 +324,7 @@ mod tests {
 
     /// The reading of `slot` as slot 0 of a shard with these pages and errors.
     fn read_with(slot: &Slot, pages: &Pages, errors: &Errors, epoch: u64) -> SiteTotals {
-        let mut out = crate::record::reading::Totals::default();
+        let mut out = crate::record::storage::reading::Totals::default();
         pages.read_into(&pages.reading(), &mut out);
         slot.read_into(errors, epoch, out.site_mut(0));
         out.sites.swap_remove(0)

@@ -14,7 +14,7 @@ use std::sync::{LazyLock, Mutex};
 
 use super::naming;
 use super::registry::{self, Names, OperationKind, SiteInfo, MAX_CALLSITES};
-use super::sync::lock;
+use crate::record::sync::lock;
 
 const UNREGISTERED: u32 = 0;
 /// The id bit that marks a sampled callsite (see [`super::sampling`]).

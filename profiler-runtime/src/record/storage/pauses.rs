@@ -11,7 +11,7 @@
 //! stays three cache lines and sync calls touch nothing new.
 
 use super::reading::SiteTotals;
-use super::sync::bump;
+use crate::record::sync::bump;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 /// One callsite's pauses on one thread (the thread its futures completed on).

@@ -6,11 +6,11 @@
 //! recorders' pools when it exits, so nothing it recorded is lost and the next
 //! thread reuses the memory.
 
-use super::callsite::Callsite;
-use super::reading::Fixed;
 use super::recorder::{Recorder, GLOBAL};
 use super::shard::Shard;
-use super::slot::Slot;
+use crate::record::sites::callsite::Callsite;
+use crate::record::storage::reading::Fixed;
+use crate::record::storage::slot::Slot;
 use std::cell::{Cell, RefCell};
 
 thread_local! {

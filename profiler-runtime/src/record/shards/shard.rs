@@ -14,18 +14,18 @@
 //! costs is therefore what it called: about 200 bytes per callsite plus 64
 //! bytes per power of two its durations took (see `examples/scale.rs`).
 
-use super::chunks::Chunks;
-use super::detail::Extras;
-use super::error_text::Errors;
-use super::flight::Flight;
-use super::pages::{Carry, Pages};
-use super::pauses::Pauses;
-use super::reading::{Fixed, Totals, FIXED_COUNT};
-use super::sampling::Draws;
-use super::slot::Slot;
-use super::sync::bump;
-use super::trace::Ring;
-use super::tree::Tree;
+use crate::record::detail::trace::Ring;
+use crate::record::detail::tree::Tree;
+use crate::record::detail::Extras;
+use crate::record::sites::sampling::Draws;
+use crate::record::storage::chunks::Chunks;
+use crate::record::storage::error_text::Errors;
+use crate::record::storage::flight::Flight;
+use crate::record::storage::pages::{Carry, Pages};
+use crate::record::storage::pauses::Pauses;
+use crate::record::storage::reading::{Fixed, Totals, FIXED_COUNT};
+use crate::record::storage::slot::Slot;
+use crate::record::sync::bump;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{MutexGuard, OnceLock};
 
@@ -44,7 +44,7 @@ pub(crate) struct Shard {
     /// a thread at the basic level pays nothing for it).
     extras: OnceLock<Chunks<Extras, SLOT_CHUNK>>,
     /// Futures' pauses, by slot index: made at the thread's first future
-    /// that completes after a `Pending` (see [`super::pauses`]).
+    /// that completes after a `Pending` (see [`crate::record::storage::pauses`]).
     pauses: OnceLock<Chunks<Pauses, SLOT_CHUNK>>,
     pub(crate) pages: Pages,
     pub(crate) errors: Errors,
@@ -63,7 +63,10 @@ pub(crate) struct Shard {
 impl Shard {
     pub(crate) fn new() -> Self {
         Shard {
-            slots: Chunks::new(super::registry::MAX_CALLSITES / SLOT_CHUNK, Slot::new),
+            slots: Chunks::new(
+                crate::record::sites::registry::MAX_CALLSITES / SLOT_CHUNK,
+                Slot::new,
+            ),
             extras: OnceLock::new(),
             pauses: OnceLock::new(),
             pages: Pages::new(),
@@ -97,14 +100,18 @@ impl Shard {
     #[inline]
     pub(crate) fn extras(&self, index: usize) -> Option<&Extras> {
         self.extras
-            .get_or_init(|| Chunks::new(super::registry::MAX_CALLSITES / SLOT_CHUNK, Extras::new))
+            .get_or_init(|| {
+                Chunks::new(crate::record::sites::registry::MAX_CALLSITES / SLOT_CHUNK, Extras::new)
+            })
             .get_or_alloc(index)
     }
 
     /// The pauses of slot `index`, allocated on first use.
     pub(crate) fn pauses(&self, index: usize) -> Option<&Pauses> {
         self.pauses
-            .get_or_init(|| Chunks::new(super::registry::MAX_CALLSITES / SLOT_CHUNK, Pauses::new))
+            .get_or_init(|| {
+                Chunks::new(crate::record::sites::registry::MAX_CALLSITES / SLOT_CHUNK, Pauses::new)
+            })
             .get_or_alloc(index)
     }
 
@@ -126,7 +133,7 @@ impl Shard {
     }
 
     /// Starts a reading of this shard: locks its carry ledger until the
-    /// reading is dropped (see [`super::pages`]).
+    /// reading is dropped (see [`crate::record::storage::pages`]).
     pub(crate) fn reading(&self) -> Reading<'_> {
         Reading { shard: self, carries: self.pages.reading() }
     }
@@ -180,7 +187,7 @@ mod tests {
     fn slots_are_allocated_in_chunks_and_refused_past_capacity() {
         let shard = Shard::new();
         assert!(shard.slot(3).is_some());
-        assert!(shard.slot(crate::record::registry::MAX_CALLSITES).is_none());
+        assert!(shard.slot(crate::record::sites::registry::MAX_CALLSITES).is_none());
         assert_eq!(shard.slots.iter().count(), SLOT_CHUNK);
     }
 }

@@ -18,7 +18,7 @@
 //!   there took at least [`LONG_CALL_NS`] (two readings are then a few per
 //!   cent of such a call), counted with weight 1; or else
 //! - the slot's CPU countdown says so: one call in [`CPU_SAMPLE_RATE`] on
-//!   average, chosen as [`super::sampling`] chooses timed calls (geometric
+//!   average, chosen as [`crate::record::sites::sampling`] chooses timed calls (geometric
 //!   gaps, so the choice never looks at the call), counted with weight
 //!   [`CPU_SAMPLE_RATE`].
 //!
@@ -50,9 +50,24 @@
 //! `async` call is charged what its polls allocated; what other tasks
 //! allocate while it waits is theirs. Frames are kept on a fixed stack of
 //! [`MAX_DEPTH`] per thread; deeper calls charge the deepest frame kept.
+//!
+//! # This room
+//!
+//! Beside the frames and [`Extras`] above: the thread's CPU clock
+//! ([`cpu_clock`]), the allocation totals the counting allocator keeps
+//! ([`heap`]), the call [`tree`] (one node per path of monitored calls) and,
+//! at the full level, the per-thread event log ([`trace`]). What a call
+//! touches here at the basic level: nothing. The room imports
+//! [`storage`](super::storage) (a slot's tree hint, the readings) and the
+//! leaves; the shard holds its per-thread parts.
 
-use super::sync::bump;
-use super::{clock, cpu_clock, heap, trace};
+pub(crate) mod cpu_clock;
+pub(crate) mod heap;
+pub(crate) mod trace;
+pub(crate) mod tree;
+
+use crate::record::clock;
+use crate::record::sync::bump;
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 
@@ -81,8 +96,8 @@ impl Stratum {
         bump(&self.readings, 1);
     }
 
-    fn read(&self) -> super::reading::StratumTotals {
-        super::reading::StratumTotals {
+    fn read(&self) -> crate::record::storage::reading::StratumTotals {
+        crate::record::storage::reading::StratumTotals {
             cpu_weighted: self.cpu_weighted.load(Relaxed),
             wall_weighted: self.wall_weighted.load(Relaxed),
             readings: self.readings.load(Relaxed),
@@ -213,7 +228,7 @@ impl Extras {
     }
 
     /// Adds this callsite's detailed measures on this thread to `out`.
-    pub(crate) fn read_into(&self, out: &mut super::reading::SiteTotals) {
+    pub(crate) fn read_into(&self, out: &mut crate::record::storage::reading::SiteTotals) {
         let d = &mut out.detail;
         d.calls += self.calls.load(Relaxed);
         d.short.add(&self.short.read());

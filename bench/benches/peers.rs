@@ -10,6 +10,17 @@
 //! Compare ratios (to `call/floor`, `call/floor_tsc`, `call/baseline`), not
 //! absolute times: those move with the machine, its load and its clock source.
 //!
+//! Criterion measures one row after another, minutes apart, and a shared
+//! machine's speed drifts between them. `interleaved` instead runs the
+//! contenders in turn, one block of calls each, round after round (each
+//! round in a rotated order), and prints each one's median time per call and
+//! the medians of the ratios taken within a round, so drift cancels:
+//!
+//! ```text
+//! cargo bench -p profiler-bench --bench peers -- interleaved
+//! PEERS_ROUNDS=2000 cargo bench -p profiler-bench --bench peers -- interleaved
+//! ```
+//!
 //! Group `call`, one thread, the function `black_box(x).wrapping_mul(..)`:
 //! - `baseline`: the plain function, `#[inline(never)]`.
 //! - `floor`: two `Instant::now()` reads around the call, the elapsed nanos
@@ -606,10 +617,128 @@ fn contended(c: &mut Criterion) {
     g.finish();
 }
 
+// ---- interleaved: the contenders in alternating blocks ------------------------
+
+/// Calls in one block of one contender.
+const BLOCK: u64 = 20_000;
+
+/// Rounds of blocks unless `PEERS_ROUNDS` says otherwise.
+const ROUNDS: usize = 600;
+
+fn drive_monitor_async(iters: u64) -> Duration {
+    let start = Instant::now();
+    for i in 0..iters {
+        black_box(poll_ready(monitored_async(black_box(i))));
+    }
+    start.elapsed()
+}
+
+fn drive_sampled(iters: u64) -> Duration {
+    let start = Instant::now();
+    for i in 0..iters {
+        black_box(monitored_sampled(black_box(i)));
+    }
+    start.elapsed()
+}
+
+fn drive_disabled(iters: u64) -> Duration {
+    profiler_runtime::disable();
+    let start = Instant::now();
+    for i in 0..iters {
+        black_box(monitored(black_box(i)));
+    }
+    let took = start.elapsed();
+    profiler_runtime::enable();
+    took
+}
+
+fn drive_tracing(iters: u64) -> Duration {
+    let start = Instant::now();
+    for i in 0..iters {
+        black_box(traced::work(black_box(i)));
+    }
+    start.elapsed()
+}
+
+/// One contender: its row name, its threads and what it calls.
+struct Contender {
+    name: &'static str,
+    threads: usize,
+    drive: Drive,
+}
+
+/// The rows `interleaved` alternates: the floors, `#[monitor]` in its
+/// shapes, the peers whose cost stays bounded in a long loop (hotpath's and
+/// puffin's do not, see above), and the `threads` rows of `monitor`.
+const CONTENDERS: [Contender; 11] = [
+    Contender { name: "baseline", threads: 1, drive: drive_baseline },
+    Contender { name: "floor_tsc", threads: 1, drive: drive_floor_tsc },
+    Contender { name: "monitor", threads: 1, drive: drive_monitor },
+    Contender { name: "monitor_async", threads: 1, drive: drive_monitor_async },
+    Contender { name: "monitor_sampled_64", threads: 1, drive: drive_sampled },
+    Contender { name: "monitor_disabled", threads: 1, drive: drive_disabled },
+    Contender { name: "tracing", threads: 1, drive: drive_tracing },
+    Contender { name: "fastrace", threads: 1, drive: fastrace_drive },
+    Contender { name: "metered", threads: 1, drive: drive_metered },
+    Contender { name: "floor_tsc/2", threads: 2, drive: drive_floor_tsc },
+    Contender { name: "monitor/2", threads: 2, drive: drive_monitor },
+];
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Runs [`CONTENDERS`] in alternating blocks and prints their medians and
+/// the medians of the within-round ratios.
+fn interleaved() {
+    traced::install();
+    fastrace_install();
+    let rounds = std::env::var("PEERS_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(ROUNDS);
+    let ns = |c: &Contender| per_thread(c.threads, BLOCK, c.drive).as_nanos() as f64 / BLOCK as f64;
+    let n = CONTENDERS.len();
+    for c in &CONTENDERS {
+        ns(c); // warm-up: registration, the clock's calibration, the peers' set-up
+    }
+    // per_round[r][i]: contender i's ns per call in round r.
+    let mut per_round = Vec::with_capacity(rounds);
+    for r in 0..rounds {
+        let mut row = vec![0.0; n];
+        for k in 0..n {
+            let i = (r + k) % n;
+            row[i] = ns(&CONTENDERS[i]);
+        }
+        per_round.push(row);
+    }
+    let at = |name: &str| CONTENDERS.iter().position(|c| c.name == name).expect("a contender");
+    let column = |i: usize| per_round.iter().map(|row| row[i]).collect::<Vec<f64>>();
+    let ratio = |a: usize, b: &dyn Fn(&[f64]) -> f64| {
+        median(per_round.iter().map(|row| row[a] / b(row)).collect())
+    };
+    println!("interleaved: {rounds} rounds of {BLOCK}-call blocks, medians");
+    let floor = at("floor_tsc");
+    for (i, c) in CONTENDERS.iter().enumerate() {
+        let x_floor = ratio(i, &|row| row[floor]);
+        println!("  {:<20} {:7.2} ns/call  {x_floor:5.2}x floor_tsc", c.name, median(column(i)));
+    }
+    let peers = [at("tracing"), at("fastrace"), at("metered")];
+    let best_peer = |row: &[f64]| peers.iter().map(|&p| row[p]).fold(f64::INFINITY, f64::min);
+    let (monitor, two) = (at("monitor"), at("monitor/2"));
+    println!("  monitor / best peer      {:5.2}", ratio(monitor, &best_peer));
+    println!("  monitor_async / monitor  {:5.2}", ratio(at("monitor_async"), &|row| row[monitor]));
+    println!("  monitor 2 threads / 1    {:5.2}", ratio(two, &|row| row[monitor]));
+    let floor_two = at("floor_tsc/2");
+    println!("  floor_tsc 2 threads / 1  {:5.2}", ratio(floor_two, &|row| row[floor]));
+}
+
 criterion_group!(benches, single_thread, contended);
 
 // `criterion_main!` spelled out, to keep hotpath's guard alive around the run.
 fn main() {
+    if std::env::args().any(|a| a == "interleaved") {
+        interleaved();
+        return;
+    }
     let hotpath = hotpath_install();
     benches();
     Criterion::default().configure_from_args().final_summary();

@@ -300,13 +300,29 @@ fn untimed_calls_count_on_the_monitor_they_are_routed_to_and_stop_when_it_is_off
     a.start_session("sampling-route-a");
     b.start_session("sampling-route-b");
     for round in 0..4u64 {
-        a.scope(|| (0..1_000 + round).for_each(|i| drop(routed(i))));
-        b.scope(|| (0..500).for_each(|i| drop(routed(i))));
+        a.scope(|| {
+            (0..1_000 + round).for_each(|i| {
+                std::hint::black_box(routed(i));
+            })
+        });
+        b.scope(|| {
+            (0..500).for_each(|i| {
+                std::hint::black_box(routed(i));
+            })
+        });
     }
     a.disable();
-    a.scope(|| (0..700).for_each(|i| drop(routed(i))));
+    a.scope(|| {
+        (0..700).for_each(|i| {
+            std::hint::black_box(routed(i));
+        })
+    });
     a.enable();
-    a.scope(|| (0..10).for_each(|i| drop(routed(i))));
+    a.scope(|| {
+        (0..10).for_each(|i| {
+            std::hint::black_box(routed(i));
+        })
+    });
     let (ra, rb) = (a.end_session().unwrap(), b.end_session().unwrap());
     assert_eq!(row(&ra, "sampling::routed").calls, 4_006 + 10, "a: its rounds, none while off");
     assert_eq!(row(&rb, "sampling::routed").calls, 2_000);

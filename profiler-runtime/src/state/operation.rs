@@ -3,7 +3,7 @@
 
 use super::events::{self, OperationEvent, MAX_METADATA, MAX_METADATA_TEXT};
 use super::Core;
-use crate::record::call::guard::{Active, Framing, Nest};
+use crate::record::call::guard::{Active, Shape};
 use crate::record::call::outcome::Outcome;
 use crate::record::sites::callsite::{self, Callsite};
 use crate::record::sync::lock;
@@ -57,7 +57,7 @@ impl OperationSite {
         Operation {
             core: self.core,
             name: self.site.manual_name(),
-            active: Active::start(self.core.recorder, self.site, Framing::None),
+            active: Active::start(self.core.recorder, self.site, Shape::Manual),
             metadata: Vec::new(),
         }
     }
@@ -96,7 +96,7 @@ impl Operation {
             _ => None,
         };
         let failed = matches!(outcome, Outcome::Failure(_));
-        let duration_ns = active.finish_as(outcome, Nest::None);
+        let duration_ns = active.finish_manual(outcome);
         if failed || !self.metadata.is_empty() {
             lock(&self.core.events).push(OperationEvent {
                 name: self.name.to_owned(),

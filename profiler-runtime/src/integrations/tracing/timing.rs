@@ -1,8 +1,9 @@
 //! A span's call as it runs: started at its first enter, busy from each
 //! enter to its exit, ended at its last exit, recorded at its close.
 
-use crate::record::call::guard::{Active, Framing, SpanExit};
+use crate::record::call::guard::{Active, Shape, SpanExit};
 use crate::record::call::nesting;
+use crate::record::call::word::PollToken;
 use crate::record::clock;
 use crate::record::shards::recorder::Recorder;
 use crate::record::sites::callsite::Callsite;
@@ -41,7 +42,7 @@ enum Call {
 struct Enter {
     at: u64,
     mark: u64,
-    frame: usize,
+    frame: PollToken,
 }
 
 impl Timing {
@@ -75,7 +76,7 @@ impl Timing {
             Call::Waiting(recorder, site) => {
                 // Like a future: each enter is a poll, with a frame of its
                 // own at the detailed level.
-                match Active::start(recorder, site, Framing::Polls) {
+                match Active::start(recorder, site, Shape::Polls) {
                     Some(active) => {
                         // The call's own start reading is the first enter's.
                         let at = if active.is_timed() { active.started_at() } else { clock::now() };
@@ -90,7 +91,7 @@ impl Timing {
             }
         };
         let Call::Running(active) = &self.call else { return };
-        let frame = if active.is_detailed() { active.open_poll() } else { 0 };
+        let frame = if active.is_detailed() { active.open_poll() } else { PollToken::default() };
         self.enters += 1;
         self.entered = Some(Enter { at, mark: nesting::mark(), frame });
     }
@@ -108,7 +109,7 @@ impl Timing {
         self.last_exit = now;
         let busy_ns = clock::nanos_between(enter.at, now);
         self.busy_ns += busy_ns;
-        if enter.frame != 0 {
+        if enter.frame.is_open() {
             self.exit = active.close_enter(enter.frame);
         }
         // This enter ends like a sync call: its children's time is its

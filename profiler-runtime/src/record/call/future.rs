@@ -7,9 +7,10 @@
 //! `poll` panics counts as a failure. The adapter is `Send`/`Sync`/`Unpin`
 //! exactly when the inner future is.
 
-use super::guard::{Active, Framing, Nest};
+use super::guard::{Active, Shape};
 use super::nesting;
 use super::outcome::Outcome;
+use super::word::PollToken;
 use crate::record::clock;
 use crate::record::shards::local;
 use crate::record::sites::callsite::Callsite;
@@ -100,7 +101,7 @@ where
         // stores it.
         let (active, mut pause) = match std::mem::replace(this.state, State::Done) {
             State::NotStarted => {
-                (Active::start(local::current(), this.site, Framing::Polls), Pause::default())
+                (Active::start(local::current(), this.site, Shape::Polls), Pause::default())
             }
             State::Running(active, mut pause) => {
                 // Running now, not waiting: a poll that computes for long
@@ -123,7 +124,7 @@ where
         // At the detailed level, each poll is a frame of its own (see `detail`).
         let frame = match &active {
             Some(active) if active.is_detailed() => active.open_poll(),
-            _ => 0,
+            _ => PollToken::default(),
         };
         // Self time's mark: only for a call being recorded, so a future whose
         // monitor is off pays for no thread-local access.
@@ -149,7 +150,7 @@ where
                 active.set_waiting(true);
             }
         }
-        if frame != 0 {
+        if frame.is_open() {
             if let Some(active) = &active {
                 active.close_poll(frame);
             }
@@ -170,7 +171,7 @@ where
         };
         if let Some(active) = active {
             let (recorder, index) = active.pauses_at();
-            active.finish_on(shard, (this.classify)(&output), Nest::Future { poll_mark: mark });
+            active.finish_polled(shard, (this.classify)(&output), mark);
             if pause.pauses > 0 {
                 Active::record_pauses(recorder, index, pause);
             }

@@ -10,6 +10,7 @@ use super::basic::BasicCall;
 use super::nesting;
 use super::outcome::Outcome;
 use super::untimed::{Untimed, UntimedGuard};
+use super::word::{CallWord, CpuClass, PollToken};
 use crate::record::clock;
 use crate::record::detail::trace::{self, Event, Kind};
 use crate::record::detail::{self, CPU_SAMPLE_RATE};
@@ -31,74 +32,34 @@ enum Sampled {
 /// The start of a sampled call that is not timed: no clock reading is `u64::MAX`.
 const UNTIMED: u64 = u64::MAX;
 
-/// [`Active::slot`]'s low bits: the slot index. Above them, for calls at
-/// the detailed level only: the call's frame token ([`detail::push`]; sync
-/// calls), [`DETAIL`], and its CPU reading's weight class ([`CPU_SHIFT`]).
-/// A basic call's word is its index alone, so its end tests one compare.
-const SLOT_MASK: usize = 0xFFFF;
-const TOKEN_SHIFT: u32 = 16;
-const TOKEN_MASK: usize = 0xFF;
-const DETAIL: usize = 1 << 24;
-const CPU_SHIFT: u32 = 25;
-/// The call is traced (the full level): it, or each of its polls, is an
-/// event in its thread's log. A future's id travels above bit 32.
-const TRACED: usize = 1 << 27;
-const ASYNC_ID_SHIFT: u32 = 32;
-/// The call is a future: its polls had frames of their own.
-const POLLED: usize = 1 << 28;
-/// A sync call's call tree node (see [`crate::record::detail::tree`]), above bit 32 (a
-/// future's word has its async id there; its polls carry their nodes in
-/// their frame tokens instead).
-const NODE_SHIFT: u32 = 32;
-const NODE_MASK: u64 = 0xFFFF;
-
-const _: () = assert!(crate::record::detail::tree::MAX_NODES as u64 <= NODE_MASK);
-/// Weight classes: no CPU reading, weight 1, weight [`CPU_SAMPLE_RATE`].
-const CPU_NONE: usize = 0;
-const CPU_ALWAYS: usize = 1;
-const CPU_SAMPLED: usize = 2;
-
-const _: () = assert!(crate::record::sites::registry::MAX_CALLSITES <= SLOT_MASK + 1);
-const _: () = assert!(detail::MAX_DEPTH <= TOKEN_MASK);
-
-/// How a call at the detailed level keeps its frame (see [`detail`]).
+/// What kind of call an [`Active`] times: how it keeps its frame at the
+/// detailed level (see [`detail`]) and how it takes part in self time (see
+/// [`super::nesting`]).
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Framing {
-    /// A synchronous call: one frame, from its start to its end.
+pub(crate) enum Shape {
+    /// A synchronous call: one frame from its start to its end; its
+    /// self-time mark is taken at its start.
     Call,
-    /// A future: a frame around each poll (see `future.rs`).
+    /// A future (or a `tracing` span): a frame around each poll (see
+    /// `future.rs`); it completes in a poll, which ends like a sync call.
     Polls,
     /// A manual operation, which may end on another thread or out of
-    /// order: timed, with none of the detailed level's measures.
-    None,
+    /// order (or a future a panic cut short): timed, with none of the
+    /// detailed level's measures and no part in self time.
+    Manual,
 }
 
-/// The weight of the CPU readings of the call whose word is `slot`.
-#[inline(always)]
-fn weight_of(slot: usize) -> u32 {
-    match slot >> CPU_SHIFT & 3 {
-        CPU_ALWAYS => 1,
-        CPU_SAMPLED => CPU_SAMPLE_RATE,
-        _ => 0,
-    }
-}
-
-/// A poll's frame (see [`detail::push`]) and call tree node, out of line:
-/// the frame's token, with the node above [`NODE_SHIFT`].
+/// A poll's frame (see [`detail::push`]) and call tree node, out of line.
 #[inline(never)]
-fn open_frame(recorder: &'static Recorder, slot: usize) -> usize {
+fn open_frame(recorder: &'static Recorder, word: CallWord) -> PollToken {
+    let index = word.index();
     // No room for the node in a 32-bit word: no tree there.
     let node = local::shard(recorder)
         .filter(|_| usize::BITS >= 64)
-        .and_then(|shard| Some(shard.tree.enter(shard.slot(slot & SLOT_MASK)?, slot & SLOT_MASK)))
+        .and_then(|shard| Some(shard.tree.enter(shard.slot(index)?, index)))
         .unwrap_or(0);
-    let token = detail::push(weight_of(slot) != 0, slot & TRACED != 0, true);
-    token | (node as usize).checked_shl(NODE_SHIFT).unwrap_or(0)
-}
-
-/// The call tree node in a word (a sync call's, or a poll's frame token).
-fn node_of(word: usize) -> u32 {
-    ((word as u64).checked_shr(NODE_SHIFT).unwrap_or(0) & NODE_MASK) as u32
+    let frame = detail::push(word.cpu_weight() != 0, word.is_traced(), true);
+    PollToken::new(frame, node)
 }
 
 /// A panic unwound out of a poll of a detailed future: nothing runs in
@@ -111,14 +72,12 @@ fn unwound(recorder: &'static Recorder) {
     }
 }
 
-/// The id of the traced future whose word is `slot` (0 where a word has
+/// The id of the traced future whose word is `word` (0 where a word has
 /// no room for it: 32-bit targets).
-fn async_id(slot: usize) -> u64 {
-    let id = (slot as u64).checked_shr(ASYNC_ID_SHIFT).unwrap_or(0) as u32;
-    if id == 0 {
-        0
-    } else {
-        trace::async_call_id(id)
+fn async_id(word: CallWord) -> u64 {
+    match word.async_id() {
+        0 => 0,
+        id => trace::async_call_id(id),
     }
 }
 
@@ -133,23 +92,23 @@ fn log(shard: &Shard, event: Event) {
 /// is `slot` on this thread. Takes words, not the `Active`, so the caller's
 /// stays in registers.
 #[inline(never)]
-fn close_frame(recorder: &'static Recorder, slot: usize, token: usize) {
+fn close_frame(recorder: &'static Recorder, word: CallWord, token: PollToken) {
     let Some(shard) = local::shard(recorder) else { return };
-    shard.tree.exit_poll(node_of(token));
-    let Some(spent) = detail::pop(token & TOKEN_MASK) else { return };
-    if let Some(extras) = shard.extras(slot & SLOT_MASK) {
-        extras.charge_poll(spent, weight_of(slot));
+    shard.tree.exit_poll(token.node());
+    let Some(spent) = detail::pop(token.frame()) else { return };
+    if let Some(extras) = shard.extras(word.index()) {
+        extras.charge_poll(spent, word.cpu_weight());
     }
     if let Some(t) = spent.traced {
         let event = Event {
             kind: Kind::Poll,
-            site: (slot & SLOT_MASK) as u32,
+            site: word.index() as u32,
             thread: trace::thread_number(),
             end: t.end,
             duration_ns: clock::nanos_between(t.start, t.end),
             id: t.id,
             parent: t.parent,
-            call: async_id(slot),
+            call: async_id(word),
         };
         log(shard, event);
     }
@@ -159,30 +118,30 @@ fn close_frame(recorder: &'static Recorder, slot: usize, token: usize) {
 /// future's end: its polls had theirs), parking what it used for
 /// [`finish_detail`].
 #[inline(never)]
-fn close_call_frame(slot: usize) {
-    detail::close(slot >> TOKEN_SHIFT & TOKEN_MASK);
+fn close_call_frame(word: CallWord) {
+    detail::close(word.frame());
 }
 
 /// The end of a call at the detailed level, after it was recorded as a
 /// basic one: what its frame used and its wall time `nanos` go to its
 /// slot's extras and its call tree node on this thread.
 #[inline(never)]
-fn finish_detail(recorder: &'static Recorder, slot: usize, end: u64, nanos: u64) {
+fn finish_detail(recorder: &'static Recorder, word: CallWord, end: u64, nanos: u64) {
     let spent = detail::take_closed();
     let Some(shard) = local::shard(recorder) else { return };
-    if slot & POLLED != 0 {
+    if word.is_polled() {
         shard.tree.complete(nanos);
     } else {
-        shard.tree.exit_call(node_of(slot), nanos);
+        shard.tree.exit_call(word.node(), nanos);
     }
-    let Some(extras) = shard.extras(slot & SLOT_MASK) else { return };
-    let weight = weight_of(slot);
-    if slot & POLLED != 0 {
+    let Some(extras) = shard.extras(word.index()) else { return };
+    let weight = word.cpu_weight();
+    if word.is_polled() {
         extras.finish_future(nanos, weight);
     } else {
         extras.finish_call(spent, nanos, weight);
     }
-    if slot & TRACED == 0 {
+    if !word.is_traced() {
         return;
     }
     // A sync call is its frame's event; a future's whole span is one more
@@ -190,7 +149,7 @@ fn finish_detail(recorder: &'static Recorder, slot: usize, end: u64, nanos: u64)
     let event = match spent.and_then(|s| s.traced) {
         Some(t) => Event {
             kind: Kind::Call,
-            site: (slot & SLOT_MASK) as u32,
+            site: word.index() as u32,
             thread: trace::thread_number(),
             end,
             duration_ns: nanos,
@@ -201,10 +160,10 @@ fn finish_detail(recorder: &'static Recorder, slot: usize, end: u64, nanos: u64)
         None => {
             // A future's word carries its id; a sync call's (whose frame
             // was too deep to keep) carries its tree node there instead.
-            if slot & POLLED == 0 {
+            if !word.is_polled() {
                 return;
             }
-            let Some(event) = async_call_event(slot, end, nanos) else { return };
+            let Some(event) = async_call_event(word, end, nanos) else { return };
             event
         }
     };
@@ -213,11 +172,11 @@ fn finish_detail(recorder: &'static Recorder, slot: usize, end: u64, nanos: u64)
 
 /// The event of a whole traced future (or span) whose word is `slot`,
 /// beside its polls'; `None` where its word has no id (32-bit targets).
-fn async_call_event(slot: usize, end: u64, nanos: u64) -> Option<Event> {
-    let id = async_id(slot);
+fn async_call_event(word: CallWord, end: u64, nanos: u64) -> Option<Event> {
+    let id = async_id(word);
     (id != 0).then(|| Event {
         kind: Kind::AsyncCall,
-        site: (slot & SLOT_MASK) as u32,
+        site: word.index() as u32,
         thread: trace::thread_number(),
         end,
         duration_ns: nanos,
@@ -245,7 +204,7 @@ pub(crate) struct SpanExit {
 #[inline(never)]
 fn finish_span_detail(
     recorder: &'static Recorder,
-    slot: usize,
+    word: CallWord,
     end: u64,
     nanos: u64,
     exit: SpanExit,
@@ -256,29 +215,29 @@ fn finish_span_detail(
     } else {
         shard.tree.lose();
     }
-    if let Some(extras) = shard.extras(slot & SLOT_MASK) {
-        extras.finish_future(nanos, weight_of(slot));
+    if let Some(extras) = shard.extras(word.index()) {
+        extras.finish_future(nanos, word.cpu_weight());
     }
-    if slot & TRACED != 0 {
-        if let Some(event) = async_call_event(slot, end, nanos) {
+    if word.is_traced() {
+        if let Some(event) = async_call_event(word, end, nanos) {
             log(shard, event);
         }
     }
 }
 
-/// The `kids` word a call starts with: a sync call's mark, else 0.
+/// What a call starting now notes for self time (the `kids` word: a sync
+/// call's mark, else 0); a sync call also opens on its thread's in-flight
+/// stack (see [`crate::record::storage::flight`]).
 #[inline(always)]
-/// What a call starting now notes for self time; a sync call also opens on
-/// its thread's in-flight stack (see [`crate::record::storage::flight`]).
-fn kids_at_start(recorder: &'static Recorder, index: usize, framing: Framing) -> u64 {
-    match framing {
-        Framing::Call => {
+fn kids_at_start(recorder: &'static Recorder, index: usize, shape: Shape) -> u64 {
+    match shape {
+        Shape::Call => {
             if let Some(shard) = local::shard(recorder) {
                 shard.flight.push(index);
             }
             nesting::mark()
         }
-        Framing::Polls | Framing::None => 0,
+        Shape::Polls | Shape::Manual => 0,
     }
 }
 
@@ -290,7 +249,7 @@ pub(crate) struct Active {
     /// A full word, so the struct has no padding: an async call's state moves
     /// it, and a copy made of two half-word stores read back as one word
     /// cannot be forwarded by the CPU (measured: 15-20 ns per async call).
-    slot: usize,
+    word: CallWord,
     /// Clock ticks at the start, or [`UNTIMED`].
     start: u64,
     /// For self time (see [`super::nesting`]): a sync call's mark, a
@@ -298,21 +257,9 @@ pub(crate) struct Active {
     kids: u64,
 }
 
-/// How a call takes part in self time (see [`super::nesting`]).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Nest {
-    /// A sync call: its mark is in `kids`.
-    Call,
-    /// A future ending in the poll that started at `poll_mark`: its
-    /// earlier polls' children's time is in `kids`.
-    Future { poll_mark: u64 },
-    /// A manual operation, or a future that panicked: no part.
-    None,
-}
-
 impl fmt::Debug for Active {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Active").field("slot", &self.slot).finish_non_exhaustive()
+        f.debug_struct("Active").field("word", &self.word).finish_non_exhaustive()
     }
 }
 
@@ -323,12 +270,12 @@ impl Active {
     pub(crate) fn start(
         recorder: &'static Recorder,
         site: &'static Callsite,
-        framing: Framing,
+        shape: Shape,
     ) -> Option<Active> {
         if !switch::fast() {
             return None;
         }
-        Active::start_enabled(recorder, site, framing)
+        Active::start_enabled(recorder, site, shape)
     }
 
     /// [`Active::start`] for callers that have just seen [`switch::fast`] on
@@ -337,19 +284,23 @@ impl Active {
     pub(crate) fn start_enabled(
         recorder: &'static Recorder,
         site: &'static Callsite,
-        framing: Framing,
+        shape: Shape,
     ) -> Option<Active> {
         let id = site.raw_id();
         if id & SAMPLED != 0 {
-            return match Active::start_sampled(recorder, site, id, framing) {
+            return match Active::start_sampled(recorder, site, id, shape) {
                 Sampled::Timed(active) => Some(active),
-                Sampled::Untimed(call) => {
-                    Some(Active { recorder, site, slot: call.index, start: UNTIMED, kids: 0 })
-                }
+                Sampled::Untimed(call) => Some(Active {
+                    recorder,
+                    site,
+                    word: CallWord::basic(call.index),
+                    start: UNTIMED,
+                    kids: 0,
+                }),
                 Sampled::Off => None,
             };
         }
-        Active::start_unsampled(recorder, site, id, framing)
+        Active::start_unsampled(recorder, site, id, shape)
     }
 
     /// A call of a callsite that times every call; `id` is its id word.
@@ -358,7 +309,7 @@ impl Active {
         recorder: &'static Recorder,
         site: &'static Callsite,
         id: u32,
-        framing: Framing,
+        shape: Shape,
     ) -> Option<Active> {
         // The clock next: the checks below then run while the read is still
         // in flight instead of before it (measured: 1-3 ns less per call).
@@ -369,65 +320,62 @@ impl Active {
             return None;
         }
         match callsite::slot_of(id) {
-            Some(slot) => {
-                let mut slot = slot as usize;
+            Some(index) => {
+                let index = index as usize;
+                let mut word = CallWord::basic(index);
                 if mode != ON {
-                    slot |= Active::detail_bits(recorder, slot, framing, mode);
+                    word = Active::detailed_word(recorder, index, shape, mode);
                     start = clock::now();
                 }
-                let kids = kids_at_start(recorder, slot & SLOT_MASK, framing);
-                Some(Active { recorder, site, slot, start, kids })
+                let kids = kids_at_start(recorder, index, shape);
+                Some(Active { recorder, site, word, start, kids })
             }
-            None => Active::start_unregistered(recorder, site, framing),
+            None => Active::start_unregistered(recorder, site, shape),
         }
     }
 
-    /// The detailed level's bits for a call of slot `index` starting now
-    /// (0: none): chooses whether it reads the CPU clock and opens its frame
-    /// (a sync call). The caller then reads the wall clock again, so this
-    /// bookkeeping is not part of the call's time. Returns a word, not an
+    /// The word of a call of slot `index` starting now at the detailed
+    /// level: chooses whether it reads the CPU clock and opens its frame (a
+    /// sync call). The caller then reads the wall clock again, so this
+    /// bookkeeping is not part of the call's time. Returns the word, not an
     /// `Active`, so the basic path's `Active` stays in registers.
     #[inline(never)]
-    fn detail_bits(recorder: &'static Recorder, index: usize, framing: Framing, mode: u8) -> usize {
-        if framing == Framing::None {
-            return 0;
+    fn detailed_word(
+        recorder: &'static Recorder,
+        index: usize,
+        shape: Shape,
+        mode: u8,
+    ) -> CallWord {
+        let basic = CallWord::basic(index);
+        if shape == Shape::Manual {
+            return basic;
         }
         let traced = mode & FULL != 0;
-        let Some(shard) = local::shard(recorder) else { return 0 };
+        let Some(shard) = local::shard(recorder) else { return basic };
         let record = shard.slot(index);
         let last = record.and_then(|slot| slot.last_ns());
-        let Some(extras) = shard.extras(index) else { return 0 };
-        let weight = extras.cpu_weight(last, || shard.draws.gap(CPU_SAMPLE_RATE));
-        let class = match weight {
-            0 => CPU_NONE,
-            1 => CPU_ALWAYS,
-            _ => CPU_SAMPLED,
-        };
+        let Some(extras) = shard.extras(index) else { return basic };
+        let cpu = CpuClass::of_weight(extras.cpu_weight(last, || shard.draws.gap(CPU_SAMPLE_RATE)));
         // Above bit 32 (room on 64-bit targets): a sync call's tree node, a
         // traced future's id.
-        let (token, high) = match framing {
-            Framing::Call => {
+        let (frame, high) = match shape {
+            Shape::Call => {
                 let node = match record {
                     Some(slot) if usize::BITS >= 64 => shard.tree.enter(slot, index),
                     _ => 0,
                 };
-                let token = detail::push(class != CPU_NONE, traced, false);
-                (token, (node as usize).checked_shl(NODE_SHIFT).unwrap_or(0))
+                (detail::push(cpu != CpuClass::None, traced, false), u64::from(node))
             }
-            Framing::Polls if traced && usize::BITS >= 64 => {
-                (0, (trace::next_async_id() as usize).checked_shl(ASYNC_ID_SHIFT).unwrap_or(0))
-            }
-            Framing::Polls | Framing::None => (0, 0),
+            Shape::Polls if traced && usize::BITS >= 64 => (0, u64::from(trace::next_async_id())),
+            Shape::Polls | Shape::Manual => (0, 0),
         };
-        let traced = if traced { TRACED } else { 0 };
-        let polled = if framing == Framing::Polls { POLLED } else { 0 };
-        token << TOKEN_SHIFT | polled | DETAIL | class << CPU_SHIFT | traced | high
+        CallWord::detailed(index, frame, cpu, traced, shape == Shape::Polls, high)
     }
 
     /// The slot index, without the detailed level's bits.
     #[inline(always)]
     pub(crate) fn index(&self) -> usize {
-        self.slot & SLOT_MASK
+        self.word.index()
     }
 
     /// Whether the call is timed (not a sampled call left untimed).
@@ -451,7 +399,7 @@ impl Active {
     }
 
     /// Records a closed `tracing` span that started with this call (at its
-    /// first enter, [`Framing::Polls`]) and ended at its last exit, `end`
+    /// first enter, [`Shape::Polls`]) and ended at its last exit, `end`
     /// (clock ticks; `wall_ns` its wall time when the caller has it): its
     /// wall time, its self time (busy for `busy_ns`) less what its
     /// monitored children took (added to `kids` enter by enter), and its
@@ -477,12 +425,18 @@ impl Active {
         let busy_ns = busy_ns.min(nanos);
         let self_ns = busy_ns.saturating_sub(self.kids);
         let (recorder, index) = self.pauses_at();
-        Active { slot: index, ..self }.record(end, nanos, self_ns, Outcome::Success, false);
+        Active { word: CallWord::basic(index), ..self }.record(
+            end,
+            nanos,
+            self_ns,
+            Outcome::Success,
+            false,
+        );
         if enters > 1 || busy_ns < nanos {
             Active::record_waited(recorder, index, nanos - busy_ns, enters.saturating_sub(1));
         }
-        if self.slot > SLOT_MASK {
-            finish_span_detail(recorder, self.slot, end, nanos, exit);
+        if self.word.is_detailed() {
+            finish_span_detail(recorder, self.word, end, nanos, exit);
         }
     }
 
@@ -490,10 +444,10 @@ impl Active {
     /// [`Active::open_poll`]); where it ended, for [`Active::finish_span`].
     #[cfg(feature = "tracing")]
     #[inline(never)]
-    pub(crate) fn close_enter(&self, token: usize) -> SpanExit {
-        close_frame(self.recorder, self.slot, token);
+    pub(crate) fn close_enter(&self, token: PollToken) -> SpanExit {
+        close_frame(self.recorder, self.word, token);
         let shard = local::shard(self.recorder).map_or(0, |s| s as *const Shard as usize);
-        SpanExit { shard, node: node_of(token) }
+        SpanExit { shard, node: token.node() }
     }
 
     /// The clock reading the call started at (for a sampled call left
@@ -513,20 +467,20 @@ impl Active {
     /// Whether the call records the detailed level's measures.
     #[inline(always)]
     pub(crate) fn is_detailed(&self) -> bool {
-        self.slot & DETAIL != 0
+        self.word.is_detailed()
     }
 
     /// The weight of the call's CPU readings; 0: it reads none.
     #[inline(always)]
     fn cpu_weight(&self) -> u32 {
-        weight_of(self.slot)
+        self.word.cpu_weight()
     }
 
     /// Opens a frame for one poll of a detailed future, and enters its
     /// call tree node; its token.
     #[inline(always)]
-    pub(crate) fn open_poll(&self) -> usize {
-        open_frame(self.recorder, self.slot)
+    pub(crate) fn open_poll(&self) -> PollToken {
+        open_frame(self.recorder, self.word)
     }
 
     /// This thread's shard of the call's monitor: a poll of this future
@@ -550,8 +504,8 @@ impl Active {
     /// Charges what a poll's frame used to this call's callsite, on the
     /// thread that polled it.
     #[inline(always)]
-    pub(crate) fn close_poll(&self, token: usize) {
-        close_frame(self.recorder, self.slot, token);
+    pub(crate) fn close_poll(&self, token: PollToken) {
+        close_frame(self.recorder, self.word, token);
     }
 
     /// A call of a sampled callsite: counted always, timed when its slot's
@@ -561,7 +515,7 @@ impl Active {
         recorder: &'static Recorder,
         site: &'static Callsite,
         id: u32,
-        framing: Framing,
+        shape: Shape,
     ) -> Sampled {
         let mode = recorder.mode();
         if mode & ON == 0 {
@@ -572,12 +526,13 @@ impl Active {
         let Some(shard) = local::shard(recorder) else { return Sampled::Off };
         let Some(slot) = shard.slot(index) else { return Sampled::Off };
         if slot.take_sample(|| shard.draws.gap(site.sample_rate())) {
-            let mut slot = index;
-            if mode & DETAILED != 0 {
-                slot |= Active::detail_bits(recorder, index, framing, mode);
-            }
-            let kids = kids_at_start(recorder, index, framing);
-            Sampled::Timed(Active { recorder, site, slot, start: clock::now(), kids })
+            let word = if mode & DETAILED != 0 {
+                Active::detailed_word(recorder, index, shape, mode)
+            } else {
+                CallWord::basic(index)
+            };
+            let kids = kids_at_start(recorder, index, shape);
+            Sampled::Timed(Active { recorder, site, word, start: clock::now(), kids })
         } else {
             Sampled::Untimed(Untimed::new(shard, slot, index))
         }
@@ -591,33 +546,48 @@ impl Active {
     fn start_unregistered(
         recorder: &'static Recorder,
         site: &'static Callsite,
-        framing: Framing,
+        shape: Shape,
     ) -> Option<Active> {
         site.slot()?;
-        Active::start_enabled(recorder, site, framing)
+        Active::start_enabled(recorder, site, shape)
     }
 
     /// Records the call as ended now with `outcome`; returns its duration
     /// (0 for a sampled call that was not timed).
     #[inline(always)]
     pub(crate) fn finish(self, outcome: Outcome<'_>) -> u64 {
-        self.finish_as(outcome, Nest::Call)
+        self.finish_on(None, outcome, Shape::Call, 0)
     }
 
-    /// [`Active::finish`] for a call that takes part in self time as `nest` says.
+    /// Records a manual operation (or a future a panic cut short) as ended
+    /// now: no part in self time (see [`Shape::Manual`]).
     #[inline(always)]
-    pub(crate) fn finish_as(self, outcome: Outcome<'_>, nest: Nest) -> u64 {
-        self.finish_on(None, outcome, nest)
+    pub(crate) fn finish_manual(self, outcome: Outcome<'_>) -> u64 {
+        self.finish_on(None, outcome, Shape::Manual, 0)
     }
 
-    /// [`Active::finish_as`] on this thread's shard `shard`, when the caller
-    /// has it (a future's poll); `None`: looked up here.
+    /// Records a future as completed in the poll that started at
+    /// `poll_mark` (see [`super::nesting`]), on this thread's shard `shard`
+    /// when the poll has it (`None`: looked up here).
     #[inline(always)]
-    pub(crate) fn finish_on(
+    pub(crate) fn finish_polled(
         self,
         shard: Option<&'static Shard>,
         outcome: Outcome<'_>,
-        nest: Nest,
+        poll_mark: u64,
+    ) -> u64 {
+        self.finish_on(shard, outcome, Shape::Polls, poll_mark)
+    }
+
+    /// The end of every timed call: `shape` says how it takes part in self
+    /// time, `poll_mark` where a future's completing poll started.
+    #[inline(always)]
+    fn finish_on(
+        self,
+        shard: Option<&'static Shard>,
+        outcome: Outcome<'_>,
+        shape: Shape,
+        poll_mark: u64,
     ) -> u64 {
         if self.start == UNTIMED {
             self.finish_untimed(outcome);
@@ -625,25 +595,29 @@ impl Active {
         }
         let end = clock::now();
         let nanos = clock::nanos_between(self.start, end);
-        let children = match nest {
-            Nest::Call => nesting::close(self.kids, nanos),
-            // This poll's children, and its own time to whatever polled it:
-            // one step, as a sync call's end.
-            Nest::Future { poll_mark } => self.kids.wrapping_add(nesting::close(poll_mark, nanos)),
-            Nest::None => 0,
+        let children = match shape {
+            // `kids` is its mark.
+            Shape::Call => nesting::close(self.kids, nanos),
+            // `kids` is its earlier polls' children; then this poll's
+            // children, and its own time to whatever polled it: one step,
+            // as a sync call's end.
+            Shape::Polls => self.kids.wrapping_add(nesting::close(poll_mark, nanos)),
+            Shape::Manual => 0,
         };
         let self_ns = nanos.saturating_sub(children);
         // The detailed path takes words, not the `Active`, so the basic
         // path keeps it in registers. Its frame closes before the call is
         // recorded, so what recording allocates (rarely: a page table, an
         // error text) is not charged to the call.
-        if self.slot > SLOT_MASK {
-            close_call_frame(self.slot);
+        let word = self.word;
+        if word.is_detailed() {
+            close_call_frame(word);
         }
-        let pop = nest == Nest::Call;
-        Active { slot: self.index(), ..self }.record_on(shard, end, nanos, self_ns, outcome, pop);
-        if self.slot > SLOT_MASK {
-            finish_detail(self.recorder, self.slot, end, nanos);
+        let pop = shape == Shape::Call;
+        Active { word: CallWord::basic(word.index()), ..self }
+            .record_on(shard, end, nanos, self_ns, outcome, pop);
+        if word.is_detailed() {
+            finish_detail(self.recorder, word, end, nanos);
         }
         nanos
     }
@@ -675,9 +649,10 @@ impl Active {
         if pop {
             shard.flight.pop();
         }
-        let Some(slot) = shard.slot(self.slot) else { return };
+        let index = self.word.index();
+        let Some(slot) = shard.slot(index) else { return };
         let failed = matches!(outcome, Outcome::Failure(_));
-        slot.record(&shard.pages, self.slot, nanos, failed, slow, epoch);
+        slot.record(&shard.pages, index, nanos, failed, slow, epoch);
         slot.record_self(self_ns);
         if let Outcome::Failure(Some(text)) = outcome {
             slot.record_error(&shard.errors, end, text);
@@ -694,7 +669,7 @@ impl Active {
     #[inline(always)]
     fn finish_untimed(self, outcome: Outcome<'_>) {
         let Some(shard) = local::shard(self.recorder) else { return };
-        let Some(slot) = shard.slot(self.slot) else { return };
+        let Some(slot) = shard.slot(self.word.index()) else { return };
         slot.record_untimed(matches!(outcome, Outcome::Failure(_)));
         if let Outcome::Failure(Some(text)) = outcome {
             // The stamp only orders errors across threads: read the clock for it here.
@@ -744,7 +719,7 @@ impl Active {
         if self.is_detailed() {
             unwound(self.recorder);
         }
-        self.finish_as(Outcome::Failure(Some(&super::panic_text::PanicText)), Nest::None);
+        self.finish_manual(Outcome::Failure(Some(&super::panic_text::PanicText)));
     }
 }
 
@@ -796,13 +771,13 @@ impl SyncCall {
         let recorder = local::current();
         let id = site.raw_id();
         let active = if id & SAMPLED != 0 {
-            match Active::start_sampled(recorder, site, id, Framing::Call) {
+            match Active::start_sampled(recorder, site, id, Shape::Call) {
                 Sampled::Untimed(call) => return SyncCall::Untimed(call.into()),
                 Sampled::Timed(active) => Some(active),
                 Sampled::Off => None,
             }
         } else {
-            Active::start_unsampled(recorder, site, id, Framing::Call)
+            Active::start_unsampled(recorder, site, id, Shape::Call)
         };
         SyncCall::Timed(CallGuard { active })
     }
@@ -837,7 +812,7 @@ impl CallGuard {
     /// [`switch::fast`] on.
     #[inline(always)]
     pub(crate) fn start_enabled(site: &'static Callsite) -> CallGuard {
-        CallGuard { active: Active::start_enabled(local::current(), site, Framing::Call) }
+        CallGuard { active: Active::start_enabled(local::current(), site, Shape::Call) }
     }
 
     /// Records the call as ended with `outcome`.

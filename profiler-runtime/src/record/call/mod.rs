@@ -23,3 +23,4 @@ pub(crate) mod nesting;
 pub(crate) mod outcome;
 pub(crate) mod panic_text;
 pub(crate) mod untimed;
+pub(crate) mod word;

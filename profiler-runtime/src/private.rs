@@ -40,8 +40,8 @@ where
     C: for<'a> FnOnce(&'a T) -> Outcome<'a>,
 {
     let call = match BasicCall::begin(site) {
-        Some(call) => SyncCall::Basic(call),
-        None => SyncCall::start(site),
+        Ok(call) => SyncCall::Basic(call),
+        Err(read) => SyncCall::start(site, read),
     };
     let value = body();
     call.finish(classify(&value));
@@ -77,12 +77,15 @@ where
     F: FnOnce() -> T,
     C: for<'a> FnOnce(&'a T) -> Outcome<'a>,
 {
-    if let Some(call) = SyncCall::try_untimed_found(site) {
-        let value = body();
-        call.finish(classify(&value));
-        return value;
-    }
-    timed(site, body, classify)
+    let call = match SyncCall::try_untimed_found(site) {
+        Some(call) => SyncCall::Untimed(call),
+        // A sampled callsite never takes the basic path: start it the
+        // general way, which times it or counts it.
+        None => SyncCall::start(site, None),
+    };
+    let value = body();
+    call.finish(classify(&value));
+    value
 }
 
 /// Wraps a reference to a function's return value so method resolution can

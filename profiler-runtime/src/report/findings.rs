@@ -775,39 +775,15 @@ mod tests {
     use super::*;
     use crate::report::SCHEMA_VERSION;
 
+    /// An operation of `calls` calls of the same length, `total_ns` in all,
+    /// in a session of `wall_ns`.
     fn op(name: &str, calls: u64, total_ns: u64, wall_ns: u64) -> OperationStats {
-        OperationStats {
-            name: name.into(),
-            module_path: "m".into(),
-            file: "f.rs".into(),
-            line: 1,
-            kind: Default::default(),
-            calls,
-            timed_calls: calls,
-            estimated: false,
-            failures: 0,
-            cancelled: 0,
-            slow_calls: 0,
-            slow_threshold_ns: None,
-            total_ns,
-            mean_ns: total_ns / calls.max(1),
-            min_ns: 1,
-            max_ns: total_ns,
-            p50_ns: total_ns / calls.max(1),
-            p90_ns: total_ns / calls.max(1),
-            p99_ns: total_ns / calls.max(1),
-            share_of_wall: total_ns as f64 / wall_ns as f64,
-            self_ns: None,
-            component: None,
-            last_error: None,
-            histogram: Default::default(),
-            cpu: None,
-            heap: None,
-            polling: None,
-            callers: Vec::new(),
-            callees: Vec::new(),
-            wall: None,
-        }
+        let mut op = timed(name, &[]);
+        let mean = total_ns / calls.max(1);
+        (op.calls, op.timed_calls, op.total_ns, op.mean_ns) = (calls, calls, total_ns, mean);
+        (op.min_ns, op.max_ns, op.p50_ns, op.p90_ns, op.p99_ns) = (1, total_ns, mean, mean, mean);
+        op.share_of_wall = total_ns as f64 / wall_ns as f64;
+        op
     }
 
     #[test]

@@ -423,46 +423,15 @@ pub(crate) fn cache_modes(report: &SessionReport, op: &OperationStats) -> Option
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::record::storage::histogram::Histogram;
-    use crate::report::{NamedCacheStats, OperationKind, SCHEMA_VERSION};
+    use crate::report::{NamedCacheStats, SCHEMA_VERSION};
 
-    /// An operation whose timed calls took `values` nanoseconds.
+    /// An operation whose timed calls took `values` nanoseconds, in a
+    /// session of 1 s, with no self time of its own recorded.
     pub(crate) fn op_of(name: &str, values: &[u64]) -> OperationStats {
-        let total: u64 = values.iter().sum();
-        let histogram = Histogram::from_values(values.iter().copied());
-        let calls = values.len() as u64;
-        OperationStats {
-            name: name.into(),
-            module_path: "m".into(),
-            file: "f.rs".into(),
-            line: 1,
-            kind: OperationKind::default(),
-            calls,
-            timed_calls: calls,
-            estimated: false,
-            failures: 0,
-            cancelled: 0,
-            slow_calls: 0,
-            slow_threshold_ns: None,
-            total_ns: total,
-            mean_ns: total / calls.max(1),
-            min_ns: values.iter().copied().min().unwrap_or(0),
-            max_ns: values.iter().copied().max().unwrap_or(0),
-            p50_ns: histogram.quantile(0.5).unwrap_or(0),
-            p90_ns: histogram.quantile(0.9).unwrap_or(0),
-            p99_ns: histogram.quantile(0.99).unwrap_or(0),
-            share_of_wall: total as f64 / 1e9,
-            self_ns: None,
-            component: None,
-            last_error: None,
-            histogram,
-            cpu: None,
-            heap: None,
-            polling: None,
-            callers: Vec::new(),
-            callees: Vec::new(),
-            wall: None,
-        }
+        let mut op = crate::report::compare::tests::op_of(name, values);
+        op.self_ns = None;
+        op.share_of_wall = op.total_ns as f64 / 1e9;
+        op
     }
 
     fn report_with(ops: Vec<OperationStats>, cache: CacheStats) -> SessionReport {

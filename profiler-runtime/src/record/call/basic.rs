@@ -38,21 +38,23 @@ pub(crate) struct BasicCall {
 
 impl BasicCall {
     /// Starts a call of `site` on this thread's monitor if it takes the
-    /// basic path; `None` changes nothing (start it the general way). The
-    /// caller has seen the process switch on.
+    /// basic path. `Err` changes nothing: start the call the general way,
+    /// with the clock reading it carries if the clock was read (a callsite
+    /// that is sampled or not registered yet reads none here).
+    /// The caller has seen the process switch on.
     #[inline(always)]
-    pub(crate) fn begin(site: &'static Callsite) -> Option<BasicCall> {
-        // Read first: the checks below run while the read is in flight.
+    pub(crate) fn begin(site: &'static Callsite) -> Result<BasicCall, Option<u64>> {
+        let index = callsite::timed_slot(site.raw_id()).ok_or(None)?;
+        // Read now: the checks below run while the read is in flight.
         let start = clock::now();
-        let index = callsite::timed_slot(site.raw_id())?;
         let recorder = local::current();
         if recorder.mode() != ON {
-            return None;
+            return Err(Some(start));
         }
-        let shard = local::last_shard(recorder)?;
-        let slot = shard.allocated_slot(index)?;
+        let shard = local::last_shard(recorder).ok_or(Some(start))?;
+        let slot = shard.allocated_slot(index).ok_or(Some(start))?;
         shard.flight.push(index);
-        Some(BasicCall {
+        Ok(BasicCall {
             shard,
             slot,
             index,

@@ -43,7 +43,7 @@ mod source {
             0 => first_scale(),
             scale => scale,
         };
-        (u128::from(end - start) * u128::from(scale) >> 32) as u64
+        ((u128::from(end - start) * u128::from(scale)) >> 32) as u64
     }
 
     #[cold]

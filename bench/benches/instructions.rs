@@ -17,7 +17,7 @@
 //!
 //! | loop                  | calls                                            | less             |
 //! |-----------------------|--------------------------------------------------|------------------|
-//! | `clock_pair`          | two raw clock reads and their difference, as `record::clock` does | `bare_sync` |
+//! | `clock_pair`          | two reads of `record::clock` (through `private::clock`) and their difference | `bare_sync` |
 //! | `sync`                | `#[monitor]` fn, basic level                     | `bare_sync`      |
 //! | `async_call`          | `#[monitor]` async fn polled once to completion  | `bare_async`     |
 //! | `sampled_64`          | `#[monitor(sample = 64)]` fn                     | `bare_sampled` (as many bare calls) |
@@ -34,7 +34,6 @@ use profiler_runtime::{monitor, Level};
 use std::future::Future;
 use std::hint::black_box;
 use std::pin::pin;
-use std::sync::LazyLock;
 use std::task::{Context, Poll, Waker};
 
 /// Calls in one counted loop.
@@ -77,9 +76,8 @@ fn traced(x: u64) -> u64 {
     black_box(x).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
-/// The runtime's clock (`record::clock` with its default `tsc` feature):
-/// `quanta`'s raw counter, differences converted to nanoseconds.
-static TSC: LazyLock<quanta::Clock> = LazyLock::new(quanta::Clock::new);
+/// The runtime's own clock (`record::clock`, with its default `tsc` feature).
+use profiler_runtime::private::clock;
 
 /// Polls `future` once with a no-op waker: every future here is ready at once.
 fn poll_ready<F: Future>(future: F) -> F::Output {
@@ -95,7 +93,7 @@ fn poll_ready<F: Future>(future: F) -> F::Output {
 /// `calls`, after one call of each function the loops call: registration,
 /// the clock's calibration and the thread's storage happen here.
 fn warm(calls: u64) -> u64 {
-    black_box(TSC.delta_as_nanos(TSC.raw(), TSC.raw()));
+    black_box(clock::nanos_between(clock::now(), clock::now()));
     black_box(bare(1));
     black_box(poll_ready(bare_async(1)));
     black_box(monitored(1));
@@ -169,9 +167,9 @@ fn bare_async_loop(calls: u64) -> u64 {
 fn clock_pair_loop(calls: u64) -> u64 {
     let (mut acc, mut nanos) = (0u64, 0u64);
     for i in 0..calls {
-        let start = TSC.raw();
+        let start = clock::now();
         acc = acc.wrapping_add(bare(black_box(i)));
-        nanos = nanos.wrapping_add(TSC.delta_as_nanos(start, TSC.raw()));
+        nanos = nanos.wrapping_add(clock::nanos_between(start, clock::now()));
     }
     black_box(nanos);
     black_box(acc)

@@ -12,6 +12,12 @@ use crate::record::shards::switch;
 pub use crate::record::sites::callsite::{Callsite, DefPath};
 
 pub use std::boxed::Box;
+
+/// The runtime's clock, for the instruction bench's clock-pair row (so the
+/// row counts what a call reads, not a copy of it).
+pub mod clock {
+    pub use crate::record::clock::{nanos_between, now};
+}
 use std::fmt::Display;
 
 /// Whether an instrumented call may be recorded at all: the process-wide

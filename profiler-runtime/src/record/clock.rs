@@ -26,13 +26,15 @@ mod source {
         clock
     });
 
+    /// The clock now, in raw ticks.
     #[inline(always)]
-    pub(crate) fn now() -> u64 {
+    pub fn now() -> u64 {
         CLOCK.raw()
     }
 
+    /// Nanoseconds from tick `start` to tick `end`; 0 if `end` is not later.
     #[inline(always)]
-    pub(crate) fn nanos_between(start: u64, end: u64) -> u64 {
+    pub fn nanos_between(start: u64, end: u64) -> u64 {
         if end <= start {
             return 0;
         }
@@ -73,14 +75,16 @@ mod source {
 
     static ORIGIN: Lazy<Instant> = Lazy::new(Instant::now);
 
+    /// The clock now, in raw ticks.
     #[inline(always)]
-    pub(crate) fn now() -> u64 {
+    pub fn now() -> u64 {
         // u64 nanoseconds cover 584 years of process uptime.
         ORIGIN.elapsed().as_nanos() as u64
     }
 
+    /// Nanoseconds from tick `start` to tick `end`; 0 if `end` is not later.
     #[inline(always)]
-    pub(crate) fn nanos_between(start: u64, end: u64) -> u64 {
+    pub fn nanos_between(start: u64, end: u64) -> u64 {
         end.saturating_sub(start)
     }
 
@@ -91,7 +95,8 @@ mod source {
     pub(crate) const NAME: &str = "std::time::Instant";
 }
 
-pub(crate) use source::{nanos_between, now, warm_up, NAME};
+pub use source::{nanos_between, now};
+pub(crate) use source::{warm_up, NAME};
 
 #[cfg(test)]
 mod tests {

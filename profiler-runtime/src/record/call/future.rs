@@ -7,6 +7,7 @@
 //! `poll` panics counts as a failure. The adapter is `Send`/`Sync`/`Unpin`
 //! exactly when the inner future is.
 
+use super::basic::FirstPoll;
 use super::guard::{Active, Shape};
 use super::nesting;
 use super::outcome::Outcome;
@@ -100,9 +101,28 @@ where
         // written to the state first: a future that is ready at once never
         // stores it.
         let (active, mut pause) = match std::mem::replace(this.state, State::Done) {
-            State::NotStarted => {
-                (Active::start(local::current(), this.site, Shape::Polls), Pause::default())
-            }
+            State::NotStarted => match FirstPoll::begin(this.site) {
+                Ok(first) => {
+                    // The common first poll: found once, and ended as a
+                    // sync call if the future completes in it.
+                    let polled = this.inner.poll(cx);
+                    return match polled {
+                        Poll::Ready(output) => {
+                            first.completed((this.classify)(&output));
+                            Poll::Ready(output)
+                        }
+                        Poll::Pending => {
+                            let (active, pause) = first.pended(this.site);
+                            *this.state = State::Running(active, pause);
+                            Poll::Pending
+                        }
+                    };
+                }
+                Err(read) => (
+                    Active::start_from(local::current(), this.site, Shape::Polls, read),
+                    Pause::default(),
+                ),
+            },
             State::Running(active, mut pause) => {
                 // Running now, not waiting: a poll that computes for long
                 // after a wake-up must not count twice.

@@ -278,6 +278,34 @@ impl Active {
         Active::start_enabled(recorder, site, shape)
     }
 
+    /// [`Active::start`] after the basic path declined the call (see
+    /// `basic.rs`): with the clock reading it took, if it took one (it
+    /// then saw the switch on and the callsite timed).
+    #[inline(always)]
+    pub(crate) fn start_from(
+        recorder: &'static Recorder,
+        site: &'static Callsite,
+        shape: Shape,
+        read: Option<u64>,
+    ) -> Option<Active> {
+        match read {
+            Some(read) => Active::start_unsampled(recorder, site, site.raw_id(), shape, Some(read)),
+            None => Active::start(recorder, site, shape),
+        }
+    }
+
+    /// A future's call whose first poll ran on the basic path (see
+    /// `basic.rs`) and returned `Pending`: the general path carries it on.
+    pub(crate) fn resumed(
+        recorder: &'static Recorder,
+        site: &'static Callsite,
+        index: usize,
+        start: u64,
+        kids: u64,
+    ) -> Active {
+        Active { recorder, site, word: CallWord::basic(index), start, kids }
+    }
+
     /// [`Active::start`] for callers that have just seen [`switch::fast`] on
     /// (the generated code checks it inline), so it is not read twice.
     #[inline(always)]

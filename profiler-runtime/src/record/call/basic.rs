@@ -17,7 +17,6 @@
 //! ([`crate::record::storage::flight`]), and the slot's first line plus one
 //! histogram cell ([`Slot::record`]).
 
-use super::guard::Active;
 use super::nesting;
 use super::outcome::Outcome;
 use super::panic_text::PanicText;
@@ -161,21 +160,34 @@ impl FirstPoll {
         std::mem::forget(self);
     }
 
-    /// The future returned `Pending`: the call as the general path carries
-    /// it to its next poll, and its pauses so far.
+    /// The future returned `Pending`: what the general path carries to its
+    /// next poll (see `Active::resumed`).
     #[inline(always)]
-    pub(crate) fn pended(self, site: &'static Callsite) -> (Active, Pause) {
+    pub(crate) fn pended(self) -> Pended {
         let call = &self.call;
         let waiting = call.shard.flight.poll_pends();
         let kids = nesting::poll_end(call.mark);
-        let active = Active::resumed(self.recorder, site, call.index, call.start, kids);
         if waiting {
-            active.set_waiting(true);
+            self.recorder.waiting.add(call.index);
         }
         let pause = Pause { since: clock::now(), waiting, ..Pause::default() };
+        let pended =
+            Pended { recorder: self.recorder, index: call.index, start: call.start, kids, pause };
         std::mem::forget(self);
-        (active, pause)
+        pended
     }
+}
+
+/// A future whose first poll on the basic path returned `Pending`: its
+/// monitor, slot index, start, children's time so far (see
+/// [`super::nesting`]) and pauses (waiting in its own code already counted
+/// as such).
+pub(crate) struct Pended {
+    pub(crate) recorder: &'static Recorder,
+    pub(crate) index: usize,
+    pub(crate) start: u64,
+    pub(crate) kids: u64,
+    pub(crate) pause: Pause,
 }
 
 impl Drop for FirstPoll {

@@ -112,8 +112,10 @@ where
                             Poll::Ready(output)
                         }
                         Poll::Pending => {
-                            let (active, pause) = first.pended(this.site);
-                            *this.state = State::Running(active, pause);
+                            let p = first.pended();
+                            let active =
+                                Active::resumed(p.recorder, this.site, p.index, p.start, p.kids);
+                            *this.state = State::Running(active, p.pause);
                             Poll::Pending
                         }
                     };

@@ -41,7 +41,7 @@ pub(crate) fn attach(
             }
         }
     }
-    for op in operations {
+    for op in operations.iter_mut() {
         let self_ns = op.self_time_ns();
         let seen = by_name.get(op.name.as_str()).filter(|(w, _)| w.in_flight_ns > 0.0);
         op.wall = Some(match seen {
@@ -65,6 +65,24 @@ pub(crate) fn attach(
                 saving_ns: self_ns.min(wall_ns) / 2,
             },
         });
+    }
+    fit_to_wall(operations, wall_ns);
+}
+
+/// Scales every operation's held time down in proportion when together
+/// they hold more than the wall: each one is its exact self time scaled by
+/// a sampled ratio (or its self time, unseen), so their sum can pass the
+/// time they split by a little; the shares of one wall then add up to at
+/// most all of it, and their order is unchanged.
+fn fit_to_wall(operations: &mut [OperationStats], wall_ns: u64) {
+    let held: u128 =
+        operations.iter().filter_map(|op| op.wall.as_ref()).map(|w| u128::from(w.held_ns)).sum();
+    if held <= u128::from(wall_ns) {
+        return;
+    }
+    for share in operations.iter_mut().filter_map(|op| op.wall.as_mut()) {
+        share.held_ns = (u128::from(share.held_ns) * u128::from(wall_ns) / held) as u64;
+        share.share = ratio(share.held_ns as f64, wall_ns as f64);
     }
 }
 
@@ -95,5 +113,49 @@ fn ratio(part: f64, whole: f64) -> f64 {
         (part / whole).clamp(0.0, 1.0)
     } else {
         0.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::compare::tests::op_of;
+
+    fn held(name: &str, held_ns: u64, wall_ns: u64) -> OperationStats {
+        let mut op = op_of(name, &[held_ns]);
+        op.wall = Some(WallShare {
+            held_ns,
+            share: ratio(held_ns as f64, wall_ns as f64),
+            covered_ns: held_ns,
+            overlap: 1.0,
+            waiting_share: 0.0,
+            stage: None,
+            sampled: true,
+            saving_ns: held_ns / 2,
+        });
+        op
+    }
+
+    fn shares(ops: &[OperationStats]) -> Vec<(u64, f64)> {
+        ops.iter().map(|op| op.wall.as_ref().map(|w| (w.held_ns, w.share)).unwrap()).collect()
+    }
+
+    #[test]
+    fn estimates_that_pass_the_wall_are_scaled_to_it_in_proportion() {
+        // 700 + 400 held of a 1,000 wall: 1,100, so each is scaled by 10/11.
+        let mut ops = vec![held("a", 700, 1_000), held("b", 400, 1_000)];
+        fit_to_wall(&mut ops, 1_000);
+        let sum: f64 = shares(&ops).iter().map(|(_, s)| s).sum();
+        assert!(sum <= 1.0, "{sum}");
+        assert_eq!(shares(&ops).iter().map(|(h, _)| *h).collect::<Vec<_>>(), [636, 363]);
+        assert!(shares(&ops)[0].1 > shares(&ops)[1].1, "the order stays");
+    }
+
+    #[test]
+    fn estimates_within_the_wall_are_left_as_they_are() {
+        let mut ops = vec![held("a", 600, 1_000), held("b", 400, 1_000)];
+        let before = shares(&ops);
+        fit_to_wall(&mut ops, 1_000);
+        assert_eq!(shares(&ops), before);
     }
 }

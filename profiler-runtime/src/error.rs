@@ -111,7 +111,8 @@ pub enum Error {
     },
     /// A file that should hold a session report and does not: cut short,
     /// not JSON, JSON that is not a report, or a report from a newer version
-    /// (the problem is an [`Error::Json`] or [`Error::UnsupportedSchema`]).
+    /// (the problem is an `Error::Json`, with the `json` feature, or an
+    /// [`Error::UnsupportedSchema`]).
     ReportFile {
         /// The file.
         path: PathBuf,

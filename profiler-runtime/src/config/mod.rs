@@ -131,7 +131,7 @@ pub struct Config {
     /// [`STAGE_EFFICIENCY_THRESHOLD`](crate::STAGE_EFFICIENCY_THRESHOLD)).
     pub stage_efficiency_threshold: Option<f64>,
     /// A directory where every ended session's report is saved as JSON
-    /// (needs the `json` feature), for [`load_history`](crate::load_history)
+    /// (needs the `json` feature), for `load_history`
     /// and `profiler history`; see [`Config::history_dir`].
     pub history_dir: Option<PathBuf>,
     /// How many saved runs the history directory keeps, 1 or more (default

@@ -104,7 +104,7 @@ pub struct OperationPresence {
 
 /// A report against a baseline (see [`SessionReport::compare`]); `Display`
 /// prints it as a table with the regressions under it, and
-/// [`to_json`](Comparison::to_json) as JSON with these fields.
+/// `to_json` (the `json` feature) as JSON with these fields.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {
     /// The report compared against (for a baseline made of several runs,
